@@ -1,0 +1,45 @@
+# Two commands do everything: `make run` serves the API locally, `make test` runs every check.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+PYTHON ?= python3.12
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 3000
+SEED ?= 0
+
+.PHONY: run test format lint typecheck unit package clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Only what the local server needs: the runtime requirements and moto's server.
+$(VENV)/.run-installed: requirements.txt requirements-local.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-local.txt
+	touch $@
+
+$(VENV)/.dev-installed: requirements.txt requirements-local.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-installed
+
+run: $(VENV)/.run-installed
+	PORT=$(PORT) SEED=$(SEED) $(BIN)/python scripts/local_api.py
+
+format: $(VENV)/.dev-installed
+	$(BIN)/black src scripts tests
+
+lint: $(VENV)/.dev-installed
+	$(BIN)/black --check --quiet src scripts tests
+
+typecheck: $(VENV)/.dev-installed
+	$(BIN)/mypy
+
+# pytest exits 5 when it collected no tests: that is a failure here, never a pass.
+unit: $(VENV)/.dev-installed
+	status=0; $(BIN)/pytest --cov --cov-branch --cov-report=term --cov-fail-under=90 || status=$$?; \
+	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+
+test: lint typecheck unit
+
+clean:
+	rm -rf $(VENV) build .coverage .pytest_cache .mypy_cache

@@ -1,0 +1,368 @@
+#!/usr/bin/env python3
+"""Serve the Product API locally: API Gateway's proxy events, the real handlers, an embedded DynamoDB.
+
+Each HTTP request becomes the REST proxy event (payload 1.0) AWS would send and goes to the same
+`handlers.<name>.handler` the Lambda functions run. Unless DYNAMODB_ENDPOINT_URL points elsewhere, moto's
+DynamoDB runs in this process on a free loopback port, with the table built from the Terraform schema.
+
+    python scripts/local_api.py [--port 3000] [--seed]
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import importlib
+import json
+import os
+import re
+import signal
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+
+from exceptions.product_exceptions import ApiError, MethodNotAllowed, RouteNotFound  # noqa: E402
+from local_table import create_table  # noqa: E402
+from repositories.dynamodb import create_client  # noqa: E402
+from utils.response_builder import cors_headers, error_response, render  # noqa: E402
+from utils.settings import Settings, get_settings  # noqa: E402
+
+DEFAULT_TABLE = "bbws-products-local"
+STAGE = "local"
+MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+# (pattern, API Gateway resource, {method: handler module})
+ROUTES: tuple[tuple[re.Pattern[str], str, dict[str, str]], ...] = (
+    (
+        re.compile(r"/v1\.0/products/?"),
+        "/v1.0/products",
+        {"GET": "list_products", "POST": "create_product"},
+    ),
+    (
+        re.compile(r"/v1\.0/products/(?P<productId>[^/]+)/?"),
+        "/v1.0/products/{productId}",
+        {"GET": "get_product", "PUT": "update_product", "DELETE": "delete_product"},
+    ),
+)
+SAMPLE_PRODUCTS = (
+    {
+        "name": "Entry Plan",
+        "description": "A one-page website for a new business, hosted and secured.",
+        "price": 95.0,
+        "period": "monthly",
+        "features": ["One-page website", "Free SSL certificate", "Email support"],
+    },
+    {
+        "name": "Basic Plan",
+        "description": "A five-page business website with a contact form and basic SEO.",
+        "price": 195.0,
+        "period": "monthly",
+        "features": ["Up to 5 pages", "Contact form", "Basic SEO setup", "Free SSL certificate"],
+    },
+    {
+        "name": "Premium Plan",
+        "description": "An online shop with payments, analytics and priority support.",
+        "price": 395.0,
+        "period": "monthly",
+        "features": ["Online shop", "Payment gateway", "Analytics dashboard", "Priority support"],
+    },
+)
+
+WRITE_METHODS = ("POST", "PUT", "DELETE")
+_SIGV4 = re.compile(r"AWS4-HMAC-SHA256 Credential=([A-Za-z0-9]+)/")
+LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
+
+
+def _default_environment() -> None:
+    """Credentials and settings a local run needs; values already set win."""
+    for name, value in {
+        "TABLE_NAME": DEFAULT_TABLE,
+        "ALLOWED_ORIGINS": "*",
+        "LOG_LEVEL": "INFO",
+        "AWS_REGION": "eu-west-1",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+    }.items():
+        os.environ.setdefault(name, value)
+
+
+class EmbeddedDynamoDB:
+    """moto's DynamoDB on a free loopback port. One request at a time, so each call is atomic as in AWS."""
+
+    def __init__(self) -> None:
+        from moto.moto_server.werkzeug_app import (
+            DomainDispatcherApplication,
+            MotoRequestHandler,
+            create_backend_app,
+        )
+        from werkzeug.serving import make_server
+
+        class QuietHandler(MotoRequestHandler):  # type: ignore[misc]
+            def log_request(self, *args: Any, **kwargs: Any) -> None:
+                return None
+
+        app = DomainDispatcherApplication(create_backend_app)
+        self._server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=QuietHandler)
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def endpoint_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_port}"
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._thread.join()
+
+
+def proxy_event(
+    method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
+) -> tuple[dict[str, Any] | None, str, dict[str, str]]:
+    """The REST proxy event for a request, the resource it matched ('' if none), and its allowed methods."""
+    split = urlsplit(raw_path)
+    path = unquote(split.path)
+    for pattern, resource, methods in ROUTES:
+        match = pattern.fullmatch(path)
+        if match:
+            break
+    else:
+        return None, "", {}
+    multi_headers: dict[str, list[str]] = {}
+    for name, value in headers:
+        multi_headers.setdefault(name, []).append(value)
+    query = parse_qs(split.query, keep_blank_values=True)
+    text_body: str | None = None
+    is_base64 = False
+    if body:
+        try:
+            text_body = body.decode("utf-8")
+        except UnicodeDecodeError:
+            text_body, is_base64 = base64.b64encode(body).decode(), True
+    request_id = str(uuid.uuid4())
+    event = {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": {name: values[-1] for name, values in multi_headers.items()} or None,
+        "multiValueHeaders": multi_headers or None,
+        "queryStringParameters": {name: values[-1] for name, values in query.items()} or None,
+        "multiValueQueryStringParameters": query or None,
+        "pathParameters": match.groupdict() or None,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": f"/{STAGE}{path}",
+            "stage": STAGE,
+            "requestId": request_id,
+            "requestTimeEpoch": int(time.time() * 1000),
+            "protocol": "HTTP/1.1",
+            "identity": _identity(multi_headers, client_ip),
+        },
+        "body": text_body,
+        "isBase64Encoded": is_base64,
+    }
+    return event, resource, methods
+
+
+class MissingSignature(ApiError):
+    """API Gateway's answer to an unsigned request on an AWS_IAM method."""
+
+    status = 403
+    title = "Forbidden"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Writes need an AWS Signature Version 4 Authorization header (service execute-api); "
+            "set LOCAL_AUTH=off to serve unsigned writes locally."
+        )
+
+
+def _header(headers: dict[str, list[str]], name: str) -> str | None:
+    values = next((v for k, v in headers.items() if k.lower() == name.lower()), None)
+    return values[-1] if values else None
+
+
+def _identity(headers: dict[str, list[str]], client_ip: str) -> dict[str, Any]:
+    """What API Gateway's AWS_IAM authorizer puts in the request context (the key id stands for the user)."""
+    identity: dict[str, Any] = {"sourceIp": client_ip, "userAgent": _header(headers, "User-Agent")}
+    match = _SIGV4.match(_header(headers, "Authorization") or "")
+    if match:
+        identity.update(accessKey=match.group(1), userArn=f"arn:aws:iam::000000000000:user/{match.group(1)}")
+    return identity
+
+
+def _missing_signature(method: str, headers: list[tuple[str, str]]) -> bool:
+    """API Gateway refuses unsigned writes (AWS_IAM); locally the signature's presence is checked, not its value."""
+    if method not in WRITE_METHODS or os.environ.get("LOCAL_AUTH") == "off":
+        return False
+    authorization = next((value for name, value in headers if name.lower() == "authorization"), "")
+    return not _SIGV4.match(authorization)
+
+
+class LocalApi:
+    """The local API server; use as a context manager or call start() and stop()."""
+
+    def __init__(self, port: int = 3000, seed: bool = False, host: str = "127.0.0.1") -> None:
+        _default_environment()
+        self._dynamodb: EmbeddedDynamoDB | None = None
+        if not os.environ.get("DYNAMODB_ENDPOINT_URL"):
+            self._dynamodb = EmbeddedDynamoDB()
+            os.environ["DYNAMODB_ENDPOINT_URL"] = self._dynamodb.endpoint_url
+        self._seed = seed
+        self._httpd = ThreadingHTTPServer((host, port), _handler_class(self))
+        self._httpd.daemon_threads = True
+        self._thread: threading.Thread | None = None
+        self.handlers: dict[str, LambdaHandler] = {}
+
+    @property
+    def base_url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def start(self, background: bool = True) -> LocalApi:
+        """Start DynamoDB, create the table, load the handlers and serve (in a thread if `background`)."""
+        if self._dynamodb:
+            self._dynamodb.start()
+        self._prepare_table()
+        for _, _, methods in ROUTES:
+            for name in methods.values():
+                self.handlers[name] = importlib.import_module(f"handlers.{name}").handler
+        if self._seed:
+            self.seed()
+        if background:
+            self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
+            self._thread.start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        if self._thread:
+            self._httpd.shutdown()
+            self._thread.join()
+        self._httpd.server_close()
+        if self._dynamodb:
+            self._dynamodb.stop()
+
+    def __enter__(self) -> LocalApi:
+        return self.start()
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def _prepare_table(self) -> None:
+        settings = Settings.from_environ(os.environ)
+        if self._dynamodb or os.environ.get("CREATE_TABLE") == "1":
+            create_table(create_client(settings), settings.table_name)
+
+    def seed(self) -> None:
+        """Create the sample products through the create handler (existing names are left alone)."""
+        for product in SAMPLE_PRODUCTS:
+            event, _, _ = proxy_event(
+                "POST",
+                "/v1.0/products",
+                [("Content-Type", "application/json")],
+                json.dumps(product).encode(),
+                "127.0.0.1",
+            )
+            assert event is not None
+            status = self.handlers["create_product"](event, None)["statusCode"]
+            print(f"seed: {product['name']} -> {status}", flush=True)
+
+    def respond(
+        self, method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
+    ) -> tuple[int, dict[str, str], bytes]:
+        """Route one request like API Gateway: preflight, 404, 405, or the function's response."""
+        event, _, methods = proxy_event(method, raw_path, headers, body, client_ip)
+        origin = next((value for name, value in headers if name.lower() == "origin"), None)
+        allowed_origins = get_settings().allowed_origins
+        if event is not None and method == "OPTIONS":
+            return 204, cors_headers(origin, allowed_origins), b""
+        if event is not None and method in methods and _missing_signature(method, headers):
+            result = render(error_response(MissingSignature()), str(uuid.uuid4()), origin, allowed_origins)
+            return result["statusCode"], result["headers"], result["body"].encode("utf-8")
+        if event is not None and method in methods:
+            result = self.handlers[methods[method]](event, None)
+            return result["statusCode"], result["headers"], result["body"].encode("utf-8")
+        error: ApiError
+        if event is None:
+            error = RouteNotFound(urlsplit(raw_path).path)
+        else:
+            error = MethodNotAllowed(method, tuple(methods) + ("OPTIONS",))
+        result = render(error_response(error), str(uuid.uuid4()), origin, allowed_origins)
+        return result["statusCode"], result["headers"], result["body"].encode("utf-8")
+
+
+def _handler_class(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        server_version = "bbws-local-api"
+
+        def _serve(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            if length > MAX_BODY_BYTES:
+                self.send_error(413)
+                return
+            body = self.rfile.read(length) if length else b""
+            status, headers, payload = api.respond(
+                self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+            )
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            if status not in (204, 304):
+                self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            if status not in (204, 304):
+                self.wfile.write(payload)
+
+        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
+
+        def log_message(self, format: str, *args: Any) -> None:
+            return None  # the handlers log one JSON line per request
+
+    return Handler
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    parser.add_argument("--seed", action="store_true", default=os.environ.get("SEED") == "1")
+    args = parser.parse_args(argv)
+    api = LocalApi(port=args.port, seed=args.seed)
+    api.start(background=False)
+    where = os.environ["DYNAMODB_ENDPOINT_URL"]
+    print(
+        f"Product API on {api.base_url}/v1.0/products (DynamoDB at {where}, table {os.environ['TABLE_NAME']})"
+    )
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        api.serve_forever()
+    except KeyboardInterrupt:
+        print("\nStopping.", flush=True)
+    finally:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl-C must not interrupt the clean stop
+        api.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Run terraform with its arguments, installing providers from a local mirror when this machine has one.
+#
+# A machine without internet access to the Terraform registry can carry the providers in a filesystem mirror
+# (registry.terraform.io/hashicorp/aws/<version>/<os_arch>/...). TF_PLUGIN_DIR names it (default /opt/tf-plugins,
+# used only if it exists; TF_PLUGIN_DIR= empty turns the mirror off). Without a mirror, terraform installs from
+# the registry as usual. Either way providers are cached once under build/terraform/plugin-cache.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+plugin_dir="${TF_PLUGIN_DIR-/opt/tf-plugins}"
+tf_home="${repo_root}/build/terraform"
+mkdir -p "${tf_home}/plugin-cache"
+[[ -f "${repo_root}/build/.gitignore" ]] || printf '*\n' > "${repo_root}/build/.gitignore"
+
+cli_config="${tf_home}/cli.tfrc"
+{
+  printf 'plugin_cache_dir = "%s"\n' "${tf_home}/plugin-cache"
+  if [[ -n "${plugin_dir}" && -d "${plugin_dir}" ]]; then
+    printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "${plugin_dir}"
+  elif [[ -n "${plugin_dir}" && -n "${TF_PLUGIN_DIR:-}" ]]; then
+    echo "tf_run.sh: TF_PLUGIN_DIR=${plugin_dir} is not a directory" >&2
+    exit 1
+  fi
+} > "${cli_config}.tmp.$$"
+mv "${cli_config}.tmp.$$" "${cli_config}"
+export TF_CLI_CONFIG_FILE="${cli_config}"
+export TF_IN_AUTOMATION="${TF_IN_AUTOMATION:-1}"
+
+exec terraform "$@"

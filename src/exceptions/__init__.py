@@ -1,0 +1,1 @@
+"""Typed errors, each carrying its HTTP status."""

@@ -1,0 +1,13 @@
+"""POST /v1.0/products: create a product (201 with Location)."""
+
+from services.factory import product_service
+from utils.api_gateway import ApiRequest, api_handler
+from utils.response_builder import ApiResponse, created_response
+from validators.product_validator import parse_new_product
+from validators.request_validator import json_object_body
+
+
+@api_handler
+def handler(request: ApiRequest) -> ApiResponse:
+    draft = parse_new_product(json_object_body(request.header("Content-Type"), request.body))
+    return created_response(product_service().create(draft, request.caller))

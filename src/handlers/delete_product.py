@@ -1,0 +1,14 @@
+"""DELETE /v1.0/products/{productId}: soft delete (204), also for an already inactive product."""
+
+from services.factory import product_service
+from utils.api_gateway import ApiRequest, api_handler
+from utils.response_builder import ApiResponse, no_content_response
+from validators.request_validator import product_id_from, version_condition
+
+
+@api_handler
+def handler(request: ApiRequest) -> ApiResponse:
+    product_id = product_id_from(request.path_parameters)
+    if_match = version_condition("If-Match", request.header("If-Match"))
+    product_service().delete(product_id, request.caller, if_match)
+    return no_content_response()

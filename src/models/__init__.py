@@ -1,0 +1,1 @@
+"""Product data: stored records (lean) and request models (pydantic)."""

@@ -1,0 +1,106 @@
+"""Request models: the field constraints of the contract, defined once (imported only by write functions)."""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+
+from validators.currencies import ACTIVE_CURRENCIES
+
+NAME_PUNCTUATION = " -&'.,()+/:#"
+MIN_PRICE = Decimal("0.01")
+MAX_PRICE = Decimal("999999.99")
+DEFAULT_CURRENCY = "ZAR"
+MAX_FEATURES = 20
+
+
+def _has_control_characters(value: str, allowed: str = "") -> bool:
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in value)
+
+
+def _plain_text(value: str) -> str:
+    if _has_control_characters(value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _multiline_text(value: str) -> str:
+    if _has_control_characters(value, allowed="\n\r"):
+        raise ValueError("must not contain control characters other than line breaks")
+    return value
+
+
+def _product_name(value: str) -> str:
+    bad = sorted({ch for ch in value if not (ch.isalpha() or ch.isdigit() or ch in NAME_PUNCTUATION)})
+    if bad:
+        shown = " ".join(repr(ch) for ch in bad)
+        raise ValueError(f"may contain only letters, digits, spaces and - & ' . , ( ) + / : # (not {shown})")
+    return value
+
+
+def _currency_code(value: str) -> str:
+    if value not in ACTIVE_CURRENCIES:
+        hint = " (use upper case)" if value.upper() in ACTIVE_CURRENCIES else ""
+        raise ValueError(f"must be an active ISO 4217 currency code such as ZAR, USD or EUR{hint}")
+    return value
+
+
+def _exact_number(value: Any) -> Any:
+    # JSON integers arrive as int; floats are parsed to Decimal. Booleans are ints in Python: refuse them.
+    if isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(value)
+    return value
+
+
+def _to_cents(value: Decimal) -> Decimal:
+    return value.quantize(Decimal("0.01"))
+
+
+def _trimmed(min_length: int, max_length: int) -> Any:
+    return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
+
+
+Name = Annotated[str, _trimmed(3, 100), AfterValidator(_product_name)]
+Description = Annotated[str, _trimmed(10, 500), AfterValidator(_multiline_text)]
+Price = Annotated[
+    Decimal,
+    BeforeValidator(_exact_number),
+    Field(ge=MIN_PRICE, le=MAX_PRICE, decimal_places=2, allow_inf_nan=False),
+    AfterValidator(_to_cents),
+]
+Currency = Annotated[str, AfterValidator(_currency_code)]
+Period = Annotated[str, _trimmed(5, 100), AfterValidator(_plain_text)]
+Feature = Annotated[str, _trimmed(5, 200), AfterValidator(_plain_text)]
+Features = Annotated[list[Feature], Field(max_length=MAX_FEATURES)]
+
+_STRICT = ConfigDict(extra="forbid", strict=True)
+
+
+class ProductCreate(BaseModel):
+    """Body of POST /v1.0/products."""
+
+    model_config = _STRICT
+
+    name: Name
+    description: Description
+    price: Price
+    period: Period
+    currency: Currency = DEFAULT_CURRENCY
+    features: Features = Field(default_factory=list)
+
+
+class ProductUpdate(BaseModel):
+    """Body of PUT /v1.0/products/{productId}: any client field, at least one."""
+
+    model_config = _STRICT
+
+    name: Name | None = None
+    description: Description | None = None
+    price: Price | None = None
+    period: Period | None = None
+    currency: Currency | None = None
+    features: Features | None = None
+    active: bool | None = None

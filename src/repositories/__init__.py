@@ -1,0 +1,1 @@
+"""Every DynamoDB call of the service."""

@@ -1,0 +1,41 @@
+"""Key formats, index names and entity types of the single products table: defined once."""
+
+from __future__ import annotations
+
+import unicodedata
+from decimal import Decimal
+
+PRODUCT_PREFIX = "PRODUCT#"
+NAME_CLAIM_PREFIX = "PRODUCTNAME#"
+METADATA_SK = "METADATA"
+ENTITY_PRODUCT = "PRODUCT"
+ENTITY_NAME_CLAIM = "PRODUCT_NAME"
+PRICE_INDEX = "ProductsByPriceIndex"
+NAME_INDEX = "ProductsByNameIndex"
+PRICE_PARTITION = "PRODUCT"
+PRICE_DIGITS = 8  # 999999.99 is 99999999 cents
+
+TABLE_KEY = ("PK", "SK")
+PRICE_INDEX_KEY = ("PK", "SK", "GSI1_PK", "GSI1_SK")
+NAME_INDEX_KEY = ("PK", "SK", "GSI2_PK")
+
+
+def product_pk(product_id: str) -> str:
+    """Partition key of a product item."""
+    return f"{PRODUCT_PREFIX}{product_id}"
+
+
+def name_key(name: str) -> str:
+    """The case-insensitive identity of a product name."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
+
+
+def name_claim_pk(name: str) -> str:
+    """Partition key of the item that reserves a name."""
+    return f"{NAME_CLAIM_PREFIX}{name_key(name)}"
+
+
+def price_sort_key(price: Decimal, product_id: str) -> str:
+    """GSI1 sort key: zero-padded cents, so string order is numeric order."""
+    cents = int((price * 100).to_integral_value())
+    return f"{cents:0{PRICE_DIGITS}d}#{product_id}"

@@ -1,0 +1,147 @@
+"""The catalogue's use cases: uniqueness, versions, soft delete and restore."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from exceptions.product_exceptions import (
+    ConcurrentModification,
+    NameAlreadyTaken,
+    ProductNotFound,
+    VersionMismatch,
+    WriteConflict,
+)
+from models.record import Page, ProductDraft, ProductRecord
+from validators.request_validator import ListQuery, VersionCondition
+
+MAX_WRITE_ATTEMPTS = 5
+
+
+class ProductStore(Protocol):
+    """What the service needs from storage (the DynamoDB repository, or a fake in unit tests)."""
+
+    def find_by_id(self, product_id: str) -> ProductRecord | None: ...
+    def find_name_owner(self, name: str) -> str | None: ...
+    def create(self, product: ProductRecord) -> None: ...
+    def save(self, product: ProductRecord, previous: ProductRecord) -> None: ...
+    def list_active(self, limit: int, token: str | None) -> Page: ...
+    def list_by_price(self, limit: int, descending: bool, token: str | None) -> Page: ...
+    def list_by_name(self, name: str, limit: int, token: str | None) -> Page: ...
+
+
+def utc_now() -> str:
+    """ISO 8601 UTC timestamp with a Z suffix."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class ProductService:
+    """Products: create, read, list, partial update (incl. restore) and soft delete."""
+
+    def __init__(
+        self,
+        store: ProductStore,
+        clock: Callable[[], str] = utc_now,
+        new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self._store = store
+        self._clock = clock
+        self._new_id = new_id
+
+    def get(self, product_id: str) -> ProductRecord:
+        """An active product; inactive ones are not found."""
+        product = self._store.find_by_id(product_id)
+        if product is None or not product.active:
+            raise ProductNotFound(product_id)
+        return product
+
+    def list(self, query: ListQuery) -> Page:
+        """A page of active products for the query."""
+        if query.name is not None:
+            return self._store.list_by_name(query.name, query.limit, query.next_token)
+        if query.sort_by_price:
+            return self._store.list_by_price(query.limit, query.descending, query.next_token)
+        return self._store.list_active(query.limit, query.next_token)
+
+    def create(self, draft: ProductDraft, caller: str) -> ProductRecord:
+        """Store a new active product at version 1; its name must be free."""
+        now = self._clock()
+        product = ProductRecord(
+            product_id=self._new_id(),
+            name=draft.name,
+            description=draft.description,
+            price=draft.price,
+            currency=draft.currency,
+            period=draft.period,
+            features=draft.features,
+            active=True,
+            created_at=now,
+            updated_at=now,
+            last_updated_by=caller,
+            version=1,
+        )
+        try:
+            self._store.create(product)
+        except NameAlreadyTaken:
+            raise self._name_taken(draft.name) from None
+        except WriteConflict:
+            raise ConcurrentModification() from None
+        return product
+
+    def update(
+        self, product_id: str, changes: dict[str, Any], caller: str, if_match: VersionCondition | None
+    ) -> ProductRecord:
+        """Apply a partial change (restore with active=true); the version must match If-Match if given."""
+
+        def change(current: ProductRecord) -> ProductRecord:
+            return replace(current, **changes)
+
+        try:
+            return self._write(product_id, change, caller, if_match)
+        except NameAlreadyTaken:
+            raise self._name_taken(changes["name"]) from None
+
+    def delete(self, product_id: str, caller: str, if_match: VersionCondition | None) -> None:
+        """Soft delete: mark inactive. Deleting an inactive product changes nothing."""
+        self._write(product_id, lambda current: replace(current, active=False), caller, if_match)
+
+    def _write(
+        self,
+        product_id: str,
+        change: Callable[[ProductRecord], ProductRecord],
+        caller: str,
+        if_match: VersionCondition | None,
+    ) -> ProductRecord:
+        """Read, change and conditionally write; without a specific If-Match, retry lost races."""
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            current = self._store.find_by_id(product_id)
+            if current is None:
+                raise ProductNotFound(product_id)
+            if if_match is not None and not if_match.matches(current.version):
+                raise VersionMismatch()
+            changed = change(current)
+            if changed == current:
+                return current
+            updated = replace(
+                changed, updated_at=self._clock(), last_updated_by=caller, version=current.version + 1
+            )
+            try:
+                self._store.save(updated, current)
+                return updated
+            except WriteConflict:
+                if if_match is not None and not if_match.any_version:
+                    raise VersionMismatch() from None
+        raise ConcurrentModification()
+
+    def _name_taken(self, name: str) -> NameAlreadyTaken:
+        owner_id = self._store.find_name_owner(name)
+        owner = self._store.find_by_id(owner_id) if owner_id else None
+        if owner is not None and not owner.active:
+            return NameAlreadyTaken(
+                f"The name '{name}' belongs to deleted product {owner.product_id}; restore it with "
+                "PUT /v1.0/products/" + owner.product_id + ' and {"active": true}, or choose another name.'
+            )
+        return NameAlreadyTaken(f"The name '{name}' is already used by another product; choose another name.")

@@ -1,0 +1,1 @@
+"""Settings, logging and API Gateway request/response helpers."""

@@ -1,0 +1,42 @@
+"""JSON logs for CloudWatch: one line per request, never a body or an auth header."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import traceback
+from typing import Any
+
+_LOGGER_NAME = "bbws.products"
+
+
+class _JsonFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {"level": record.levelname, "message": record.getMessage()}
+        entry.update(getattr(record, "fields", {}))
+        if record.exc_info:
+            entry["stackTrace"] = "".join(traceback.format_exception(*record.exc_info))
+        return json.dumps(entry, default=str)
+
+
+def get_logger(level: str = "INFO") -> logging.Logger:
+    """The service logger, writing one JSON object per line to stdout."""
+    logger = logging.getLogger(_LOGGER_NAME)
+    if not logger.handlers:
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(_JsonFormatter())
+        logger.addHandler(handler)
+        logger.propagate = False
+    logger.setLevel(level)
+    return logger
+
+
+def log_request(logger: logging.Logger, fields: dict[str, Any]) -> None:
+    """Log the summary line of one request."""
+    logger.info("request", extra={"fields": fields})
+
+
+def log_unexpected(logger: logging.Logger, fields: dict[str, Any]) -> None:
+    """Log an unexpected exception with its stack trace (call from an except block)."""
+    logger.error("unexpected error", exc_info=True, extra={"fields": fields})

@@ -1,0 +1,116 @@
+"""Response envelopes, JSON encoding and the headers every response carries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from exceptions.product_exceptions import ApiError
+    from models.record import ProductRecord
+
+_CORS_ALLOW_HEADERS = (
+    "Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Api-Key,"
+    "If-Match,If-None-Match,Idempotency-Key"
+)
+_CORS_ALLOW_METHODS = "GET,POST,PUT,DELETE,OPTIONS"
+_CORS_EXPOSE_HEADERS = "ETag,Location,X-Request-Id,Retry-After"
+_BODYLESS = (204, 304)
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    """A response before rendering: status, JSON body (or none) and extra headers."""
+
+    status: int
+    body: dict[str, Any] | None = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        # Prices have at most 8 significant digits, so the float's shortest repr is the exact decimal.
+        return float(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def to_json(body: Any) -> str:
+    """Compact UTF-8 JSON with decimals as numbers."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+
+
+def etag_of(product: ProductRecord) -> str:
+    """The strong ETag of a product: its version in quotes."""
+    return f'"{product.version}"'
+
+
+def product_response(product: ProductRecord, status: int = 200) -> ApiResponse:
+    """`{"product": ...}` with the product's ETag."""
+    return ApiResponse(status, {"product": product.to_api()}, {"ETag": etag_of(product)})
+
+
+def created_response(product: ProductRecord) -> ApiResponse:
+    """201 with the product, its ETag and its Location."""
+    response = product_response(product, 201)
+    response.headers["Location"] = f"/v1.0/products/{product.product_id}"
+    return response
+
+
+def not_modified_response(product: ProductRecord) -> ApiResponse:
+    """304 for a client whose cached copy is current."""
+    return ApiResponse(304, None, {"ETag": etag_of(product)})
+
+
+def no_content_response() -> ApiResponse:
+    """204 with an empty body."""
+    return ApiResponse(204)
+
+
+def list_response(products: list[ProductRecord], next_token: str | None) -> ApiResponse:
+    """The list envelope; `nextToken` only when more products exist."""
+    body: dict[str, Any] = {"products": [p.to_api() for p in products], "count": len(products)}
+    if next_token:
+        body["nextToken"] = next_token
+    return ApiResponse(200, body)
+
+
+def error_response(error: ApiError) -> ApiResponse:
+    """The error envelope for a typed error (the request id is added when rendering)."""
+    body: dict[str, Any] = {"error": error.title, "message": error.message}
+    if error.details:
+        body["details"] = [{"field": d.field, "message": d.message} for d in error.details]
+    return ApiResponse(error.status, body, dict(error.headers))
+
+
+def cors_headers(origin: str | None, allowed_origins: tuple[str, ...]) -> dict[str, str]:
+    """CORS headers for an allowed origin (`*` when configured so); none for others."""
+    if "*" in allowed_origins:
+        allow_origin = "*"
+    elif origin and origin in allowed_origins:
+        allow_origin = origin
+    else:
+        return {"Vary": "Origin"}
+    return {
+        "Access-Control-Allow-Origin": allow_origin,
+        "Access-Control-Allow-Headers": _CORS_ALLOW_HEADERS,
+        "Access-Control-Allow-Methods": _CORS_ALLOW_METHODS,
+        "Access-Control-Expose-Headers": _CORS_EXPOSE_HEADERS,
+        "Vary": "Origin",
+    }
+
+
+def render(
+    response: ApiResponse, request_id: str, origin: str | None, allowed_origins: tuple[str, ...]
+) -> dict[str, Any]:
+    """The proxy-integration result API Gateway expects."""
+    headers = {"X-Request-Id": request_id, **cors_headers(origin, allowed_origins), **response.headers}
+    body = ""
+    if response.status not in _BODYLESS:
+        headers["Content-Type"] = "application/json"
+        payload = dict(response.body or {})
+        if response.status >= 400:
+            payload["requestId"] = request_id
+        body = to_json(payload)
+    return {"statusCode": response.status, "headers": headers, "body": body, "isBase64Encoded": False}

@@ -1,0 +1,42 @@
+"""Configuration, read once per container from the environment."""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+DEFAULT_REGION = "eu-west-1"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the functions read from their environment."""
+
+    table_name: str
+    log_level: str
+    allowed_origins: tuple[str, ...]
+    dynamodb_endpoint_url: str | None
+    region: str
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str]) -> Settings:
+        """Build settings from environment variables; TABLE_NAME is required."""
+        table_name = environ.get("TABLE_NAME", "").strip()
+        if not table_name:
+            raise RuntimeError("TABLE_NAME must be set to the products table name")
+        origins = environ.get("ALLOWED_ORIGINS", "")
+        return cls(
+            table_name=table_name,
+            log_level=environ.get("LOG_LEVEL", "INFO").upper(),
+            allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            dynamodb_endpoint_url=environ.get("DYNAMODB_ENDPOINT_URL") or None,
+            region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+        )
+
+
+@functools.cache
+def get_settings() -> Settings:
+    """The container's settings, read on first use."""
+    return Settings.from_environ(os.environ)

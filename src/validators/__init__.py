@@ -1,0 +1,1 @@
+"""Input rules for requests."""

@@ -1,0 +1,87 @@
+"""Product bodies: pydantic models plus the contract's messages (imported only by write functions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
+
+from exceptions.product_exceptions import FieldError, InvalidRequest, ValidationFailed
+from models.product import ProductCreate, ProductUpdate
+from models.record import ProductDraft
+
+SERVER_FIELDS = ("productId", "createdAt", "updatedAt", "lastUpdatedBy", "version")
+
+_MESSAGES = {
+    "missing": "is required",
+    "string_type": "must be a string",
+    "bool_type": "must be true or false",
+    "list_type": "must be an array of strings",
+    "is_instance_of": "must be a number",
+    "decimal_type": "must be a number",
+    "finite_number": "must be a finite number",
+    "string_too_short": "must be at least {min_length} characters after trimming",
+    "string_too_long": "must be at most {max_length} characters after trimming",
+    "too_long": "must have at most {max_length} items",
+    "greater_than_equal": "must be at least {ge}",
+    "less_than_equal": "must be at most {le}",
+    "decimal_max_places": "must have at most {decimal_places} decimal places",
+    "extra_forbidden": "is not a field of a product",
+}
+
+
+def _field_path(location: tuple[int | str, ...]) -> str:
+    path = ""
+    for part in location:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _message(error: ErrorDetails, server_fields: tuple[str, ...]) -> str:
+    kind = error["type"]
+    if kind == "extra_forbidden" and error["loc"][0] in server_fields:
+        return "is set by the server and cannot be sent"
+    if kind == "value_error":
+        return str(error.get("ctx", {}).get("error", error["msg"]))
+    template = _MESSAGES.get(kind)
+    return template.format(**error.get("ctx", {})) if template else error["msg"]
+
+
+def _validate(model: type[BaseModel], body: dict[str, Any], server_fields: tuple[str, ...]) -> BaseModel:
+    nulls = [FieldError(key, "must not be null") for key, value in body.items() if value is None]
+    if nulls:
+        raise ValidationFailed(tuple(nulls))
+    try:
+        return model.model_validate(body)
+    except ValidationError as error:
+        details: dict[str, FieldError] = {}
+        for item in error.errors():
+            path = _field_path(item["loc"])
+            details.setdefault(path, FieldError(path, _message(item, server_fields)))
+        raise ValidationFailed(tuple(details.values())) from None
+
+
+def parse_new_product(body: dict[str, Any]) -> ProductDraft:
+    """Validate a create body; `active` and server fields are refused."""
+    model = _validate(ProductCreate, body, SERVER_FIELDS + ("active",))
+    assert isinstance(model, ProductCreate)
+    return ProductDraft(
+        name=model.name,
+        description=model.description,
+        price=model.price,
+        period=model.period,
+        currency=model.currency,
+        features=tuple(model.features),
+    )
+
+
+def parse_changes(body: dict[str, Any]) -> dict[str, Any]:
+    """Validate an update body; returns only the fields sent, by record attribute name."""
+    if not body:
+        raise InvalidRequest('Send at least one field to change, such as {"price": 99.0}.')
+    model = _validate(ProductUpdate, body, SERVER_FIELDS)
+    changes = model.model_dump(exclude_unset=True)
+    if "features" in changes:
+        changes["features"] = tuple(changes["features"])
+    return changes

@@ -1,0 +1,266 @@
+locals {
+  api_id = local.infrastructure.api_gateway_id
+
+  cors_allow_headers = "Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Api-Key,Idempotency-Key,If-Match,If-None-Match"
+
+  # Mapping-template prologue for API Gateway's own (MOCK) answers: allow the caller's Origin only when it is
+  # configured (or everything, where "*" is configured: dev).
+  cors_origin_template = <<-VTL
+    #set($origin = $input.params().header.get('Origin'))
+    #if("$!origin" == "")#set($origin = $input.params().header.get('origin'))#end
+    #set($allowed = ${jsonencode(local.infrastructure.cors_allowed_origins)})
+    #if($allowed.contains('*'))
+    #set($context.responseOverride.header.Access-Control-Allow-Origin = '*')
+    #elseif($allowed.contains("$!origin"))
+    #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)
+    #end
+  VTL
+}
+
+resource "aws_api_gateway_authorizer" "cognito" {
+  count = var.write_authorization == "COGNITO_USER_POOLS" ? 1 : 0
+
+  name          = "bbws-product-api-cognito-${var.environment}"
+  rest_api_id   = local.api_id
+  type          = "COGNITO_USER_POOLS"
+  provider_arns = var.cognito_user_pool_arns
+}
+
+# The five routes, each proxied to its function. Reads are public; writes need var.write_authorization.
+resource "aws_api_gateway_method" "route" {
+  for_each = local.functions
+
+  # checkov:skip=CKV_AWS_59:Reads are public by design (pricing page); writes carry AWS_IAM or Cognito authorization.
+  # checkov:skip=CKV2_AWS_53:Each function validates its whole request (path, query and body) and answers in the API's error envelope.
+  rest_api_id   = local.api_id
+  resource_id   = local.infrastructure.api_gateway_resources[each.value.resource].id
+  http_method   = each.value.method
+  authorization = each.value.method == "GET" ? "NONE" : var.write_authorization
+  authorizer_id = each.value.method != "GET" && var.write_authorization == "COGNITO_USER_POOLS" ? aws_api_gateway_authorizer.cognito[0].id : null
+}
+
+resource "aws_api_gateway_integration" "route" {
+  for_each = local.functions
+
+  rest_api_id             = local.api_id
+  resource_id             = aws_api_gateway_method.route[each.key].resource_id
+  http_method             = aws_api_gateway_method.route[each.key].http_method
+  type                    = "AWS_PROXY"
+  integration_http_method = "POST"
+  uri                     = aws_lambda_function.api[each.key].invoke_arn
+}
+
+# CORS preflight on both resources, answered by API Gateway itself.
+resource "aws_api_gateway_method" "preflight" {
+  for_each = local.resource_methods
+
+  # checkov:skip=CKV_AWS_59:CORS preflight requests carry no credentials by definition.
+  # checkov:skip=CKV2_AWS_53:A MOCK preflight has no request to validate.
+  rest_api_id   = local.api_id
+  resource_id   = local.infrastructure.api_gateway_resources[each.key].id
+  http_method   = "OPTIONS"
+  authorization = "NONE"
+}
+
+resource "aws_api_gateway_integration" "preflight" {
+  for_each = local.resource_methods
+
+  rest_api_id       = local.api_id
+  resource_id       = aws_api_gateway_method.preflight[each.key].resource_id
+  http_method       = aws_api_gateway_method.preflight[each.key].http_method
+  type              = "MOCK"
+  request_templates = { "application/json" = "{\"statusCode\": 204}" }
+}
+
+resource "aws_api_gateway_method_response" "preflight" {
+  for_each = local.resource_methods
+
+  rest_api_id = local.api_id
+  resource_id = aws_api_gateway_method.preflight[each.key].resource_id
+  http_method = aws_api_gateway_method.preflight[each.key].http_method
+  status_code = "204"
+
+  response_parameters = {
+    "method.response.header.Access-Control-Allow-Origin"  = false
+    "method.response.header.Access-Control-Allow-Methods" = true
+    "method.response.header.Access-Control-Allow-Headers" = true
+    "method.response.header.Access-Control-Max-Age"       = true
+    "method.response.header.Vary"                         = true
+  }
+}
+
+resource "aws_api_gateway_integration_response" "preflight" {
+  for_each = local.resource_methods
+
+  rest_api_id = local.api_id
+  resource_id = aws_api_gateway_method.preflight[each.key].resource_id
+  http_method = aws_api_gateway_method.preflight[each.key].http_method
+  status_code = aws_api_gateway_method_response.preflight[each.key].status_code
+
+  response_parameters = {
+    "method.response.header.Access-Control-Allow-Methods" = "'${each.value}'"
+    "method.response.header.Access-Control-Allow-Headers" = "'${local.cors_allow_headers}'"
+    "method.response.header.Access-Control-Max-Age"       = "'600'"
+    "method.response.header.Vary"                         = "'Origin'"
+  }
+
+  response_templates = { "application/json" = local.cors_origin_template }
+
+  depends_on = [aws_api_gateway_integration.preflight]
+}
+
+# Any other method on a known resource: 405 with Allow, in the API's error envelope.
+resource "aws_api_gateway_method" "not_allowed" {
+  for_each = local.resource_methods
+
+  # checkov:skip=CKV_AWS_59:Answers 405 without touching any backend; refusing needs no credentials.
+  # checkov:skip=CKV2_AWS_53:A MOCK 405 has no request to validate.
+  rest_api_id   = local.api_id
+  resource_id   = local.infrastructure.api_gateway_resources[each.key].id
+  http_method   = "ANY"
+  authorization = "NONE"
+}
+
+resource "aws_api_gateway_integration" "not_allowed" {
+  for_each = local.resource_methods
+
+  rest_api_id       = local.api_id
+  resource_id       = aws_api_gateway_method.not_allowed[each.key].resource_id
+  http_method       = aws_api_gateway_method.not_allowed[each.key].http_method
+  type              = "MOCK"
+  request_templates = { "application/json" = "{\"statusCode\": 405}" }
+}
+
+resource "aws_api_gateway_method_response" "not_allowed" {
+  for_each = local.resource_methods
+
+  rest_api_id = local.api_id
+  resource_id = aws_api_gateway_method.not_allowed[each.key].resource_id
+  http_method = aws_api_gateway_method.not_allowed[each.key].http_method
+  status_code = "405"
+
+  response_parameters = {
+    "method.response.header.Allow"                       = true
+    "method.response.header.Access-Control-Allow-Origin" = false
+    "method.response.header.Vary"                        = true
+    "method.response.header.X-Request-Id"                = true
+  }
+}
+
+resource "aws_api_gateway_integration_response" "not_allowed" {
+  for_each = local.resource_methods
+
+  rest_api_id = local.api_id
+  resource_id = aws_api_gateway_method.not_allowed[each.key].resource_id
+  http_method = aws_api_gateway_method.not_allowed[each.key].http_method
+  status_code = aws_api_gateway_method_response.not_allowed[each.key].status_code
+
+  response_parameters = {
+    "method.response.header.Allow"        = "'${each.value}'"
+    "method.response.header.Vary"         = "'Origin'"
+    "method.response.header.X-Request-Id" = "context.requestId"
+  }
+
+  response_templates = {
+    "application/json" = "${local.cors_origin_template}{\"error\": \"Method Not Allowed\", \"message\": \"This resource answers ${each.value} only.\", \"requestId\": \"$context.requestId\"}"
+  }
+
+  depends_on = [aws_api_gateway_integration.not_allowed]
+}
+
+resource "aws_api_gateway_deployment" "product_api" {
+  rest_api_id = local.api_id
+  description = "BBWS product API (${var.environment})"
+
+  # A new deployment when, and only when, a route, method, integration or API-level setting changes.
+  triggers = {
+    redeployment = sha1(jsonencode([
+      local.infrastructure.api_gateway_configuration_hash,
+      [for key, method in aws_api_gateway_method.route : [key, method.id, method.authorization, method.authorizer_id]],
+      [for key, integration in aws_api_gateway_integration.route : [key, integration.id, integration.type, integration.uri]],
+      [for key, method in aws_api_gateway_method.preflight : [key, method.id]],
+      [for key, integration in aws_api_gateway_integration.preflight : [key, integration.id, integration.request_templates]],
+      [for key, response in aws_api_gateway_integration_response.preflight : [key, response.id, response.response_parameters, response.response_templates]],
+      [for key, method in aws_api_gateway_method.not_allowed : [key, method.id]],
+      [for key, integration in aws_api_gateway_integration.not_allowed : [key, integration.id, integration.request_templates]],
+      [for key, response in aws_api_gateway_integration_response.not_allowed : [key, response.id, response.response_parameters, response.response_templates]],
+    ]))
+  }
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+resource "aws_api_gateway_stage" "product_api" {
+  # checkov:skip=CKV_AWS_120:Responses depend on strongly consistent reads (read-your-writes); a cache would serve stale products.
+  # checkov:skip=CKV2_AWS_29:No WAF web ACL in this plan; throttling and IAM/Cognito authorization guard the API.
+  # checkov:skip=CKV2_AWS_51:Clients are browsers and the admin app, not mutually authenticated TLS clients.
+  rest_api_id          = local.api_id
+  deployment_id        = aws_api_gateway_deployment.product_api.id
+  stage_name           = local.stage_name
+  description          = "BBWS product API, ${var.environment}"
+  xray_tracing_enabled = true
+
+  access_log_settings {
+    destination_arn = aws_cloudwatch_log_group.api_access.arn
+    format = jsonencode({
+      requestId          = "$context.requestId"
+      extendedRequestId  = "$context.extendedRequestId"
+      requestTime        = "$context.requestTime"
+      httpMethod         = "$context.httpMethod"
+      resourcePath       = "$context.resourcePath"
+      path               = "$context.path"
+      status             = "$context.status"
+      responseLength     = "$context.responseLength"
+      responseLatency    = "$context.responseLatency"
+      integrationLatency = "$context.integrationLatency"
+      integrationStatus  = "$context.integrationStatus"
+      errorType          = "$context.error.responseType"
+      errorMessage       = "$context.error.message"
+      sourceIp           = "$context.identity.sourceIp"
+      userAgent          = "$context.identity.userAgent"
+      caller             = "$context.identity.caller"
+      xrayTraceId        = "$context.xrayTraceId"
+    })
+  }
+
+  lifecycle {
+    precondition {
+      condition     = local.infrastructure.environment == var.environment
+      error_message = "The infrastructure state read belongs to another environment; check infrastructure_state_bucket and infrastructure_state_key."
+    }
+  }
+}
+
+resource "aws_api_gateway_method_settings" "all" {
+  rest_api_id = local.api_id
+  stage_name  = aws_api_gateway_stage.product_api.stage_name
+  method_path = "*/*"
+
+  # checkov:skip=CKV_AWS_225:Caching stays off: reads must reflect writes at once (see CKV_AWS_120 on the stage).
+  settings {
+    metrics_enabled        = true
+    logging_level          = "ERROR"
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.stage_rate_limit
+    throttling_burst_limit = var.stage_rate_limit * 2
+  }
+}
+
+resource "aws_api_gateway_method_settings" "write" {
+  for_each = local.write_functions
+
+  rest_api_id = local.api_id
+  stage_name  = aws_api_gateway_stage.product_api.stage_name
+  method_path = "${trimprefix(local.infrastructure.api_gateway_resources[each.value.resource].path, "/")}/${each.value.method}"
+
+  # checkov:skip=CKV_AWS_225:Caching stays off: writes are never cacheable.
+  settings {
+    metrics_enabled        = true
+    logging_level          = "ERROR"
+    data_trace_enabled     = false
+    throttling_rate_limit  = var.write_rate_limit
+    throttling_burst_limit = var.write_rate_limit * 2
+  }
+}

@@ -1,0 +1,10 @@
+# The infrastructure stack's outputs (table, REST API and its resources, CORS origins), from its S3 state.
+data "terraform_remote_state" "infrastructure" {
+  backend = "s3"
+
+  config = {
+    bucket = var.infrastructure_state_bucket
+    key    = var.infrastructure_state_key
+    region = var.aws_region
+  }
+}

@@ -1,0 +1,5 @@
+bucket       = "bbws-terraform-state-dev"
+key          = "product-api/lambda.tfstate"
+region       = "eu-west-1"
+encrypt      = true
+use_lockfile = true

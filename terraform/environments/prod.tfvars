@@ -1,0 +1,6 @@
+environment                 = "prod"
+infrastructure_state_bucket = "bbws-terraform-state-prod"
+log_level                   = "INFO"
+reserved_concurrency        = 100
+write_authorization         = "AWS_IAM"
+alarm_actions               = []

@@ -1,0 +1,6 @@
+environment                 = "sit"
+infrastructure_state_bucket = "bbws-terraform-state-sit"
+log_level                   = "INFO"
+reserved_concurrency        = -1
+write_authorization         = "AWS_IAM"
+alarm_actions               = []

@@ -1,0 +1,5 @@
+bucket       = "bbws-terraform-state-prod"
+key          = "product-api/infrastructure.tfstate"
+region       = "eu-west-1"
+encrypt      = true
+use_lockfile = true

@@ -1,0 +1,60 @@
+output "api_gateway_id" {
+  description = "ID of the product REST API."
+  value       = aws_api_gateway_rest_api.product_api.id
+}
+
+output "api_gateway_execution_arn" {
+  description = "Execution ARN of the product REST API, for Lambda invoke permissions."
+  value       = aws_api_gateway_rest_api.product_api.execution_arn
+}
+
+output "api_gateway_root_resource_id" {
+  description = "ID of the REST API's root resource (/)."
+  value       = aws_api_gateway_rest_api.product_api.root_resource_id
+}
+
+output "api_gateway_name" {
+  description = "Name of the product REST API (the ApiName dimension of its CloudWatch metrics)."
+  value       = aws_api_gateway_rest_api.product_api.name
+}
+
+output "api_gateway_resources" {
+  description = "The API's resources the Lambda stack attaches methods to, by role: products (/v1.0/products) and product (/v1.0/products/{productId}), each with its id and path."
+  value = {
+    products = { id = aws_api_gateway_resource.products.id, path = aws_api_gateway_resource.products.path }
+    product  = { id = aws_api_gateway_resource.product.id, path = aws_api_gateway_resource.product.path }
+  }
+}
+
+output "api_gateway_configuration_hash" {
+  description = "Hash of the API-level configuration this stack owns (resources, gateway responses); the Lambda stack redeploys the stage when it changes."
+  value = sha1(jsonencode([
+    [for resource in [aws_api_gateway_resource.version, aws_api_gateway_resource.products, aws_api_gateway_resource.product] : resource.id],
+    [for response in aws_api_gateway_gateway_response.error_envelope : [response.response_type, response.status_code, response.response_parameters, response.response_templates]],
+  ]))
+}
+
+output "cors_allowed_origins" {
+  description = "Origins browsers may call the API from; the Lambda stack configures preflight responses and the functions with it."
+  value       = var.cors_allowed_origins
+}
+
+output "environment" {
+  description = "The environment this stack was applied for; the Lambda stack refuses a different one."
+  value       = var.environment
+}
+
+output "dynamodb_table_name" {
+  description = "Name of the products table."
+  value       = aws_dynamodb_table.products.name
+}
+
+output "dynamodb_table_arn" {
+  description = "ARN of the products table; index ARNs are <arn>/index/<name>."
+  value       = aws_dynamodb_table.products.arn
+}
+
+output "dynamodb_index_names" {
+  description = "Names of the table's global secondary indexes."
+  value       = [for gsi in local.table_schema.global_secondary_indexes : gsi.name]
+}

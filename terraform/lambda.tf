@@ -1,0 +1,56 @@
+# Third-party packages the write functions import (pydantic and its compiled core), built for arm64 by
+# scripts/package_lambdas.sh. The read functions do without it, which keeps their cold start short.
+resource "aws_lambda_layer_version" "dependencies" {
+  layer_name               = local.layer_name
+  description              = "pydantic and its dependencies for the BBWS product write functions"
+  filename                 = "${local.package_dir}/dependencies-layer.zip"
+  source_code_hash         = filebase64sha256("${local.package_dir}/dependencies-layer.zip")
+  compatible_runtimes      = ["python3.12"]
+  compatible_architectures = ["arm64"]
+}
+
+resource "aws_lambda_function" "api" {
+  for_each = local.functions
+
+  # checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway; a failure goes back to the caller, there is no event to park in a DLQ.
+  # checkov:skip=CKV_AWS_117:Reaches only DynamoDB and X-Ray through public AWS endpoints; there is no VPC resource to reach.
+  # checkov:skip=CKV_AWS_173:Environment variables hold a table name, a log level and CORS origins; no secrets to encrypt with a CMK.
+  # checkov:skip=CKV_AWS_272:Packages are built and deployed by this repository's pipeline; code signing needs a signer profile not in scope.
+  function_name                  = local.function_names[each.key]
+  description                    = "BBWS product API: ${each.value.method} ${local.infrastructure.api_gateway_resources[each.value.resource].path}"
+  role                           = aws_iam_role.function[each.key].arn
+  runtime                        = "python3.12"
+  architectures                  = ["arm64"]
+  handler                        = "handlers.${each.key}.handler"
+  filename                       = "${local.package_dir}/${each.key}.zip"
+  source_code_hash               = filebase64sha256("${local.package_dir}/${each.key}.zip")
+  memory_size                    = 256
+  timeout                        = 15
+  reserved_concurrent_executions = var.reserved_concurrency
+  layers                         = each.value.uses_dependencies ? [aws_lambda_layer_version.dependencies.arn] : []
+
+  tracing_config {
+    mode = "Active"
+  }
+
+  environment {
+    variables = {
+      TABLE_NAME      = local.infrastructure.dynamodb_table_name
+      LOG_LEVEL       = var.log_level
+      ALLOWED_ORIGINS = join(",", local.infrastructure.cors_allowed_origins)
+    }
+  }
+
+  # The log group must exist (with its retention) before the first invocation would create it without one.
+  depends_on = [aws_cloudwatch_log_group.function, aws_iam_role_policy.function]
+}
+
+resource "aws_lambda_permission" "api_gateway" {
+  for_each = local.functions
+
+  statement_id  = "AllowProductApiInvoke"
+  action        = "lambda:InvokeFunction"
+  function_name = aws_lambda_function.api[each.key].function_name
+  principal     = "apigateway.amazonaws.com"
+  source_arn    = "${local.infrastructure.api_gateway_execution_arn}/${local.stage_name}/${each.value.method}${local.infrastructure.api_gateway_resources[each.value.resource].path}"
+}

@@ -1,0 +1,136 @@
+variable "environment" {
+  type        = string
+  description = "Deployment environment; part of every resource name, the stage name and the Environment tag."
+
+  validation {
+    condition     = contains(["dev", "sit", "prod"], var.environment)
+    error_message = "environment must be one of dev, sit, prod."
+  }
+}
+
+variable "aws_region" {
+  type        = string
+  description = "AWS region for every resource of this stack (and of the infrastructure stack it reads)."
+  default     = "eu-west-1"
+
+  validation {
+    condition     = can(regex("^[a-z]{2}(-[a-z]+)+-[0-9]$", var.aws_region))
+    error_message = "aws_region must be a region name such as eu-west-1."
+  }
+}
+
+variable "infrastructure_state_bucket" {
+  type        = string
+  description = "S3 bucket holding the infrastructure stack's state."
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", var.infrastructure_state_bucket))
+    error_message = "infrastructure_state_bucket must be an S3 bucket name."
+  }
+}
+
+variable "infrastructure_state_key" {
+  type        = string
+  description = "Key of the infrastructure stack's state object in that bucket."
+  default     = "product-api/infrastructure.tfstate"
+}
+
+variable "package_dir" {
+  type        = string
+  description = "Folder holding the ZIPs scripts/package_lambdas.sh builds (<function>.zip, dependencies-layer.zip); null means build/lambda at the repository root."
+  default     = null
+}
+
+variable "log_level" {
+  type        = string
+  description = "LOG_LEVEL of every function."
+  default     = "INFO"
+
+  validation {
+    condition     = contains(["DEBUG", "INFO", "WARNING", "ERROR"], var.log_level)
+    error_message = "log_level must be DEBUG, INFO, WARNING or ERROR."
+  }
+}
+
+variable "reserved_concurrency" {
+  type        = number
+  description = "Concurrent executions reserved for each function; -1 reserves none (the account's shared pool)."
+  default     = -1
+
+  validation {
+    condition     = var.reserved_concurrency == -1 || (var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency)
+    error_message = "reserved_concurrency must be -1 (none) or a whole number of at least 1."
+  }
+}
+
+variable "log_retention_days" {
+  type        = number
+  description = "Days the functions' and the API's logs are kept."
+  default     = 90
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.log_retention_days)
+    error_message = "log_retention_days must be a retention CloudWatch Logs accepts (1, 3, 5, 7, 14, 30, 60, 90, ...)."
+  }
+}
+
+variable "write_authorization" {
+  type        = string
+  description = "How POST, PUT and DELETE are authorized: AWS_IAM (signed requests) or COGNITO_USER_POOLS. Reads are public."
+  default     = "AWS_IAM"
+
+  validation {
+    condition     = contains(["AWS_IAM", "COGNITO_USER_POOLS"], var.write_authorization)
+    error_message = "write_authorization must be AWS_IAM or COGNITO_USER_POOLS."
+  }
+}
+
+variable "cognito_user_pool_arns" {
+  type        = list(string)
+  description = "User pools whose tokens authorize writes when write_authorization is COGNITO_USER_POOLS."
+  default     = []
+
+  validation {
+    condition     = var.write_authorization != "COGNITO_USER_POOLS" || length(var.cognito_user_pool_arns) > 0
+    error_message = "COGNITO_USER_POOLS authorization needs at least one user pool ARN."
+  }
+}
+
+variable "stage_rate_limit" {
+  type        = number
+  description = "Steady-state requests per second the stage accepts across all methods."
+  default     = 100
+
+  validation {
+    condition     = var.stage_rate_limit > 0
+    error_message = "stage_rate_limit must be positive."
+  }
+}
+
+variable "write_rate_limit" {
+  type        = number
+  description = "Steady-state requests per second each write method (POST, PUT, DELETE) accepts."
+  default     = 50
+
+  validation {
+    condition     = var.write_rate_limit > 0 && var.write_rate_limit <= var.stage_rate_limit
+    error_message = "write_rate_limit must be positive and no more than stage_rate_limit."
+  }
+}
+
+variable "latency_p95_threshold_ms" {
+  type        = number
+  description = "API latency (p95, milliseconds) above which the latency alarm fires."
+  default     = 300
+}
+
+variable "alarm_actions" {
+  type        = list(string)
+  description = "ARNs notified when an alarm fires or recovers (SNS topics); empty means the alarms only record state."
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_actions : startswith(arn, "arn:")])
+    error_message = "alarm_actions must be ARNs."
+  }
+}
