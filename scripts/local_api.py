@@ -79,7 +79,7 @@ SAMPLE_PRODUCTS = (
 )
 
 WRITE_METHODS = ("POST", "PUT", "DELETE")
-_SIGV4 = re.compile(r"AWS4-HMAC-SHA256 Credential=([A-Za-z0-9]+)/")
+_SIGV4 = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/\s,]+)/")
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 

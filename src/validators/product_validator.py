@@ -8,7 +8,7 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import ErrorDetails
 
 from exceptions.product_exceptions import FieldError, InvalidRequest, ValidationFailed
-from models.product import ProductCreate, ProductUpdate
+from models.product import MAX_PRICE, MIN_PRICE, ProductCreate, ProductUpdate
 from models.record import ProductDraft
 
 SERVER_FIELDS = ("productId", "createdAt", "updatedAt", "lastUpdatedBy", "version")
@@ -24,8 +24,8 @@ _MESSAGES = {
     "string_too_short": "must be at least {min_length} characters after trimming",
     "string_too_long": "must be at most {max_length} characters after trimming",
     "too_long": "must have at most {max_length} items",
-    "greater_than_equal": "must be at least {ge}",
-    "less_than_equal": "must be at most {le}",
+    "greater_than_equal": f"must be at least {MIN_PRICE}",
+    "less_than_equal": f"must be at most {MAX_PRICE}",
     "decimal_max_places": "must have at most {decimal_places} decimal places",
     "extra_forbidden": "is not a field of a product",
 }

@@ -1,0 +1,218 @@
+"""Business rules, against the in-memory store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from exceptions.product_exceptions import (
+    ConcurrentModification,
+    NameAlreadyTaken,
+    ProductNotFound,
+    VersionMismatch,
+    WriteConflict,
+)
+from fakes import FakeProductStore
+from models.record import ProductDraft
+from services.product_service import MAX_WRITE_ATTEMPTS, ProductService, utc_now
+from validators.request_validator import ListQuery, version_condition
+
+MISSING_ID = "00000000-0000-4000-8000-000000000000"
+
+
+def test_create_sets_server_fields(service: ProductService, draft: ProductDraft) -> None:
+    product = service.create(draft, "alice@example.com")
+    assert product.active is True
+    assert product.version == 1
+    assert product.created_at == product.updated_at
+    assert product.last_updated_by == "alice@example.com"
+    assert service.get(product.product_id) == product
+
+
+def test_create_with_taken_name_is_409(service: ProductService, draft: ProductDraft) -> None:
+    service.create(draft, "alice")
+    with pytest.raises(NameAlreadyTaken, match="already used"):
+        service.create(replace(draft, name="ENTRY plan"), "bob")
+
+
+def test_create_with_name_of_deleted_product_says_how_to_restore(
+    service: ProductService, draft: ProductDraft
+) -> None:
+    deleted = service.create(draft, "alice")
+    service.delete(deleted.product_id, "alice", None)
+    with pytest.raises(NameAlreadyTaken, match=f"restore it with PUT /v1.0/products/{deleted.product_id}"):
+        service.create(draft, "bob")
+
+
+def test_create_losing_a_write_race_is_a_conflict(
+    service: ProductService,
+    draft: ProductDraft,
+    fake_store: FakeProductStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def lose(product: object) -> None:
+        raise WriteConflict()
+
+    monkeypatch.setattr(fake_store, "create", lose)
+    with pytest.raises(ConcurrentModification):
+        service.create(draft, "alice")
+
+
+def test_get_of_missing_product_is_not_found(service: ProductService) -> None:
+    with pytest.raises(ProductNotFound):
+        service.get(MISSING_ID)
+
+
+def test_get_of_inactive_product_is_not_found(service: ProductService, draft: ProductDraft) -> None:
+    product = service.create(draft, "alice")
+    service.delete(product.product_id, "alice", None)
+    with pytest.raises(ProductNotFound):
+        service.get(product.product_id)
+
+
+def test_update_changes_only_given_fields_and_bumps_version(
+    service: ProductService, draft: ProductDraft
+) -> None:
+    product = service.create(draft, "alice")
+    updated = service.update(product.product_id, {"price": Decimal("120.00")}, "bob", None)
+    assert updated.price == Decimal("120.00")
+    assert updated.name == product.name
+    assert updated.version == 2
+    assert updated.last_updated_by == "bob"
+    assert updated.created_at == product.created_at
+
+
+def test_update_with_matching_if_match_applies(service: ProductService, draft: ProductDraft) -> None:
+    product = service.create(draft, "alice")
+    updated = service.update(
+        product.product_id, {"period": "yearly"}, "bob", version_condition("If-Match", '"1"')
+    )
+    assert updated.period == "yearly"
+
+
+def test_update_with_stale_if_match_is_412(service: ProductService, draft: ProductDraft) -> None:
+    product = service.create(draft, "alice")
+    service.update(product.product_id, {"period": "yearly"}, "bob", None)
+    with pytest.raises(VersionMismatch):
+        service.update(product.product_id, {"period": "weekly"}, "bob", version_condition("If-Match", '"1"'))
+    assert service.get(product.product_id).period == "yearly"
+
+
+def test_update_of_missing_product_is_404(service: ProductService) -> None:
+    with pytest.raises(ProductNotFound):
+        service.update(MISSING_ID, {"price": Decimal("1.00")}, "bob", None)
+
+
+def test_update_can_restore_an_inactive_product(service: ProductService, draft: ProductDraft) -> None:
+    product = service.create(draft, "alice")
+    service.delete(product.product_id, "alice", None)
+    restored = service.update(product.product_id, {"active": True}, "bob", None)
+    assert restored.active is True
+    assert restored.version == 3
+    assert service.get(product.product_id).active is True
+
+
+def test_update_without_any_difference_writes_nothing(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    product = service.create(draft, "alice")
+    assert service.update(product.product_id, {"name": product.name}, "bob", None) == product
+    assert fake_store.saves == 0
+
+
+def test_rename_to_a_taken_name_is_409(service: ProductService, draft: ProductDraft) -> None:
+    service.create(draft, "alice")
+    other = service.create(replace(draft, name="Basic Plan"), "alice")
+    with pytest.raises(NameAlreadyTaken):
+        service.update(other.product_id, {"name": "entry PLAN"}, "bob", None)
+
+
+def test_rename_frees_the_old_name(service: ProductService, draft: ProductDraft) -> None:
+    product = service.create(draft, "alice")
+    service.update(product.product_id, {"name": "Starter Plan"}, "bob", None)
+    assert service.create(draft, "carol").name == draft.name
+
+
+def test_update_retries_a_lost_race_without_if_match(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    product = service.create(draft, "alice")
+    fake_store.lose_next_writes = MAX_WRITE_ATTEMPTS - 1
+    assert service.update(product.product_id, {"period": "yearly"}, "bob", None).period == "yearly"
+
+
+def test_update_gives_up_after_repeated_lost_races(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    product = service.create(draft, "alice")
+    fake_store.lose_next_writes = MAX_WRITE_ATTEMPTS
+    with pytest.raises(ConcurrentModification):
+        service.update(product.product_id, {"period": "yearly"}, "bob", None)
+
+
+def test_update_with_if_match_that_loses_the_race_is_412(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    product = service.create(draft, "alice")
+    fake_store.lose_next_writes = 1
+    with pytest.raises(VersionMismatch):
+        service.update(product.product_id, {"period": "yearly"}, "bob", version_condition("If-Match", '"1"'))
+
+
+def test_update_with_if_match_star_retries_a_lost_race(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    product = service.create(draft, "alice")
+    fake_store.lose_next_writes = 1
+    updated = service.update(
+        product.product_id, {"period": "yearly"}, "bob", version_condition("If-Match", "*")
+    )
+    assert updated.period == "yearly"
+
+
+def test_delete_marks_inactive_and_bumps_version(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    product = service.create(draft, "alice")
+    service.delete(product.product_id, "bob", None)
+    stored = fake_store.products[product.product_id]
+    assert (stored.active, stored.version, stored.last_updated_by) == (False, 2, "bob")
+
+
+def test_delete_of_inactive_product_changes_nothing(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    product = service.create(draft, "alice")
+    service.delete(product.product_id, "bob", None)
+    service.delete(product.product_id, "carol", None)
+    assert fake_store.products[product.product_id].version == 2
+    assert fake_store.saves == 1
+
+
+def test_delete_of_missing_product_is_404(service: ProductService) -> None:
+    with pytest.raises(ProductNotFound):
+        service.delete(MISSING_ID, "bob", None)
+
+
+def test_delete_with_stale_if_match_is_412(service: ProductService, draft: ProductDraft) -> None:
+    product = service.create(draft, "alice")
+    with pytest.raises(VersionMismatch):
+        service.delete(product.product_id, "bob", version_condition("If-Match", '"7"'))
+    assert service.get(product.product_id).active is True
+
+
+def test_list_routes_to_the_right_read_path(service: ProductService, draft: ProductDraft) -> None:
+    cheap = service.create(replace(draft, name="Cheap Plan", price=Decimal("5.00")), "alice")
+    dear = service.create(replace(draft, name="Dear Plan", price=Decimal("500.00")), "alice")
+    hidden = service.create(replace(draft, name="Hidden Plan"), "alice")
+    service.delete(hidden.product_id, "alice", None)
+    assert {p.product_id for p in service.list(ListQuery()).products} == {cheap.product_id, dear.product_id}
+    descending = service.list(ListQuery(sort_by_price=True, descending=True)).products
+    assert [p.product_id for p in descending] == [dear.product_id, cheap.product_id]
+    assert [p.product_id for p in service.list(ListQuery(name="cheap plan")).products] == [cheap.product_id]
+
+
+def test_utc_now_is_iso_8601_with_z() -> None:
+    assert utc_now().endswith("Z") and "T" in utc_now()

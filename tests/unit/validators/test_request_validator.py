@@ -1,0 +1,154 @@
+"""Body decoding, path ids, conditional headers and list queries."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from exceptions.product_exceptions import (
+    InvalidRequest,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
+from validators.request_validator import (
+    ListQuery,
+    json_object_body,
+    list_query,
+    product_id_from,
+    version_condition,
+)
+
+PRODUCT_ID = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
+
+
+@pytest.mark.parametrize(
+    "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"]
+)
+def test_json_media_types_are_accepted(content_type: str) -> None:
+    assert json_object_body(content_type, b'{"a": 1}') == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "content_type", [None, "", "text/plain", "application/xml", "application/json-patch+json"]
+)
+def test_other_media_types_are_415(content_type: str | None) -> None:
+    with pytest.raises(UnsupportedMediaType):
+        json_object_body(content_type, b"{}")
+
+
+def test_body_over_10_kib_is_413() -> None:
+    with pytest.raises(PayloadTooLarge):
+        json_object_body("application/json", b'{"d": "' + b"x" * 10_240 + b'"}')
+
+
+def test_body_of_exactly_10_kib_is_read() -> None:
+    body = b'{"d": "' + b"x" * (10_240 - 9) + b'"}'
+    assert len(body) == 10_240
+    assert json_object_body("application/json", body)["d"].startswith("x")
+
+
+def test_floats_are_parsed_as_exact_decimals() -> None:
+    assert json_object_body("application/json", b'{"price": 0.1}')["price"] == Decimal("0.1")
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"", "not valid JSON"),
+        (b"{", "not valid JSON"),
+        (b'{"price": NaN}', "NaN is not valid JSON"),
+        (b'{"price": Infinity}', "Infinity is not valid JSON"),
+        (b'{"price": -Infinity}', "not valid JSON"),
+        (b'{"a": 1, "a": 2}', 'the key "a" appears twice'),
+        (b'{"a": "line\x01"}', "not valid JSON"),
+        (b"[1, 2]", "must be a JSON object"),
+        (b'"text"', "must be a JSON object"),
+        (b"null", "must be a JSON object"),
+        (b"\xff\xfe", "UTF-8"),
+    ],
+)
+def test_malformed_bodies_are_400(body: bytes, message: str) -> None:
+    with pytest.raises(InvalidRequest, match=message):
+        json_object_body("application/json", body)
+
+
+def test_canonical_product_id_is_accepted() -> None:
+    assert product_id_from({"productId": PRODUCT_ID}) == PRODUCT_ID
+
+
+@pytest.mark.parametrize(
+    "product_id",
+    [
+        None,
+        "",
+        "123",
+        PRODUCT_ID.upper(),
+        PRODUCT_ID.replace("-", ""),
+        "{" + PRODUCT_ID + "}",
+        PRODUCT_ID + "0",
+    ],
+)
+def test_non_canonical_product_ids_are_400(product_id: str | None) -> None:
+    with pytest.raises(InvalidRequest, match="canonical lower-case"):
+        product_id_from({"productId": product_id} if product_id is not None else None)
+
+
+def test_absent_condition_header_is_none() -> None:
+    assert version_condition("If-Match", None) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "version", "matches"),
+    [('"3"', 3, True), ('"3"', 4, False), ("*", 9, True), ('"1", "2"', 2, True), ('W/"5"', 5, True)],
+)
+def test_condition_headers_match_versions(value: str, version: int, matches: bool) -> None:
+    condition = version_condition("If-Match", value)
+    assert condition is not None and condition.matches(version) is matches
+
+
+@pytest.mark.parametrize("value", ["3", '"abc"', '"3', "", '"3",'])
+def test_malformed_condition_headers_are_400(value: str) -> None:
+    with pytest.raises(InvalidRequest, match="If-Match must be"):
+        version_condition("If-Match", value)
+
+
+def test_empty_query_gives_defaults() -> None:
+    assert list_query({}) == ListQuery(limit=50)
+
+
+def test_full_price_query_is_parsed() -> None:
+    query = list_query({"limit": ("10",), "sortBy": ("price",), "order": ("desc",), "nextToken": ("abc",)})
+    assert query == ListQuery(limit=10, next_token="abc", sort_by_price=True, descending=True)
+
+
+def test_name_query_is_trimmed() -> None:
+    assert list_query({"name": ("  Entry Plan ",)}).name == "Entry Plan"
+
+
+@pytest.mark.parametrize(
+    ("parameters", "field", "message"),
+    [
+        ({"limit": ("0",)}, "limit", "from 1 to 100"),
+        ({"limit": ("101",)}, "limit", "from 1 to 100"),
+        ({"limit": ("ten",)}, "limit", "from 1 to 100"),
+        ({"limit": ("-1",)}, "limit", "from 1 to 100"),
+        ({"limit": ("５",)}, "limit", "from 1 to 100"),
+        ({"limit": ("1", "2")}, "limit", "given once"),
+        ({"sortBy": ("name",)}, "sortBy", "must be price"),
+        ({"order": ("asc",)}, "order", "only with sortBy"),
+        ({"sortBy": ("price",), "order": ("up",)}, "order", "asc or desc"),
+        ({"sortBy": ("price",), "name": ("Entry",)}, "name", "cannot be combined"),
+        ({"name": ("  ",)}, "name", "1 to 100"),
+        ({"nextToken": ("",)}, "nextToken", "previous page"),
+        ({"page": ("2",)}, "page", "not a query parameter"),
+    ],
+)
+def test_bad_list_queries_are_400_with_a_detail(
+    parameters: dict[str, tuple[str, ...]], field: str, message: str
+) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        list_query(parameters)
+    details = {detail.field: detail.message for detail in caught.value.details}
+    assert message in details[field]
