@@ -1,0 +1,42 @@
+"""Cold start: each function imports only what its own path uses."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[3] / "src"
+PROBE = """
+import json, sys
+sys.path.insert(0, {src!r})
+import handlers.{name}
+from services.factory import product_service
+print(json.dumps({{"pydantic": "pydantic" in sys.modules, "clients": product_service.cache_info().currsize}}))
+"""
+
+
+def imports_of(handler: str) -> dict[str, object]:
+    """What importing one handler module loads, in a fresh interpreter like a new Lambda container."""
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", PROBE.format(src=str(SRC), name=handler)],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"TABLE_NAME": "t", "PATH": ""},
+    )
+    loaded: dict[str, object] = json.loads(result.stdout)
+    return loaded
+
+
+@pytest.mark.parametrize("handler", ["get_product", "list_products", "delete_product"])
+def test_read_functions_do_not_load_pydantic(handler: str) -> None:
+    assert imports_of(handler) == {"pydantic": False, "clients": 0}
+
+
+@pytest.mark.parametrize("handler", ["create_product", "update_product"])
+def test_write_functions_load_pydantic_but_no_client_at_import(handler: str) -> None:
+    assert imports_of(handler) == {"pydantic": True, "clients": 0}
