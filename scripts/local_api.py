@@ -3,7 +3,8 @@
 
 Each HTTP request becomes the REST proxy event (payload 1.0) AWS would send and goes to the same
 `handlers.<name>.handler` the Lambda functions run. Unless DYNAMODB_ENDPOINT_URL points elsewhere, moto's
-DynamoDB runs in this process on a free loopback port, with the table built from the Terraform schema.
+DynamoDB runs in this process on a free loopback port, with the table built from the Terraform schema;
+LOCAL_DYNAMODB=aws uses a real table (TABLE_NAME) with the usual AWS credential chain instead.
 
     python scripts/local_api.py [--port 3000] [--seed]
 """
@@ -83,16 +84,17 @@ _SIGV4 = re.compile(r"AWS4-HMAC-SHA256 Credential=([^/\s,]+)/")
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
 
-def _default_environment() -> None:
-    """Credentials and settings a local run needs; values already set win."""
-    for name, value in {
+def _default_environment(real_aws: bool) -> None:
+    """Settings a local run needs, and dummy credentials unless real AWS is the target; values already set win."""
+    defaults = {
         "TABLE_NAME": DEFAULT_TABLE,
         "ALLOWED_ORIGINS": "*",
         "LOG_LEVEL": "INFO",
         "AWS_REGION": "eu-west-1",
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-    }.items():
+    }
+    if not real_aws:
+        defaults.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")
+    for name, value in defaults.items():
         os.environ.setdefault(name, value)
 
 
@@ -216,9 +218,10 @@ class LocalApi:
     """The local API server; use as a context manager or call start() and stop()."""
 
     def __init__(self, port: int = 3000, seed: bool = False, host: str = "127.0.0.1") -> None:
-        _default_environment()
+        real_aws = os.environ.get("LOCAL_DYNAMODB") == "aws"
+        _default_environment(real_aws)
         self._dynamodb: EmbeddedDynamoDB | None = None
-        if not os.environ.get("DYNAMODB_ENDPOINT_URL"):
+        if not real_aws and not os.environ.get("DYNAMODB_ENDPOINT_URL"):
             self._dynamodb = EmbeddedDynamoDB()
             os.environ["DYNAMODB_ENDPOINT_URL"] = self._dynamodb.endpoint_url
         self._seed = seed
@@ -349,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     api = LocalApi(port=args.port, seed=args.seed)
     api.start(background=False)
-    where = os.environ["DYNAMODB_ENDPOINT_URL"]
+    where = os.environ.get("DYNAMODB_ENDPOINT_URL") or "AWS"
     print(
         f"Product API on {api.base_url}/v1.0/products (DynamoDB at {where}, table {os.environ['TABLE_NAME']})"
     )

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from exceptions.product_exceptions import NameAlreadyTaken, WriteConflict
-from models.record import Page, ProductRecord
+from exceptions.product_exceptions import IdempotencyKeyTaken, NameAlreadyTaken, WriteConflict
+from models.record import IdempotentRequest, Page, ProductRecord
 from repositories.keys import name_key
 
 
@@ -15,6 +15,7 @@ class FakeProductStore:
 
     products: dict[str, ProductRecord] = field(default_factory=dict)
     claims: dict[str, str] = field(default_factory=dict)
+    idempotency: dict[str, tuple[str, ProductRecord, int]] = field(default_factory=dict)
     lose_next_writes: int = 0
     saves: int = 0
 
@@ -24,11 +25,19 @@ class FakeProductStore:
     def find_name_owner(self, name: str) -> str | None:
         return self.claims.get(name_key(name))
 
-    def create(self, product: ProductRecord) -> None:
+    def find_idempotent_result(self, key_hash: str, now: int) -> tuple[str, ProductRecord] | None:
+        found = self.idempotency.get(key_hash)
+        return (found[0], found[1]) if found and found[2] > now else None
+
+    def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None:
+        if idempotent and self.find_idempotent_result(idempotent.key_hash, idempotent.received_at):
+            raise IdempotencyKeyTaken()
         if name_key(product.name) in self.claims:
             raise NameAlreadyTaken("taken")
         self.products[product.product_id] = product
         self.claims[name_key(product.name)] = product.product_id
+        if idempotent:
+            self.idempotency[idempotent.key_hash] = (idempotent.body_hash, product, idempotent.expires_at)
 
     def save(self, product: ProductRecord, previous: ProductRecord) -> None:
         self.saves += 1

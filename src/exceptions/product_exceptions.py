@@ -92,6 +92,16 @@ class VersionMismatch(ApiError):
         )
 
 
+class IdempotencyKeyReused(ApiError):
+    status = 422
+    title = "Unprocessable Entity"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This Idempotency-Key was used with a different body in the last 24 hours; use a new key for a new product."
+        )
+
+
 class PayloadTooLarge(ApiError):
     status = 413
     title = "Payload Too Large"
@@ -118,3 +128,7 @@ class ServiceUnavailable(ApiError):
 
 class WriteConflict(Exception):
     """A conditional write lost to a concurrent write (internal: the service decides 412 or retry)."""
+
+
+class IdempotencyKeyTaken(Exception):
+    """A create lost the race for its Idempotency-Key record (internal: the service replays the winner)."""

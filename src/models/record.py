@@ -19,6 +19,23 @@ class ProductDraft:
     features: tuple[str, ...] = ()
 
 
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A create sent with an Idempotency-Key: hashes of the key and of the body, and when it was received."""
+
+    key_hash: str
+    body_hash: str
+    received_at: int = 0
+
+    @property
+    def expires_at(self) -> int:
+        """When a retry stops getting the first response (epoch seconds)."""
+        return self.received_at + IDEMPOTENCY_WINDOW_SECONDS
+
+
 @dataclass(frozen=True)
 class ProductRecord:
     """A product as stored, including the fields the server sets."""

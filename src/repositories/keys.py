@@ -7,9 +7,12 @@ from decimal import Decimal
 
 PRODUCT_PREFIX = "PRODUCT#"
 NAME_CLAIM_PREFIX = "PRODUCTNAME#"
+IDEMPOTENCY_PREFIX = "IDEMPOTENCY#"
 METADATA_SK = "METADATA"
 ENTITY_PRODUCT = "PRODUCT"
 ENTITY_NAME_CLAIM = "PRODUCT_NAME"
+ENTITY_IDEMPOTENCY = "IDEMPOTENCY"
+TTL_ATTRIBUTE = "expiresAt"
 PRICE_INDEX = "ProductsByPriceIndex"
 NAME_INDEX = "ProductsByNameIndex"
 PRICE_PARTITION = "PRODUCT"
@@ -39,3 +42,8 @@ def price_sort_key(price: Decimal, product_id: str) -> str:
     """GSI1 sort key: zero-padded cents, so string order is numeric order."""
     cents = int((price * 100).to_integral_value())
     return f"{cents:0{PRICE_DIGITS}d}#{product_id}"
+
+
+def idempotency_pk(key_hash: str) -> str:
+    """Partition key of the record of an Idempotency-Key."""
+    return f"{IDEMPOTENCY_PREFIX}{key_hash}"

@@ -8,8 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from exceptions.product_exceptions import NameAlreadyTaken, ServiceUnavailable, WriteConflict
-from models.record import Page, ProductRecord
+from exceptions.product_exceptions import (
+    IdempotencyKeyTaken,
+    NameAlreadyTaken,
+    ServiceUnavailable,
+    WriteConflict,
+)
+from models.record import IdempotentRequest, Page, ProductRecord
 from repositories import keys
 from repositories.page_token import decode_token, encode_token
 
@@ -84,6 +89,17 @@ def _claim_item(product: ProductRecord) -> Item:
     }
 
 
+def _idempotency_item(idempotent: IdempotentRequest, product: ProductRecord) -> Item:
+    return {
+        "PK": {"S": keys.idempotency_pk(idempotent.key_hash)},
+        "SK": {"S": keys.METADATA_SK},
+        "entityType": {"S": keys.ENTITY_IDEMPOTENCY},
+        "bodyHash": {"S": idempotent.body_hash},
+        "product": {"M": to_item(product)},
+        keys.TTL_ATTRIBUTE: {"N": str(idempotent.expires_at)},
+    }
+
+
 def _key(pk: str) -> Item:
     return {"PK": {"S": pk}, "SK": {"S": keys.METADATA_SK}}
 
@@ -114,16 +130,25 @@ class ProductRepository:
 
     # --- writes ------------------------------------------------------------------------------
 
-    def create(self, product: ProductRecord) -> None:
-        """Store a new product and claim its name in one transaction."""
-        _transact(
-            self._client,
-            [
-                {"Put": self._put(to_item(product), "attribute_not_exists(PK)")},
-                {"Put": self._put(_claim_item(product), "attribute_not_exists(PK)")},
-            ],
-            name_claim_index=1,
-        )
+    def find_idempotent_result(self, key_hash: str, now: int) -> tuple[str, ProductRecord] | None:
+        """The body hash and created product of an unexpired Idempotency-Key record."""
+        item = self._get(keys.idempotency_pk(key_hash))
+        if item is None or int(item[keys.TTL_ATTRIBUTE]["N"]) <= now:
+            return None  # TTL deletes expired records lazily: an expired one is treated as gone
+        return item["bodyHash"]["S"], from_item(item["product"]["M"])
+
+    def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None:
+        """Store a new product, claim its name and record its Idempotency-Key, all in one transaction."""
+        writes = [
+            {"Put": self._put(to_item(product), "attribute_not_exists(PK)")},
+            {"Put": self._put(_claim_item(product), "attribute_not_exists(PK)")},
+        ]
+        if idempotent:
+            record = _idempotency_item(idempotent, product)
+            free = f"attribute_not_exists(PK) OR {keys.TTL_ATTRIBUTE} <= :now"
+            now = {":now": {"N": str(idempotent.received_at)}}
+            writes.append({"Put": self._put(record, free, now)})
+        _transact(self._client, writes, name_claim_index=1, idempotency_index=2 if idempotent else None)
 
     def save(self, product: ProductRecord, previous: ProductRecord) -> None:
         """Replace `previous` with `product` if nobody wrote in between; moves the name claim on rename."""
@@ -236,8 +261,13 @@ def _call(operation: Callable[..., Any], **request: Any) -> Any:
         raise ServiceUnavailable() from None
 
 
-def _transact(client: DynamoDBClient, items: list[dict[str, Any]], name_claim_index: int) -> None:
-    """TransactWriteItems; a failed name-claim condition is a NameAlreadyTaken, any other a WriteConflict."""
+def _transact(
+    client: DynamoDBClient,
+    items: list[dict[str, Any]],
+    name_claim_index: int,
+    idempotency_index: int | None = None,
+) -> None:
+    """TransactWriteItems, naming which condition failed: idempotency key, name claim, or (else) the version."""
     try:
         _call(client.transact_write_items, TransactItems=items)
     except ClientError as error:
@@ -246,6 +276,9 @@ def _transact(client: DynamoDBClient, items: list[dict[str, Any]], name_claim_in
         reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
         if _THROTTLED_REASONS.intersection(reasons):
             raise ServiceUnavailable() from None
-        if len(reasons) > name_claim_index and reasons[name_claim_index] == "ConditionalCheckFailed":
+        failed = {index for index, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
+        if idempotency_index in failed:
+            raise IdempotencyKeyTaken() from None
+        if name_claim_index in failed:
             raise NameAlreadyTaken("That name is already in use.") from None
         raise WriteConflict() from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -10,12 +11,14 @@ from typing import Any, Protocol
 
 from exceptions.product_exceptions import (
     ConcurrentModification,
+    IdempotencyKeyReused,
+    IdempotencyKeyTaken,
     NameAlreadyTaken,
     ProductNotFound,
     VersionMismatch,
     WriteConflict,
 )
-from models.record import Page, ProductDraft, ProductRecord
+from models.record import IdempotentRequest, Page, ProductDraft, ProductRecord
 from validators.request_validator import ListQuery, VersionCondition
 
 MAX_WRITE_ATTEMPTS = 5
@@ -26,7 +29,8 @@ class ProductStore(Protocol):
 
     def find_by_id(self, product_id: str) -> ProductRecord | None: ...
     def find_name_owner(self, name: str) -> str | None: ...
-    def create(self, product: ProductRecord) -> None: ...
+    def find_idempotent_result(self, key_hash: str, now: int) -> tuple[str, ProductRecord] | None: ...
+    def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None: ...
     def save(self, product: ProductRecord, previous: ProductRecord) -> None: ...
     def list_active(self, limit: int, token: str | None) -> Page: ...
     def list_by_price(self, limit: int, descending: bool, token: str | None) -> Page: ...
@@ -46,10 +50,12 @@ class ProductService:
         store: ProductStore,
         clock: Callable[[], str] = utc_now,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
+        epoch: Callable[[], int] = lambda: int(time.time()),
     ) -> None:
         self._store = store
         self._clock = clock
         self._new_id = new_id
+        self._epoch = epoch
 
     def get(self, product_id: str) -> ProductRecord:
         """An active product; inactive ones are not found."""
@@ -66,8 +72,19 @@ class ProductService:
             return self._store.list_by_price(query.limit, query.descending, query.next_token)
         return self._store.list_active(query.limit, query.next_token)
 
-    def create(self, draft: ProductDraft, caller: str) -> ProductRecord:
-        """Store a new active product at version 1; its name must be free."""
+    def create(
+        self, draft: ProductDraft, caller: str, idempotent: IdempotentRequest | None = None
+    ) -> ProductRecord:
+        """Store a new active product at version 1; its name must be free.
+
+        A retry with the same Idempotency-Key and body within 24 hours returns the first product and creates
+        nothing; the same key with another body is refused.
+        """
+        if idempotent is not None:
+            idempotent = replace(idempotent, received_at=self._epoch())
+            earlier = self._earlier_result(idempotent)
+            if earlier is not None:
+                return earlier
         now = self._clock()
         product = ProductRecord(
             product_id=self._new_id(),
@@ -84,11 +101,26 @@ class ProductService:
             version=1,
         )
         try:
-            self._store.create(product)
+            self._store.create(product, idempotent)
+        except IdempotencyKeyTaken:
+            # A concurrent request with the same key won the race: answer with its product.
+            earlier = self._earlier_result(idempotent) if idempotent else None
+            if earlier is None:
+                raise ConcurrentModification() from None
+            return earlier
         except NameAlreadyTaken:
             raise self._name_taken(draft.name) from None
         except WriteConflict:
             raise ConcurrentModification() from None
+        return product
+
+    def _earlier_result(self, idempotent: IdempotentRequest) -> ProductRecord | None:
+        found = self._store.find_idempotent_result(idempotent.key_hash, idempotent.received_at)
+        if found is None:
+            return None
+        body_hash, product = found
+        if body_hash != idempotent.body_hash:
+            raise IdempotencyKeyReused()
         return product
 
     def update(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from models.record import IdempotentRequest
 from exceptions.product_exceptions import (
     FieldError,
     InvalidRequest,
@@ -73,6 +75,19 @@ def json_object_body(content_type: str | None, body: bytes | None) -> dict[str, 
     if not isinstance(document, dict):
         raise InvalidRequest('The body must be a JSON object, like {"name": "..."}.')
     return document
+
+
+def idempotent_request(key: str | None, body: dict[str, Any]) -> IdempotentRequest | None:
+    """Hashes of an Idempotency-Key header (1-255 printable ASCII characters) and of the body it came with."""
+    if key is None:
+        return None
+    if not 1 <= len(key) <= 255 or not all(" " <= ch <= "~" for ch in key):
+        raise InvalidRequest("Idempotency-Key must be 1 to 255 printable ASCII characters, such as a UUID.")
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return IdempotentRequest(
+        key_hash=hashlib.sha256(key.encode()).hexdigest(),
+        body_hash=hashlib.sha256(canonical.encode()).hexdigest(),
+    )
 
 
 # --- Conditional requests -----------------------------------------------------------------------

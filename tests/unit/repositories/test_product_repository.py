@@ -12,12 +12,13 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 
 from exceptions.product_exceptions import (
+    IdempotencyKeyTaken,
     NameAlreadyTaken,
     ServiceUnavailable,
     ValidationFailed,
     WriteConflict,
 )
-from models.record import ProductRecord
+from models.record import IDEMPOTENCY_WINDOW_SECONDS, IdempotentRequest, ProductRecord
 from repositories import keys
 from repositories.dynamodb import create_client
 from repositories.product_repository import ProductRepository, from_item, to_item
@@ -239,3 +240,38 @@ def test_other_client_errors_propagate() -> None:
         stub.add_client_error("get_item", service_error_code="ResourceNotFoundException")
         with pytest.raises(ClientError):
             ProductRepository(client, "table").find_by_id(str(uuid.uuid4()))
+
+
+def keyed(body_hash: str = "body-1", received_at: int = 1_000) -> IdempotentRequest:
+    return IdempotentRequest(key_hash="key-1", body_hash=body_hash, received_at=received_at)
+
+
+def test_keyed_create_records_the_result_with_a_ttl(repository: ProductRepository) -> None:
+    product = record()
+    repository.create(product, keyed())
+    assert repository.find_idempotent_result("key-1", now=1_000) == ("body-1", product)
+    stored = raw_item(keys.idempotency_pk("key-1"))
+    assert stored is not None and stored[keys.TTL_ATTRIBUTE] == {"N": str(1_000 + IDEMPOTENCY_WINDOW_SECONDS)}
+
+
+def test_expired_record_is_treated_as_gone_and_can_be_replaced(repository: ProductRepository) -> None:
+    repository.create(record(name="Entry Plan"), keyed())
+    later = 1_000 + IDEMPOTENCY_WINDOW_SECONDS
+    assert repository.find_idempotent_result("key-1", now=later) is None
+    replacement = record(name="Basic Plan")
+    repository.create(replacement, keyed(body_hash="body-2", received_at=later))
+    assert repository.find_idempotent_result("key-1", now=later) == ("body-2", replacement)
+
+
+def test_second_create_with_a_live_key_writes_nothing(repository: ProductRepository) -> None:
+    repository.create(record(name="Entry Plan"), keyed())
+    duplicate = record(name="Entry Plan")
+    with pytest.raises(IdempotencyKeyTaken):
+        repository.create(duplicate, keyed(received_at=1_001))
+    assert repository.find_by_id(duplicate.product_id) is None
+
+
+def test_idempotency_records_are_not_listed(repository: ProductRepository) -> None:
+    product = record()
+    repository.create(product, keyed())
+    assert [p.product_id for p in repository.list_active(10, None).products] == [product.product_id]

@@ -9,13 +9,15 @@ import pytest
 
 from exceptions.product_exceptions import (
     ConcurrentModification,
+    IdempotencyKeyReused,
+    IdempotencyKeyTaken,
     NameAlreadyTaken,
     ProductNotFound,
     VersionMismatch,
     WriteConflict,
 )
 from fakes import FakeProductStore
-from models.record import ProductDraft
+from models.record import IDEMPOTENCY_WINDOW_SECONDS, IdempotentRequest, ProductDraft
 from services.product_service import MAX_WRITE_ATTEMPTS, ProductService, utc_now
 from validators.request_validator import ListQuery, version_condition
 
@@ -52,7 +54,7 @@ def test_create_losing_a_write_race_is_a_conflict(
     fake_store: FakeProductStore,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def lose(product: object) -> None:
+    def lose(*args: object) -> None:
         raise WriteConflict()
 
     monkeypatch.setattr(fake_store, "create", lose)
@@ -216,3 +218,69 @@ def test_list_routes_to_the_right_read_path(service: ProductService, draft: Prod
 
 def test_utc_now_is_iso_8601_with_z() -> None:
     assert utc_now().endswith("Z") and "T" in utc_now()
+
+
+def keyed(body_hash: str = "body-1") -> IdempotentRequest:
+    return IdempotentRequest(key_hash="key-1", body_hash=body_hash)
+
+
+def test_retry_with_same_key_and_body_returns_the_first_product(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    first = service.create(draft, "alice", keyed())
+    assert service.create(draft, "alice", keyed()) == first
+    assert len(fake_store.products) == 1
+
+
+def test_retry_is_replayed_even_after_the_product_changed(
+    service: ProductService, draft: ProductDraft
+) -> None:
+    first = service.create(draft, "alice", keyed())
+    service.update(first.product_id, {"period": "yearly"}, "bob", None)
+    assert service.create(draft, "alice", keyed()) == first
+
+
+def test_same_key_with_another_body_is_422(service: ProductService, draft: ProductDraft) -> None:
+    service.create(draft, "alice", keyed())
+    with pytest.raises(IdempotencyKeyReused):
+        service.create(replace(draft, name="Other Plan"), "alice", keyed(body_hash="body-2"))
+
+
+def test_key_expires_after_24_hours(fake_store: FakeProductStore, draft: ProductDraft) -> None:
+    now = [1_000_000]
+    service = ProductService(fake_store, epoch=lambda: now[0])
+    first = service.create(draft, "alice", keyed())
+    now[0] += IDEMPOTENCY_WINDOW_SECONDS
+    second = service.create(replace(draft, name="Later Plan"), "alice", keyed(body_hash="body-2"))
+    assert second.product_id != first.product_id
+
+
+def test_losing_the_key_race_replays_the_winner(
+    service: ProductService,
+    draft: ProductDraft,
+    fake_store: FakeProductStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    winner = service.create(draft, "alice", keyed())
+    lookups = iter([None, ("body-1", winner)])
+
+    def taken(*args: object) -> None:
+        raise IdempotencyKeyTaken()
+
+    monkeypatch.setattr(fake_store, "find_idempotent_result", lambda key, now: next(lookups))
+    monkeypatch.setattr(fake_store, "create", taken)
+    assert service.create(draft, "alice", keyed()) == winner
+
+
+def test_losing_the_key_race_to_an_expiring_record_is_a_conflict(
+    service: ProductService,
+    draft: ProductDraft,
+    fake_store: FakeProductStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def taken(*args: object) -> None:
+        raise IdempotencyKeyTaken()
+
+    monkeypatch.setattr(fake_store, "create", taken)
+    with pytest.raises(ConcurrentModification):
+        service.create(draft, "alice", keyed())

@@ -14,6 +14,7 @@ from exceptions.product_exceptions import (
 )
 from validators.request_validator import (
     ListQuery,
+    idempotent_request,
     json_object_body,
     list_query,
     product_id_from,
@@ -152,3 +153,22 @@ def test_bad_list_queries_are_400_with_a_detail(
         list_query(parameters)
     details = {detail.field: detail.message for detail in caught.value.details}
     assert message in details[field]
+
+
+def test_no_idempotency_key_means_no_replay() -> None:
+    assert idempotent_request(None, {"a": 1}) is None
+
+
+def test_idempotency_hash_ignores_key_order_but_not_values() -> None:
+    first = idempotent_request("key-1", {"a": 1, "b": Decimal("2.5")})
+    same = idempotent_request("key-1", {"b": Decimal("2.5"), "a": 1})
+    other = idempotent_request("key-1", {"a": 1, "b": Decimal("2.6")})
+    assert first is not None and same is not None and other is not None
+    assert first.body_hash == same.body_hash != other.body_hash
+    assert first.key_hash != "key-1"
+
+
+@pytest.mark.parametrize("key", ["", "k" * 256, "tab\there", "naïve"])
+def test_bad_idempotency_keys_are_400(key: str) -> None:
+    with pytest.raises(InvalidRequest, match="Idempotency-Key"):
+        idempotent_request(key, {})
