@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 3000
 SEED ?= 0
 
-.PHONY: run test format lint typecheck unit package clean
+.PHONY: run test format lint typecheck unit contract terraform bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,19 @@ unit: $(VENV)/.dev-installed
 	status=0; $(BIN)/pytest --cov --cov-branch --cov-report=term --cov-fail-under=90 || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
-test: lint typecheck unit
+# schemathesis against the local server, then the post-deployment validation script against it.
+contract: $(VENV)/.dev-installed
+	bash scripts/check_contract.sh
+
+# fmt, validate, terraform test, checkov, packages, and a real apply of both stacks against moto.
+terraform: $(VENV)/.dev-installed
+	bash scripts/check_terraform.sh
+
+test: lint typecheck unit contract terraform
+
+# Not a test: measures cold start, request overhead and list reads, and rewrites docs/PERFORMANCE.md.
+bench: $(VENV)/.dev-installed
+	$(BIN)/python scripts/benchmark.py
 
 clean:
-	rm -rf $(VENV) build .coverage .pytest_cache .mypy_cache
+	rm -rf $(VENV) .venv-checkov build .coverage .pytest_cache .mypy_cache

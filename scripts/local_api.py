@@ -296,7 +296,7 @@ class LocalApi:
         origin = next((value for name, value in headers if name.lower() == "origin"), None)
         allowed_origins = get_settings().allowed_origins
         if event is not None and method == "OPTIONS":
-            return 204, cors_headers(origin, allowed_origins), b""
+            return 204, {"X-Request-Id": str(uuid.uuid4()), **cors_headers(origin, allowed_origins)}, b""
         if event is not None and method in methods and _missing_signature(method, headers):
             result = render(error_response(MissingSignature()), str(uuid.uuid4()), origin, allowed_origins)
             return result["statusCode"], result["headers"], result["body"].encode("utf-8")
@@ -335,7 +335,11 @@ def _handler_class(api: LocalApi) -> type[BaseHTTPRequestHandler]:
             if status not in (204, 304):
                 self.wfile.write(payload)
 
-        do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = _serve
+        def __getattr__(self, name: str) -> Any:
+            # Every method, even one we never heard of (TRACE, QUERY), goes to the router: 405 or 404 as JSON.
+            if name.startswith("do_"):
+                return self._serve
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:
             return None  # the handlers log one JSON line per request

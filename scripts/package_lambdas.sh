@@ -24,8 +24,8 @@ done
 
 functions=(list_products get_product create_product update_product delete_product)
 src_dir="${repo_root}/src"
-python="${PYTHON:-python3}"
-if [[ -z "${PYTHON:-}" && -x "${repo_root}/.venv/bin/python" ]]; then
+python="${PACKAGE_PYTHON:-python3}"
+if [[ -z "${PACKAGE_PYTHON:-}" && -x "${repo_root}/.venv/bin/python" ]]; then
   python="${repo_root}/.venv/bin/python"
 fi
 
@@ -37,7 +37,7 @@ case "${platform}" in
   lambda) pip_platform=(--platform manylinux2014_aarch64 --implementation cp --python-version 3.12 --abi cp312) ;;
   host)
     "${python}" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' \
-      || { echo "package_lambdas.sh: --platform host needs Python 3.12 (PYTHON=${python})" >&2; exit 1; }
+      || { echo "package_lambdas.sh: --platform host needs Python 3.12 (PACKAGE_PYTHON=${python})" >&2; exit 1; }
     pip_platform=()
     ;;
   *) echo "package_lambdas.sh: unknown platform ${platform} (lambda or host)" >&2; exit 2 ;;

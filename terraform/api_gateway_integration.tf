@@ -176,7 +176,8 @@ resource "aws_api_gateway_deployment" "product_api" {
   triggers = {
     redeployment = sha1(jsonencode([
       local.infrastructure.api_gateway_configuration_hash,
-      [for key, method in aws_api_gateway_method.route : [key, method.id, method.authorization, method.authorizer_id]],
+      [for key, method in aws_api_gateway_method.route : [key, method.id, method.authorization]],
+      [for authorizer in aws_api_gateway_authorizer.cognito : [authorizer.id, authorizer.provider_arns]],
       [for key, integration in aws_api_gateway_integration.route : [key, integration.id, integration.type, integration.uri]],
       [for key, method in aws_api_gateway_method.preflight : [key, method.id]],
       [for key, integration in aws_api_gateway_integration.preflight : [key, integration.id, integration.request_templates]],
@@ -194,7 +195,6 @@ resource "aws_api_gateway_deployment" "product_api" {
 
 resource "aws_api_gateway_stage" "product_api" {
   # checkov:skip=CKV_AWS_120:Responses depend on strongly consistent reads (read-your-writes); a cache would serve stale products.
-  # checkov:skip=CKV2_AWS_29:No WAF web ACL in this plan; throttling and IAM/Cognito authorization guard the API.
   # checkov:skip=CKV2_AWS_51:Clients are browsers and the admin app, not mutually authenticated TLS clients.
   rest_api_id          = local.api_id
   deployment_id        = aws_api_gateway_deployment.product_api.id

@@ -18,7 +18,12 @@ output "stage_name" {
   value       = aws_api_gateway_stage.product_api.stage_name
 }
 
-output "api_base_url" {
-  description = "Base URL of the products collection in this stage, e.g. https://<id>.execute-api.<region>.amazonaws.com/dev/v1.0/products."
+output "stage_url" {
+  description = "Invoke URL of the stage, e.g. https://<id>.execute-api.<region>.amazonaws.com/dev (scripts/validate_deployment.py --base-url)."
+  value       = aws_api_gateway_stage.product_api.invoke_url
+}
+
+output "products_url" {
+  description = "URL of the products collection in this stage (<stage_url>/v1.0/products)."
   value       = "${aws_api_gateway_stage.product_api.invoke_url}${local.infrastructure.api_gateway_resources.products.path}"
 }

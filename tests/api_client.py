@@ -1,4 +1,5 @@
-"""A small HTTP client for the API: signs writes with SigV4 like an IAM caller of API Gateway."""
+"""A small HTTP client for the API: signs writes with SigV4 like an IAM caller of API Gateway, and checks every
+response it receives against openapi.yaml."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from openapi_contract import validate_response
 from samples import to_json
 
 WRITE_METHODS = ("POST", "PUT", "DELETE")
@@ -64,10 +66,12 @@ class ApiClient:
         connection = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=30)
         try:
             connection.request(method, path, body=data or None, headers=all_headers)
-            response = connection.getresponse()
-            return Response(response.status, dict(response.getheaders()), response.read())
+            answer = connection.getresponse()
+            response = Response(answer.status, dict(answer.getheaders()), answer.read())
         finally:
             connection.close()
+        validate_response(method, path, response.status, response.headers, response.body)
+        return response
 
     def get(self, path: str, **kwargs: Any) -> Response:
         return self.request("GET", path, **kwargs)

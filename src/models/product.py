@@ -33,8 +33,13 @@ def _multiline_text(value: str) -> str:
     return value
 
 
+def _name_character(ch: str) -> bool:
+    # Letters and digits of the Basic Multilingual Plane: a set openapi.yaml's pattern can state in any engine.
+    return ch in NAME_PUNCTUATION or (ord(ch) <= 0xFFFF and (ch.isalpha() or ch.isdigit()))
+
+
 def _product_name(value: str) -> str:
-    bad = sorted({ch for ch in value if not (ch.isalpha() or ch.isdigit() or ch in NAME_PUNCTUATION)})
+    bad = sorted({ch for ch in value if not _name_character(ch)})
     if bad:
         shown = " ".join(repr(ch) for ch in bad)
         raise ValueError(f"may contain only letters, digits, spaces and - & ' . , ( ) + / : # (not {shown})")

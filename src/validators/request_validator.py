@@ -78,11 +78,13 @@ def json_object_body(content_type: str | None, body: bytes | None) -> dict[str, 
 
 
 def idempotent_request(key: str | None, body: dict[str, Any]) -> IdempotentRequest | None:
-    """Hashes of an Idempotency-Key header (1-255 printable ASCII characters) and of the body it came with."""
+    """Hashes of an Idempotency-Key header (1-255 visible ASCII characters) and of the body it came with."""
     if key is None:
         return None
-    if not 1 <= len(key) <= 255 or not all(" " <= ch <= "~" for ch in key):
-        raise InvalidRequest("Idempotency-Key must be 1 to 255 printable ASCII characters, such as a UUID.")
+    if not 1 <= len(key) <= 255 or not all("!" <= ch <= "~" for ch in key):
+        raise InvalidRequest(
+            "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces), such as a UUID."
+        )
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
     return IdempotentRequest(
         key_hash=hashlib.sha256(key.encode()).hexdigest(),

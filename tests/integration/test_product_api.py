@@ -65,7 +65,12 @@ def test_unsigned_write_is_403_and_writes_nothing(api: ApiClient, table_snapshot
 
 
 def test_every_response_has_a_request_id(api: ApiClient) -> None:
-    for response in (api.get(PRODUCTS), api.get("/nowhere"), api.post(PRODUCTS, {})):
+    for response in (
+        api.get(PRODUCTS),
+        api.get("/nowhere"),
+        api.post(PRODUCTS, {}),
+        api.request("OPTIONS", PRODUCTS),
+    ):
         assert response.header("X-Request-Id")
 
 

@@ -1,0 +1,249 @@
+#!/usr/bin/env python3
+"""Measure what can be measured here, as ratios within one run, and write docs/PERFORMANCE.md.
+
+- cold start of each function (fresh interpreter: import, first request) beside the floor of importing boto3,
+  creating a DynamoDB client and making one call;
+- a warm handler's own cost per request beside the botocore call it cannot avoid;
+- items DynamoDB reads per default list page as the table grows.
+
+Everything runs against moto's DynamoDB on loopback, so absolute times say little about AWS; the ratios are
+the point. Usage: python scripts/benchmark.py [--output docs/PERFORMANCE.md]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+sys.path.insert(0, str(ROOT / "scripts"))
+os.environ.update(
+    TABLE_NAME="bbws-products-bench",
+    AWS_REGION="eu-west-1",
+    AWS_ACCESS_KEY_ID="bench",
+    AWS_SECRET_ACCESS_KEY="bench",
+    ALLOWED_ORIGINS="*",
+    LOG_LEVEL="WARNING",
+)
+
+from local_api import EmbeddedDynamoDB, proxy_event  # noqa: E402
+from local_table import create_table  # noqa: E402
+
+COLD_RUNS = 7
+WARM_REQUESTS = 300
+HANDLERS = ("get_product", "list_products", "delete_product", "create_product", "update_product")
+
+COLD_PROBE = """
+import json, sys, time
+started = time.perf_counter()
+sys.path.insert(0, {src!r})
+import handlers.{name} as module
+imported = time.perf_counter()
+response = module.handler({event}, None)
+done = time.perf_counter()
+assert response["statusCode"] < 500, response
+print(json.dumps({{"import": imported - started, "first": done - imported}}))
+"""
+FLOOR_PROBE = """
+import json, time
+started = time.perf_counter()
+import boto3
+imported = time.perf_counter()
+client = boto3.session.Session().client("dynamodb", region_name="eu-west-1", endpoint_url={endpoint!r})
+client.get_item(TableName="bbws-products-bench", Key={{"PK": {{"S": "x"}}, "SK": {{"S": "y"}}}})
+done = time.perf_counter()
+print(json.dumps({{"import": imported - started, "first": done - imported}}))
+"""
+
+
+def event_for(name: str, product_id: str) -> dict[str, Any]:
+    body = {"name": f"Cold Plan {time.time_ns()}", "description": "Measured cold start.", "price": 9.5}
+    signed = [("Content-Type", "application/json"), ("Authorization", "AWS4-HMAC-SHA256 Credential=bench/")]
+    requests = {
+        "get_product": ("GET", f"/v1.0/products/{product_id}", b""),
+        "list_products": ("GET", "/v1.0/products", b""),
+        "delete_product": ("DELETE", f"/v1.0/products/{product_id}", b""),
+        "create_product": ("POST", "/v1.0/products", json.dumps(body | {"period": "monthly"}).encode()),
+        "update_product": ("PUT", f"/v1.0/products/{product_id}", b'{"price": 10.5}'),
+    }
+    method, path, payload = requests[name]
+    event, _, _ = proxy_event(method, path, signed, payload, "127.0.0.1")
+    assert event is not None
+    return event
+
+
+def run_probe(code: str) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, env=dict(os.environ)
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr)
+    timings: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return timings
+
+
+def median_ms(samples: list[dict[str, float]], key: str) -> float:
+    return statistics.median(sample[key] for sample in samples) * 1000
+
+
+def cold_starts(endpoint: str, product_id: str) -> list[tuple[str, float, float]]:
+    rows = []
+    floor = [run_probe(FLOOR_PROBE.format(endpoint=endpoint)) for _ in range(COLD_RUNS)]
+    rows.append(
+        ("boto3 floor (import, client + one GetItem)", median_ms(floor, "import"), median_ms(floor, "first"))
+    )
+    for name in HANDLERS:
+        code = COLD_PROBE.format(src=str(ROOT / "src"), name=name, event=repr(event_for(name, product_id)))
+        samples = [run_probe(code) for _ in range(COLD_RUNS)]
+        rows.append((name, median_ms(samples, "import"), median_ms(samples, "first")))
+    return rows
+
+
+def warm_overhead(product_id: str) -> tuple[float, float]:
+    """Median ms per GET by id: through the handler, and the bare GetItem it makes."""
+    from handlers import get_product
+    from repositories.dynamodb import create_client
+    from utils.settings import get_settings
+
+    event = event_for("get_product", product_id)
+    client = create_client(get_settings())
+    key = {"PK": {"S": f"PRODUCT#{product_id}"}, "SK": {"S": "METADATA"}}
+
+    def timed(call: Any) -> float:
+        samples = []
+        for _ in range(WARM_REQUESTS):
+            started = time.perf_counter()
+            call()
+            samples.append(time.perf_counter() - started)
+        return statistics.median(samples) * 1000
+
+    get_product.handler(event, None)
+    handler_ms = timed(lambda: get_product.handler(event, None))
+    bare_ms = timed(
+        lambda: client.get_item(TableName=get_settings().table_name, Key=key, ConsistentRead=True)
+    )
+    return handler_ms, bare_ms
+
+
+def items_read_per_page(sizes: tuple[int, ...]) -> list[tuple[int, int, float, int]]:
+    """(active products, pages, mean items read per page, calls) for a full walk of the default list."""
+    from models.record import ProductDraft
+    from repositories.dynamodb import create_client
+    from repositories.product_repository import ProductRepository
+    from services.product_service import ProductService
+    from decimal import Decimal
+    from utils.settings import get_settings
+
+    client = create_client(get_settings())
+    counted = {"scanned": 0, "calls": 0}
+    original_scan = client.scan
+
+    def counting_scan(**request: Any) -> Any:
+        response = original_scan(**request)
+        counted["scanned"] += response["ScannedCount"]
+        counted["calls"] += 1
+        return response
+
+    repository = ProductRepository(client, get_settings().table_name)
+    service = ProductService(repository)
+    rows, made = [], 0
+    for size in sizes:
+        while made < size:
+            draft = ProductDraft(
+                f"Scale Plan {made:05d}", "A product for the scale test.", Decimal("9.99"), "monthly"
+            )
+            service.create(draft, "bench")
+            made += 1
+        client.scan = counting_scan  # type: ignore[method-assign]
+        counted.update(scanned=0, calls=0)
+        pages, token = 0, None
+        while True:
+            page = repository.list_active(50, token)
+            pages += 1
+            token = page.next_token
+            if token is None:
+                break
+        client.scan = original_scan  # type: ignore[method-assign]
+        rows.append((size, pages, counted["scanned"] / pages, counted["calls"]))
+    return rows
+
+
+def report(cold: list[tuple[str, float, float]], warm: tuple[float, float], scale: list[Any]) -> str:
+    floor_total = cold[0][1] + cold[0][2]
+    lines = [
+        "# Performance figures",
+        "",
+        "Measured by `python scripts/benchmark.py` (or `make bench`) on the development machine (2 cores), against",
+        "moto's DynamoDB on loopback. Absolute times are this machine's, not AWS's; the ratios within one run are",
+        "what the figures are for. Re-run after any change to imports or the request path.",
+        "",
+        f"## Cold start (median of {COLD_RUNS} fresh interpreters)",
+        "",
+        "| function | import ms | first request ms | total ms | total / boto3 floor |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for name, imported, first in cold:
+        total = imported + first
+        lines.append(f"| {name} | {imported:.0f} | {first:.0f} | {total:.0f} | {total / floor_total:.2f} |")
+    handler_ms, bare_ms = warm
+    lines += [
+        "",
+        f"## Warm request cost (median of {WARM_REQUESTS} GET by id)",
+        "",
+        "| path | ms per request |",
+        "|---|---:|",
+        f"| `get_product.handler` (parse, GetItem, response, log line) | {handler_ms:.2f} |",
+        f"| bare `client.get_item` | {bare_ms:.2f} |",
+        f"| handler's own cost | {handler_ms - bare_ms:.2f} ({(handler_ms - bare_ms) / bare_ms:.0%} of the call) |",
+        "",
+        "## Items read per default list page (limit 50, full walk)",
+        "",
+        "The table holds one name claim per product besides the product items; the scan reads ahead so most",
+        "pages take one call, and stops as soon as the page and one more item are found.",
+        "",
+        "| active products | pages | items read per page | Scan calls |",
+        "|---:|---:|---:|---:|",
+    ]
+    lines += [f"| {size} | {pages} | {per_page:.0f} | {calls} |" for size, pages, per_page, calls in scale]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--output", type=Path, default=ROOT / "docs" / "PERFORMANCE.md")
+    args = parser.parse_args()
+    dynamodb = EmbeddedDynamoDB()
+    dynamodb.start()
+    os.environ["DYNAMODB_ENDPOINT_URL"] = dynamodb.endpoint_url
+    try:
+        from handlers import create_product
+        from repositories.dynamodb import create_client
+        from utils.settings import get_settings
+
+        create_table(create_client(get_settings()), get_settings().table_name)
+        created = create_product.handler(event_for("create_product", ""), None)
+        product_id = json.loads(created["body"])["product"]["productId"]
+        warm = warm_overhead(product_id)
+        cold = cold_starts(dynamodb.endpoint_url, product_id)
+        scale = items_read_per_page((100, 500, 2000))
+    finally:
+        dynamodb.stop()
+    text = report(cold, warm, scale)
+    args.output.parent.mkdir(parents=True, exist_ok=True)
+    args.output.write_text(text, encoding="utf-8")
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,420 @@
+"""Bootstrap and verify the local apply of both Terraform stacks against moto's server.
+
+`wait-and-bootstrap` waits for the server (LOCAL_AWS_ENDPOINT) and creates the versioned state bucket.
+`verify` checks what `terraform apply` built, independently of the Terraform code: the five functions and
+the handlers inside the packages they were deployed from, each role's exact actions, every API method's
+integration and authorization, the stage, and the table's schema against scripts/local_table.py. Every
+problem is listed, and any problem exits non-zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import base64
+import hashlib
+import json
+import os
+import sys
+import time
+import urllib.request
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from local_table import create_table_request, load_schema  # noqa: E402
+
+REGION = "eu-west-1"
+
+# name -> (method, path, DynamoDB actions on the table, actions on the indexes, uses the dependencies layer)
+FUNCTIONS: dict[str, tuple[str, str, set[str], set[str], bool]] = {
+    "list_products": ("GET", "/v1.0/products", {"dynamodb:Scan"}, {"dynamodb:Query"}, False),
+    "get_product": ("GET", "/v1.0/products/{productId}", {"dynamodb:GetItem"}, set(), False),
+    "create_product": ("POST", "/v1.0/products", {"dynamodb:GetItem", "dynamodb:PutItem"}, set(), True),
+    "update_product": (
+        "PUT",
+        "/v1.0/products/{productId}",
+        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
+        set(),
+        True,
+    ),
+    "delete_product": (
+        "DELETE",
+        "/v1.0/products/{productId}",
+        {"dynamodb:GetItem", "dynamodb:PutItem"},
+        set(),
+        False,
+    ),
+}
+WRITE_AUTHORIZATION = "AWS_IAM"
+
+
+class Problems:
+    """Collects failed expectations so one run reports all of them."""
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.checked = 0
+
+    def expect(self, condition: bool, message: str) -> bool:
+        self.checked += 1
+        if not condition:
+            self.items.append(message)
+        return condition
+
+
+def client(service: str) -> Any:
+    return boto3.client(service, region_name=REGION, endpoint_url=os.environ["LOCAL_AWS_ENDPOINT"])
+
+
+def wait_and_bootstrap(bucket: str) -> None:
+    endpoint = os.environ["LOCAL_AWS_ENDPOINT"]
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"moto did not answer on {endpoint} within 30 s")
+            time.sleep(0.2)
+    s3 = client("s3")
+    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    print(f"    state bucket {bucket} created (versioned)")
+
+
+def package_sha256(path: Path) -> str:
+    return base64.b64encode(hashlib.sha256(path.read_bytes()).digest()).decode()
+
+
+def handler_defined(archive: zipfile.ZipFile, handler: str) -> bool:
+    """Whether `module.function` names a top-level function of a module inside the archive."""
+    module, _, function = handler.rpartition(".")
+    member = module.replace(".", "/") + ".py"
+    if member not in archive.namelist():
+        return False
+    for package in module.split(".")[:-1]:
+        if f"{package}/__init__.py" not in archive.namelist():
+            return False
+    tree = ast.parse(archive.read(member))
+    names = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    names |= {
+        t.id
+        for node in tree.body
+        if isinstance(node, ast.Assign)
+        for t in node.targets
+        if isinstance(t, ast.Name)
+    }
+    return function in names
+
+
+def policy_statements(iam: Any, role: str) -> list[dict[str, Any]]:
+    statements = []
+    for policy_name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role, PolicyName=policy_name)["PolicyDocument"]
+        if isinstance(document, str):
+            document = json.loads(document)
+        statements.extend(document["Statement"])
+    return statements
+
+
+def as_set(value: str | list[str]) -> set[str]:
+    return {value} if isinstance(value, str) else set(value)
+
+
+def verify_functions(
+    problems: Problems, environment: str, package_dir: Path, table_arn: str
+) -> dict[str, str]:
+    lam, iam = client("lambda"), client("iam")
+    deployed = {f["FunctionName"]: f for f in lam.list_functions()["Functions"]}
+    expected_names = {f"bbws-{name.replace('_', '-')}-{environment}" for name in FUNCTIONS}
+    problems.expect(
+        set(deployed) == expected_names, f"functions {sorted(deployed)} != {sorted(expected_names)}"
+    )
+    arns: dict[str, str] = {}
+    index_arns = {f"{table_arn}/index/{gsi['name']}" for gsi in load_schema()["global_secondary_indexes"]}
+    for name, (_, _, table_actions, index_actions, uses_layer) in FUNCTIONS.items():
+        function_name = f"bbws-{name.replace('_', '-')}-{environment}"
+        if not problems.expect(function_name in deployed, f"{function_name} missing"):
+            continue
+        config = lam.get_function(FunctionName=function_name)["Configuration"]
+        arns[name] = config["FunctionArn"]
+        handler = config["Handler"]
+        problems.expect(handler == f"handlers.{name}.handler", f"{function_name}: handler {handler}")
+        problems.expect(config["Runtime"] == "python3.12", f"{function_name}: runtime {config['Runtime']}")
+        problems.expect(
+            config.get("Architectures") == ["arm64"],
+            f"{function_name}: architectures {config.get('Architectures')}",
+        )
+        problems.expect(config["MemorySize"] == 256, f"{function_name}: memory {config['MemorySize']}")
+        problems.expect(config["Timeout"] == 15, f"{function_name}: timeout {config['Timeout']}")
+        problems.expect(
+            config.get("TracingConfig", {}).get("Mode") == "Active",
+            f"{function_name}: X-Ray tracing not active",
+        )
+        variables = config.get("Environment", {}).get("Variables", {})
+        problems.expect(
+            variables.get("TABLE_NAME") == f"bbws-products-{environment}",
+            f"{function_name}: TABLE_NAME {variables.get('TABLE_NAME')}",
+        )
+        problems.expect(bool(variables.get("ALLOWED_ORIGINS")), f"{function_name}: ALLOWED_ORIGINS empty")
+        problems.expect("LOG_LEVEL" in variables, f"{function_name}: LOG_LEVEL missing")
+        problems.expect(
+            "DYNAMODB_ENDPOINT_URL" not in variables, f"{function_name}: DYNAMODB_ENDPOINT_URL set in AWS"
+        )
+        layers = config.get("Layers", [])
+        problems.expect(
+            bool(layers) == uses_layer,
+            f"{function_name}: layers {layers}, expected {'one' if uses_layer else 'none'}",
+        )
+
+        package = package_dir / f"{name}.zip"
+        problems.expect(
+            config["CodeSha256"] == package_sha256(package),
+            f"{function_name}: deployed code is not {package}",
+        )
+        with zipfile.ZipFile(package) as archive:
+            problems.expect(
+                handler_defined(archive, handler),
+                f"{function_name}: handler {handler} does not resolve inside {package.name}",
+            )
+
+        statements = policy_statements(iam, config["Role"].rsplit("/", 1)[-1])
+        dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in as_set(s["Action"]))]
+        granted = {(a, r) for s in dynamodb for a in as_set(s["Action"]) for r in as_set(s["Resource"])}
+        wanted = {(a, table_arn) for a in table_actions} | {(a, r) for a in index_actions for r in index_arns}
+        problems.expect(
+            granted == wanted, f"{function_name}: DynamoDB grants {sorted(granted)} != {sorted(wanted)}"
+        )
+        for statement in statements:
+            problems.expect(
+                statement["Effect"] == "Allow", f"{function_name}: unexpected {statement['Effect']} statement"
+            )
+            problems.expect(
+                all("*" not in a for a in as_set(statement["Action"])),
+                f"{function_name}: wildcard action {statement['Action']}",
+            )
+            if "*" in as_set(statement["Resource"]):
+                problems.expect(
+                    all(a.startswith("xray:") for a in as_set(statement["Action"])),
+                    f"{function_name}: '*' resource for {statement['Action']}",
+                )
+
+        logs = client("logs").describe_log_groups(logGroupNamePrefix=f"/aws/lambda/{function_name}")[
+            "logGroups"
+        ]
+        problems.expect(
+            [g.get("retentionInDays") for g in logs] == [90],
+            f"{function_name}: log group retention {[g.get('retentionInDays') for g in logs]}",
+        )
+    return arns
+
+
+def verify_api(problems: Problems, environment: str, function_arns: dict[str, str]) -> None:
+    apigw = client("apigateway")
+    apis = [a for a in apigw.get_rest_apis()["items"] if a["name"] == f"bbws-product-api-{environment}"]
+    if not problems.expect(len(apis) == 1, f"REST API bbws-product-api-{environment}: found {len(apis)}"):
+        return
+    api = apis[0]
+    problems.expect(
+        api.get("endpointConfiguration", {}).get("types") == ["REGIONAL"],
+        f"API endpoint {api.get('endpointConfiguration')}",
+    )
+    resources = {r["path"]: r for r in apigw.get_resources(restApiId=api["id"], limit=500)["items"]}
+    routes: dict[str, dict[str, str]] = {}
+    for name, (method, path, *_) in FUNCTIONS.items():
+        routes.setdefault(path, {})[method] = name
+    for path, methods in routes.items():
+        if not problems.expect(path in resources, f"resource {path} missing"):
+            continue
+        resource_id = resources[path]["id"]
+        present = set(resources[path].get("resourceMethods", {}))
+        problems.expect(present == set(methods) | {"OPTIONS", "ANY"}, f"{path}: methods {sorted(present)}")
+        for method, name in methods.items():
+            described = apigw.get_method(restApiId=api["id"], resourceId=resource_id, httpMethod=method)
+            wanted_auth = "NONE" if method == "GET" else WRITE_AUTHORIZATION
+            problems.expect(
+                described["authorizationType"] == wanted_auth,
+                f"{method} {path}: authorization {described['authorizationType']}",
+            )
+            integration = described.get("methodIntegration", {})
+            problems.expect(
+                integration.get("type") == "AWS_PROXY",
+                f"{method} {path}: integration {integration.get('type')}",
+            )
+            problems.expect(
+                integration.get("httpMethod") == "POST",
+                f"{method} {path}: integration method {integration.get('httpMethod')}",
+            )
+            problems.expect(
+                function_arns.get(name, "?") in integration.get("uri", ""),
+                f"{method} {path}: integration uri {integration.get('uri')}",
+            )
+        for method, status in (("OPTIONS", "204"), ("ANY", "405")):
+            described = apigw.get_method(restApiId=api["id"], resourceId=resource_id, httpMethod=method)
+            problems.expect(
+                described["authorizationType"] == "NONE",
+                f"{method} {path}: authorization {described['authorizationType']}",
+            )
+            integration = described.get("methodIntegration", {})
+            problems.expect(
+                integration.get("type") == "MOCK", f"{method} {path}: integration {integration.get('type')}"
+            )
+            problems.expect(
+                status in integration.get("integrationResponses", {}),
+                f"{method} {path}: no {status} integration response",
+            )
+        allow = apigw.get_integration_response(
+            restApiId=api["id"], resourceId=resource_id, httpMethod="ANY", statusCode="405"
+        )
+        allowed_methods = allow.get("responseParameters", {}).get("method.response.header.Allow", "")
+        problems.expect(
+            set(allowed_methods.strip("'").split(",")) == set(methods) | {"OPTIONS"},
+            f"ANY {path}: Allow header {allowed_methods}",
+        )
+    stages = {s["stageName"]: s for s in apigw.get_stages(restApiId=api["id"])["item"]}
+    if problems.expect(environment in stages, f"stage {environment} missing (stages {sorted(stages)})"):
+        stage = stages[environment]
+        problems.expect(stage.get("tracingEnabled") is True, "stage: X-Ray tracing off")
+        problems.expect(
+            bool(stage.get("accessLogSettings", {}).get("destinationArn")), "stage: no access log destination"
+        )
+        settings = stage.get("methodSettings", {})
+        problems.expect(
+            settings.get("*/*", {}).get("throttlingRateLimit") == 100.0,
+            f"stage: */* throttling {settings.get('*/*')}",
+        )
+        writes = [k for k in settings if k != "*/*"]
+        problems.expect(len(writes) == 3, f"stage: write method settings {writes}")
+        problems.expect(
+            all(settings[k].get("throttlingRateLimit") == 50.0 for k in writes),
+            f"stage: write throttling {settings}",
+        )
+    responses = {r["responseType"]: r for r in apigw.get_gateway_responses(restApiId=api["id"])["items"]}
+    for response_type, status in (
+        ("MISSING_AUTHENTICATION_TOKEN", "404"),
+        ("THROTTLED", "429"),
+        ("DEFAULT_4XX", None),
+        ("DEFAULT_5XX", None),
+    ):
+        if problems.expect(response_type in responses, f"gateway response {response_type} missing"):
+            response = responses[response_type]
+            if status:
+                problems.expect(
+                    response.get("statusCode") == status,
+                    f"gateway response {response_type}: status {response.get('statusCode')}",
+                )
+            template = response.get("responseTemplates", {}).get("application/json", "")
+            problems.expect(
+                all(f'"{k}"' in template for k in ("error", "message", "requestId")),
+                f"{response_type}: template {template}",
+            )
+            problems.expect(
+                "gatewayresponse.header.Access-Control-Allow-Origin"
+                in response.get("responseParameters", {}),
+                f"{response_type}: no CORS header",
+            )
+
+
+def normalised(definition: dict[str, Any]) -> dict[str, Any]:
+    """The parts of a table definition both CreateTable and DescribeTable carry, in a comparable order."""
+    return {
+        "KeySchema": definition["KeySchema"],
+        "AttributeDefinitions": sorted(definition["AttributeDefinitions"], key=lambda a: a["AttributeName"]),
+        "GlobalSecondaryIndexes": sorted(
+            (
+                {
+                    "IndexName": g["IndexName"],
+                    "KeySchema": g["KeySchema"],
+                    "Projection": {"ProjectionType": g["Projection"]["ProjectionType"]},
+                }
+                for g in definition.get("GlobalSecondaryIndexes", [])
+            ),
+            key=lambda g: g["IndexName"],
+        ),
+    }
+
+
+def verify_table(problems: Problems, environment: str) -> str:
+    dynamodb = client("dynamodb")
+    table_name = f"bbws-products-{environment}"
+    table = dynamodb.describe_table(TableName=table_name)["Table"]
+    wanted = normalised(create_table_request(table_name))
+    actual = normalised(table)
+    problems.expect(
+        actual == wanted,
+        f"table schema differs from scripts/local_table.py:\n  applied {actual}\n  local   {wanted}",
+    )
+    billing = table.get("BillingModeSummary", {}).get("BillingMode")
+    problems.expect(billing == "PAY_PER_REQUEST", f"table billing mode {billing}")
+    problems.expect(
+        table.get("SSEDescription", {}).get("Status") in ("ENABLED", "ENABLING"),
+        f"table SSE {table.get('SSEDescription')}",
+    )
+    ttl = dynamodb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"]
+    problems.expect(
+        ttl.get("TimeToLiveStatus") in ("ENABLED", "ENABLING")
+        and ttl.get("AttributeName") == load_schema()["ttl_attribute"],
+        f"table TTL {ttl}",
+    )
+    backups = dynamodb.describe_continuous_backups(TableName=table_name)["ContinuousBackupsDescription"]
+    pitr = backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus")
+    problems.expect(pitr == "ENABLED", f"table PITR {pitr}")
+    return str(table["TableArn"])
+
+
+def verify_layer(problems: Problems, package_dir: Path) -> None:
+    """The layer is built for Lambda (CPython 3.12 on arm64) and leaves boto3 to the runtime."""
+    with zipfile.ZipFile(package_dir / "dependencies-layer.zip") as archive:
+        names = archive.namelist()
+    binaries = [n for n in names if n.endswith(".so")]
+    problems.expect(
+        bool(binaries) and all(n.endswith("cpython-312-aarch64-linux-gnu.so") for n in binaries),
+        f"layer binaries are not all CPython 3.12 aarch64: {binaries}",
+    )
+    problems.expect(all(n.startswith("python/") for n in names), "layer entries must sit under python/")
+    problems.expect(
+        not [n for n in names if n.startswith(("python/boto3/", "python/botocore/"))], "layer carries boto3"
+    )
+
+
+def verify(environment: str, package_dir: Path) -> None:
+    problems = Problems()
+    verify_layer(problems, package_dir)
+    table_arn = verify_table(problems, environment)
+    function_arns = verify_functions(problems, environment, package_dir, table_arn)
+    verify_api(problems, environment, function_arns)
+    alarms = client("cloudwatch").describe_alarms()["MetricAlarms"]
+    problems.expect(
+        len(alarms) == 2 + 2 * len(FUNCTIONS) + 3,
+        f"{len(alarms)} alarms: {sorted(a['AlarmName'] for a in alarms)}",
+    )
+    if problems.items:
+        print(f"FAILED: {len(problems.items)} of {problems.checked} checks", file=sys.stderr)
+        for item in problems.items:
+            print(f"  - {item}", file=sys.stderr)
+        raise SystemExit(1)
+    print(f"    {problems.checked} checks passed")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    bootstrap = commands.add_parser("wait-and-bootstrap")
+    bootstrap.add_argument("--bucket", required=True)
+    check = commands.add_parser("verify")
+    check.add_argument("--environment", required=True)
+    check.add_argument("--package-dir", type=Path, required=True)
+    args = parser.parse_args()
+    if args.command == "wait-and-bootstrap":
+        wait_and_bootstrap(args.bucket)
+    else:
+        verify(args.environment, args.package_dir)
+
+
+if __name__ == "__main__":
+    main()

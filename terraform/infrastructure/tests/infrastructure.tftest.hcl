@@ -1,0 +1,174 @@
+# Offline tests of the infrastructure stack: a mocked AWS provider, nothing leaves this machine.
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::111111111111:role/mock" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+}
+
+variables {
+  environment          = "dev"
+  deletion_protection  = false
+  cors_allowed_origins = ["*"]
+}
+
+run "dev_table_matches_the_shared_schema" {
+  command = apply
+
+  assert {
+    condition     = aws_dynamodb_table.products.name == "bbws-products-dev"
+    error_message = "Table name must be bbws-products-<env>."
+  }
+  assert {
+    condition     = aws_dynamodb_table.products.hash_key == "PK" && aws_dynamodb_table.products.range_key == "SK"
+    error_message = "Table key schema must be PK (hash) and SK (range)."
+  }
+  assert {
+    condition     = aws_dynamodb_table.products.billing_mode == "PAY_PER_REQUEST"
+    error_message = "Table must be on-demand."
+  }
+  assert {
+    condition = jsonencode({
+      for gsi in aws_dynamodb_table.products.global_secondary_index : gsi.name => [gsi.hash_key, gsi.range_key, gsi.projection_type]
+      }) == jsonencode({
+      ProductsByPriceIndex = ["GSI1_PK", "GSI1_SK", "ALL"]
+      ProductsByNameIndex  = ["GSI2_PK", null, "ALL"]
+    })
+    error_message = "Both GSIs must exist with their keys and projection ALL."
+  }
+  assert {
+    condition     = { for a in aws_dynamodb_table.products.attribute : a.name => a.type } == { PK = "S", SK = "S", GSI1_PK = "S", GSI1_SK = "S", GSI2_PK = "S" }
+    error_message = "Attribute definitions must be the five key attributes, all strings."
+  }
+  assert {
+    condition     = aws_dynamodb_table.products.point_in_time_recovery[0].enabled
+    error_message = "Point-in-time recovery must be on."
+  }
+  assert {
+    condition     = aws_dynamodb_table.products.server_side_encryption[0].enabled
+    error_message = "Encryption at rest must be on."
+  }
+  assert {
+    condition     = aws_dynamodb_table.products.ttl[0].enabled && aws_dynamodb_table.products.ttl[0].attribute_name == "expiresAt"
+    error_message = "TTL must be enabled on expiresAt (idempotency records)."
+  }
+  assert {
+    condition     = aws_dynamodb_table.products.deletion_protection_enabled == false
+    error_message = "dev.tfvars leaves deletion protection off."
+  }
+}
+
+run "dev_api_and_gateway_responses" {
+  command = apply
+
+  assert {
+    condition     = aws_api_gateway_rest_api.product_api.name == "bbws-product-api-dev" && aws_api_gateway_rest_api.product_api.endpoint_configuration[0].types == tolist(["REGIONAL"])
+    error_message = "REST API must be bbws-product-api-<env>, regional."
+  }
+  assert {
+    condition     = [aws_api_gateway_resource.version.path_part, aws_api_gateway_resource.products.path_part, aws_api_gateway_resource.product.path_part] == ["v1.0", "products", "{productId}"]
+    error_message = "Resources must be /v1.0/products/{productId}."
+  }
+  assert {
+    condition     = aws_api_gateway_gateway_response.error_envelope["MISSING_AUTHENTICATION_TOKEN"].status_code == "404"
+    error_message = "An unknown route must answer 404."
+  }
+  assert {
+    condition     = aws_api_gateway_gateway_response.error_envelope["THROTTLED"].status_code == "429" && aws_api_gateway_gateway_response.error_envelope["THROTTLED"].response_parameters["gatewayresponse.header.Retry-After"] == "'1'"
+    error_message = "Throttling must answer 429 with Retry-After."
+  }
+  assert {
+    # With API Gateway's variables filled in, each template is a JSON object of exactly these three fields.
+    condition = alltrue([
+      for response in aws_api_gateway_gateway_response.error_envelope :
+      keys(jsondecode(replace(replace(response.response_templates["application/json"], "$context.error.messageString", "\"m\""), "$context.requestId", "r"))) == ["error", "message", "requestId"]
+    ])
+    error_message = "Every gateway response body must be the JSON envelope {error, message, requestId}."
+  }
+  assert {
+    condition     = alltrue([for response in aws_api_gateway_gateway_response.error_envelope : response.response_parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == "'*'"])
+    error_message = "Gateway responses must carry the CORS origin (dev: *)."
+  }
+  assert {
+    condition     = contains(keys(aws_api_gateway_gateway_response.error_envelope), "DEFAULT_4XX") && contains(keys(aws_api_gateway_gateway_response.error_envelope), "DEFAULT_5XX")
+    error_message = "DEFAULT_4XX and DEFAULT_5XX must be customised."
+  }
+  assert {
+    condition     = length(aws_api_gateway_account.this) == 1 && length(aws_iam_role.api_gateway_cloudwatch) == 1
+    error_message = "The API Gateway CloudWatch role is managed by default."
+  }
+}
+
+run "alarms_and_tags" {
+  command = apply
+
+  variables {
+    alarm_actions = ["arn:aws:sns:eu-west-1:111111111111:ops"]
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.dynamodb_throttles.alarm_actions == toset(["arn:aws:sns:eu-west-1:111111111111:ops"]) && aws_cloudwatch_metric_alarm.dynamodb_system_errors.alarm_actions == toset(["arn:aws:sns:eu-west-1:111111111111:ops"])
+    error_message = "DynamoDB alarms must notify alarm_actions."
+  }
+  assert {
+    condition     = length([for q in aws_cloudwatch_metric_alarm.dynamodb_system_errors.metric_query : q if length(q.metric) > 0]) == 4
+    error_message = "The system-errors alarm must sum SystemErrors over every operation the functions make."
+  }
+  assert {
+    condition     = local.tags == { Project = "BBWS", Component = "ProductLambda", CostCenter = "BBWS-CPP", Environment = "dev", ManagedBy = "terraform" }
+    error_message = "default_tags must carry the five BBWS tags."
+  }
+}
+
+run "prod_names_and_deletion_protection" {
+  command = apply
+
+  variables {
+    environment          = "prod"
+    deletion_protection  = true
+    cors_allowed_origins = ["https://portal.bbws.co.za", "https://admin.bbws.co.za"]
+  }
+
+  assert {
+    condition     = aws_dynamodb_table.products.name == "bbws-products-prod" && aws_api_gateway_rest_api.product_api.name == "bbws-product-api-prod"
+    error_message = "prod names must end in -prod."
+  }
+  assert {
+    condition     = aws_dynamodb_table.products.deletion_protection_enabled
+    error_message = "prod must protect the table against deletion."
+  }
+  assert {
+    condition     = output.cors_allowed_origins == tolist(["https://portal.bbws.co.za", "https://admin.bbws.co.za"]) && output.environment == "prod"
+    error_message = "The Lambda stack reads the origins and the environment from the outputs."
+  }
+  assert {
+    condition     = aws_api_gateway_gateway_response.error_envelope["DEFAULT_4XX"].response_parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == "'https://portal.bbws.co.za'"
+    error_message = "Gateway responses name the first configured origin outside dev."
+  }
+}
+
+run "wildcard_origin_is_refused_outside_dev" {
+  command = plan
+
+  variables {
+    environment          = "sit"
+    cors_allowed_origins = ["*"]
+  }
+
+  expect_failures = [var.cors_allowed_origins]
+}
+
+run "unknown_environment_is_refused" {
+  command = plan
+
+  variables {
+    environment = "staging"
+  }
+
+  expect_failures = [var.environment]
+}

@@ -1,0 +1,310 @@
+# Offline tests of the Lambda stack: a mocked AWS provider and the infrastructure stack's outputs given here.
+# Needs the packages (bash scripts/package_lambdas.sh): the functions hash their ZIPs at plan time.
+mock_provider "aws" {
+  mock_data "aws_iam_policy_document" {
+    defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
+  }
+  mock_resource "aws_iam_role" {
+    defaults = { arn = "arn:aws:iam::111111111111:role/mock" }
+  }
+  mock_resource "aws_cloudwatch_log_group" {
+    defaults = { arn = "arn:aws:logs:eu-west-1:111111111111:log-group:mock" }
+  }
+  mock_resource "aws_lambda_function" {
+    defaults = { invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:mock/invocations" }
+  }
+  mock_resource "aws_lambda_layer_version" {
+    defaults = { arn = "arn:aws:lambda:eu-west-1:111111111111:layer:mock:1" }
+  }
+}
+
+override_data {
+  target = data.terraform_remote_state.infrastructure
+  values = {
+    outputs = {
+      environment                    = "dev"
+      api_gateway_id                 = "a1b2c3"
+      api_gateway_name               = "bbws-product-api-dev"
+      api_gateway_execution_arn      = "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3"
+      api_gateway_root_resource_id   = "root00"
+      api_gateway_configuration_hash = "0000"
+      api_gateway_resources = {
+        products = { id = "prods0", path = "/v1.0/products" }
+        product  = { id = "prod00", path = "/v1.0/products/{productId}" }
+      }
+      cors_allowed_origins = ["*"]
+      dynamodb_table_name  = "bbws-products-dev"
+      dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-dev"
+      dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+    }
+  }
+}
+
+variables {
+  environment                 = "dev"
+  infrastructure_state_bucket = "bbws-terraform-state-dev"
+}
+
+run "dev_functions" {
+  command = apply
+
+  assert {
+    condition = { for name, fn in aws_lambda_function.api : name => fn.function_name } == {
+      list_products  = "bbws-list-products-dev"
+      get_product    = "bbws-get-product-dev"
+      create_product = "bbws-create-product-dev"
+      update_product = "bbws-update-product-dev"
+      delete_product = "bbws-delete-product-dev"
+    }
+    error_message = "Functions must be bbws-<handler with hyphens>-<env>."
+  }
+  assert {
+    condition     = alltrue([for name, fn in aws_lambda_function.api : fn.handler == "handlers.${name}.handler"])
+    error_message = "Handlers must be handlers.<name>.handler (src/ as package root)."
+  }
+  assert {
+    condition = alltrue([
+      for fn in aws_lambda_function.api :
+      fn.runtime == "python3.12" && fn.architectures == tolist(["arm64"]) && fn.memory_size == 256 && fn.timeout == 15 && fn.tracing_config[0].mode == "Active"
+    ])
+    error_message = "Every function: python3.12, arm64, 256 MB, 15 s (under API Gateway's 29 s), X-Ray active."
+  }
+  assert {
+    condition     = { for name, fn in aws_lambda_function.api : name => length(fn.layers) } == { list_products = 0, get_product = 0, create_product = 1, update_product = 1, delete_product = 0 }
+    error_message = "Only create_product and update_product (pydantic) take the dependencies layer."
+  }
+  assert {
+    condition = alltrue([
+      for fn in aws_lambda_function.api :
+      fn.environment[0].variables == tomap({ TABLE_NAME = "bbws-products-dev", LOG_LEVEL = "INFO", ALLOWED_ORIGINS = "*" })
+    ])
+    error_message = "Functions read TABLE_NAME, LOG_LEVEL and ALLOWED_ORIGINS, and nothing else (never DYNAMODB_ENDPOINT_URL)."
+  }
+  assert {
+    condition     = alltrue([for fn in aws_lambda_function.api : fn.reserved_concurrent_executions == -1])
+    error_message = "dev reserves no concurrency."
+  }
+  assert {
+    condition     = alltrue([for name, group in aws_cloudwatch_log_group.function : group.name == "/aws/lambda/bbws-${replace(name, "_", "-")}-dev" && group.retention_in_days == 90])
+    error_message = "Each function has its /aws/lambda/<function> log group with 90-day retention."
+  }
+  assert {
+    condition     = aws_cloudwatch_log_group.api_access.retention_in_days == 90
+    error_message = "API access logs are kept 90 days."
+  }
+  assert {
+    condition     = aws_lambda_permission.api_gateway["get_product"].source_arn == "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3/dev/GET/v1.0/products/{productId}"
+    error_message = "API Gateway may invoke a function only through its own route in this stage."
+  }
+  assert {
+    condition     = local.tags == { Project = "BBWS", Component = "ProductLambda", CostCenter = "BBWS-CPP", Environment = "dev", ManagedBy = "terraform" }
+    error_message = "default_tags must carry the five BBWS tags."
+  }
+}
+
+run "least_privilege_roles" {
+  command = apply
+
+  assert {
+    condition = jsonencode({
+      for name, doc in data.aws_iam_policy_document.function :
+      name => sort(flatten([for s in doc.statement : [for a in s.actions : a if startswith(a, "dynamodb:")]]))
+      }) == jsonencode({
+      list_products  = ["dynamodb:Query", "dynamodb:Scan"]
+      get_product    = ["dynamodb:GetItem"]
+      create_product = ["dynamodb:GetItem", "dynamodb:PutItem"]
+      update_product = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
+      delete_product = ["dynamodb:GetItem", "dynamodb:PutItem"]
+    })
+    error_message = "Each role grants exactly the DynamoDB actions its function's code makes."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for name, doc in data.aws_iam_policy_document.function : [
+        for s in doc.statement : s.resources == toset(["arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-dev"]) if s.sid == "ProductsTable"
+      ]
+    ]))
+    error_message = "Table actions apply to this table only."
+  }
+  assert {
+    condition = [
+      for s in data.aws_iam_policy_document.function["list_products"].statement : s.resources if s.sid == "ProductsTableIndexes"
+      ] == [toset([
+        "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-dev/index/ProductsByPriceIndex",
+        "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-dev/index/ProductsByNameIndex",
+    ])]
+    error_message = "list_products queries exactly the two indexes, named."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for doc in data.aws_iam_policy_document.function : [
+        for s in doc.statement : !anytrue([for a in s.actions : strcontains(a, "*")]) && (!contains(s.resources, "*") || s.sid == "XRayTraces")
+      ]
+    ]))
+    error_message = "No wildcard action anywhere; a '*' resource only for X-Ray, which has no resource-level permissions."
+  }
+  assert {
+    condition     = length(aws_iam_role.function) == 5 && length(distinct([for role in aws_iam_role.function : role.name])) == 5
+    error_message = "One role per function."
+  }
+}
+
+run "routes_and_authorization" {
+  command = apply
+
+  assert {
+    condition     = { for name, method in aws_api_gateway_method.route : name => [method.http_method, method.resource_id, method.authorization] } == { list_products = ["GET", "prods0", "NONE"], get_product = ["GET", "prod00", "NONE"], create_product = ["POST", "prods0", "AWS_IAM"], update_product = ["PUT", "prod00", "AWS_IAM"], delete_product = ["DELETE", "prod00", "AWS_IAM"] }
+    error_message = "Reads are public; writes need AWS_IAM by default; each route on its resource."
+  }
+  assert {
+    condition     = alltrue([for integration in aws_api_gateway_integration.route : integration.type == "AWS_PROXY" && integration.integration_http_method == "POST"])
+    error_message = "Routes are Lambda proxy integrations."
+  }
+  assert {
+    condition     = alltrue([for method in concat(values(aws_api_gateway_method.preflight), values(aws_api_gateway_method.not_allowed)) : method.authorization == "NONE"]) && length(aws_api_gateway_method.preflight) == 2 && length(aws_api_gateway_method.not_allowed) == 2
+    error_message = "OPTIONS and ANY exist on both resources and need no credentials."
+  }
+  assert {
+    condition     = alltrue([for integration in concat(values(aws_api_gateway_integration.preflight), values(aws_api_gateway_integration.not_allowed)) : integration.type == "MOCK"])
+    error_message = "Preflight and 405 are answered by API Gateway (MOCK)."
+  }
+  assert {
+    condition     = { for key, response in aws_api_gateway_integration_response.not_allowed : key => [response.status_code, response.response_parameters["method.response.header.Allow"]] } == { products = ["405", "'GET,POST,OPTIONS'"], product = ["405", "'DELETE,GET,PUT,OPTIONS'"] }
+    error_message = "Other methods get 405 with the resource's Allow list."
+  }
+  assert {
+    condition     = alltrue([for response in aws_api_gateway_integration_response.not_allowed : keys(jsondecode(regex("\\{\"error\".*\\}$", response.response_templates["application/json"]))) == ["error", "message", "requestId"]])
+    error_message = "The 405 body is the JSON error envelope."
+  }
+  assert {
+    condition     = aws_api_gateway_integration_response.preflight["product"].response_parameters["method.response.header.Access-Control-Allow-Methods"] == "'DELETE,GET,PUT,OPTIONS'"
+    error_message = "Preflight lists the resource's methods."
+  }
+  assert {
+    condition     = length(aws_api_gateway_authorizer.cognito) == 0
+    error_message = "No Cognito authorizer unless asked for."
+  }
+}
+
+run "stage_throttling_logs_and_alarms" {
+  command = apply
+
+  assert {
+    condition     = aws_api_gateway_stage.product_api.stage_name == "dev" && aws_api_gateway_stage.product_api.xray_tracing_enabled
+    error_message = "Stage is named after the environment, with X-Ray."
+  }
+  assert {
+    condition     = jsondecode(aws_api_gateway_stage.product_api.access_log_settings[0].format).requestId == "$context.requestId"
+    error_message = "Access logs are JSON with the request id."
+  }
+  assert {
+    condition     = aws_api_gateway_method_settings.all.method_path == "*/*" && aws_api_gateway_method_settings.all.settings[0].throttling_rate_limit == 100
+    error_message = "The stage accepts 100 requests per second."
+  }
+  assert {
+    condition     = { for name, s in aws_api_gateway_method_settings.write : s.method_path => s.settings[0].throttling_rate_limit } == { "v1.0/products/POST" = 50, "v1.0/products/{productId}/PUT" = 50, "v1.0/products/{productId}/DELETE" = 50 }
+    error_message = "Write methods accept 50 requests per second each."
+  }
+  assert {
+    condition     = length(aws_cloudwatch_metric_alarm.function_errors) == 5 && length(aws_cloudwatch_metric_alarm.function_throttles) == 5
+    error_message = "Errors and throttles alarms for every function."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.api_latency_p95.extended_statistic == "p95" && aws_cloudwatch_metric_alarm.api_latency_p95.threshold == 300
+    error_message = "Latency alarm on p95 over 300 ms."
+  }
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.api_error_rate["4xx"].metric_name == "4XXError" && aws_cloudwatch_metric_alarm.api_error_rate["5xx"].metric_name == "5XXError"
+    error_message = "4xx and 5xx rate alarms."
+  }
+  assert {
+    condition     = alltrue([for alarm in concat(values(aws_cloudwatch_metric_alarm.function_errors), [aws_cloudwatch_metric_alarm.api_latency_p95]) : length(alarm.alarm_actions) == 0])
+    error_message = "alarm_actions default to none."
+  }
+}
+
+run "prod_reserves_concurrency" {
+  command = apply
+
+  variables {
+    environment          = "prod"
+    reserved_concurrency = 100
+  }
+
+  override_data {
+    target = data.terraform_remote_state.infrastructure
+    values = {
+      outputs = {
+        environment                    = "prod"
+        api_gateway_id                 = "a1b2c3"
+        api_gateway_name               = "bbws-product-api-prod"
+        api_gateway_execution_arn      = "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3"
+        api_gateway_root_resource_id   = "root00"
+        api_gateway_configuration_hash = "0000"
+        api_gateway_resources = {
+          products = { id = "prods0", path = "/v1.0/products" }
+          product  = { id = "prod00", path = "/v1.0/products/{productId}" }
+        }
+        cors_allowed_origins = ["https://portal.bbws.co.za", "https://admin.bbws.co.za"]
+        dynamodb_table_name  = "bbws-products-prod"
+        dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-prod"
+        dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+      }
+    }
+  }
+
+  assert {
+    condition     = alltrue([for fn in aws_lambda_function.api : fn.reserved_concurrent_executions == 100 && endswith(fn.function_name, "-prod")])
+    error_message = "prod reserves 100 concurrent executions per function."
+  }
+  assert {
+    condition     = aws_lambda_function.api["list_products"].environment[0].variables["ALLOWED_ORIGINS"] == "https://portal.bbws.co.za,https://admin.bbws.co.za"
+    error_message = "Functions get the environment's origins, comma-separated."
+  }
+  assert {
+    condition     = aws_api_gateway_stage.product_api.stage_name == "prod"
+    error_message = "prod stage is named prod."
+  }
+}
+
+run "cognito_authorizes_writes_when_chosen" {
+  command = apply
+
+  variables {
+    write_authorization    = "COGNITO_USER_POOLS"
+    cognito_user_pool_arns = ["arn:aws:cognito-idp:eu-west-1:111111111111:userpool/eu-west-1_example"]
+  }
+
+  assert {
+    condition     = length(aws_api_gateway_authorizer.cognito) == 1
+    error_message = "A Cognito authorizer exists when chosen."
+  }
+  assert {
+    condition     = { for name, method in aws_api_gateway_method.route : name => method.authorization } == { list_products = "NONE", get_product = "NONE", create_product = "COGNITO_USER_POOLS", update_product = "COGNITO_USER_POOLS", delete_product = "COGNITO_USER_POOLS" }
+    error_message = "Writes use the Cognito authorizer; reads stay public."
+  }
+  assert {
+    condition     = alltrue([for name, method in aws_api_gateway_method.route : method.authorizer_id == (method.http_method == "GET" ? null : aws_api_gateway_authorizer.cognito[0].id)])
+    error_message = "Write methods point at the authorizer."
+  }
+}
+
+run "infrastructure_of_another_environment_is_refused" {
+  command = plan
+
+  variables {
+    environment = "sit"
+  }
+
+  expect_failures = [aws_api_gateway_stage.product_api]
+}
+
+run "cognito_without_user_pools_is_refused" {
+  command = plan
+
+  variables {
+    write_authorization = "COGNITO_USER_POOLS"
+  }
+
+  expect_failures = [var.cognito_user_pool_arns]
+}

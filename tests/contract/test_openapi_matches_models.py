@@ -1,0 +1,193 @@
+"""openapi.yaml and the pydantic request models state the same field rules (the models are the source)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, get_args
+
+import jsonschema_rs
+import pytest
+from openapi_spec_validator import validate
+from pydantic import BaseModel
+
+from exceptions.product_exceptions import ApiError
+from models.product import ProductCreate, ProductUpdate
+from openapi_contract import _resolve, spec
+from validators.currencies import ACTIVE_CURRENCIES
+from validators.product_validator import parse_changes, parse_new_product
+
+MODELS = {"ProductCreate": ProductCreate, "ProductUpdate": ProductUpdate}
+TEXT_FIELDS = ("name", "description", "period")
+SURROUNDING = (" ", "\t", "\n", "\u00a0", "\u3000", "\u2028")
+
+
+def doc_schema(name: str) -> dict[str, Any]:
+    return dict(_resolve(spec()["components"]["schemas"][name]))
+
+
+def doc_validator(name: str) -> Any:
+    return jsonschema_rs.Draft4Validator(doc_schema(name))
+
+
+def constraint(metadata: list[Any], attribute: str) -> Any:
+    """The first value of `attribute` among a field's metadata (annotated-types, StringConstraints, ...)."""
+    return next((getattr(m, attribute) for m in metadata if getattr(m, attribute, None) is not None), None)
+
+
+def string_limits(model: type[BaseModel], field: str) -> tuple[int, int]:
+    metadata = model.model_fields[field].metadata
+    return constraint(metadata, "min_length"), constraint(metadata, "max_length")
+
+
+def feature_limits() -> tuple[int, int, int]:
+    """(items max, item min length, item max length) of `features`."""
+    field = ProductCreate.model_fields["features"]
+    (item,) = get_args(field.annotation)
+    item_metadata = list(get_args(item)[1:])
+    return (
+        constraint(field.metadata, "max_length"),
+        constraint(item_metadata, "min_length"),
+        constraint(item_metadata, "max_length"),
+    )
+
+
+def model_accepts(model: type[BaseModel], body: dict[str, Any]) -> bool:
+    """Whether the API's body validation (the model behind parse_new_product/parse_changes) takes `body`."""
+    parse = parse_changes if model is ProductUpdate else parse_new_product
+    try:
+        parse(body)
+    except ApiError:
+        return False
+    return True
+
+
+def test_openapi_document_is_valid_openapi_3_0() -> None:
+    assert spec()["openapi"].startswith("3.0.")
+    validate(spec())
+
+
+@pytest.mark.parametrize("schema_name", MODELS)
+def test_request_schema_has_the_models_fields_and_forbids_others(schema_name: str) -> None:
+    model = MODELS[schema_name]
+    schema = doc_schema(schema_name)
+    assert set(schema["properties"]) == set(model.model_fields)
+    assert schema["additionalProperties"] is False
+    assert model.model_config.get("extra") == "forbid"
+
+
+@pytest.mark.parametrize("schema_name", MODELS)
+def test_request_schema_requires_what_the_model_requires(schema_name: str) -> None:
+    model = MODELS[schema_name]
+    required = {name for name, field in model.model_fields.items() if field.is_required()}
+    assert set(doc_schema(schema_name).get("required", [])) == required
+
+
+def test_create_defaults_match_the_model() -> None:
+    properties = doc_schema("ProductCreate")["properties"]
+    assert properties["currency"]["default"] == ProductCreate.model_fields["currency"].default
+    assert properties["features"]["default"] == ProductCreate.model_fields["features"].default_factory()
+
+
+def test_price_bounds_and_decimal_places_match_the_model() -> None:
+    metadata = ProductCreate.model_fields["price"].metadata
+    price = doc_schema("Price")
+    assert Decimal(str(price["minimum"])) == constraint(metadata, "ge")
+    assert Decimal(str(price["maximum"])) == constraint(metadata, "le")
+    assert Decimal(str(price["multipleOf"])) == Decimal(1).scaleb(-constraint(metadata, "decimal_places"))
+
+
+def test_currency_enum_is_the_models_currency_set() -> None:
+    assert set(doc_schema("Currency")["enum"]) == set(ACTIVE_CURRENCIES)
+
+
+def test_features_item_count_matches_the_model() -> None:
+    max_items, _, _ = feature_limits()
+    assert doc_schema("ProductFeatures")["maxItems"] == max_items
+
+
+def test_update_needs_at_least_one_field() -> None:
+    assert doc_schema("ProductUpdate")["minProperties"] == 1
+
+
+def _length_probes(minimum: int, maximum: int) -> list[str]:
+    probes = []
+    for length in (minimum - 1, minimum, maximum, maximum + 1):
+        core = "Ab" * (length // 2) + "A" * (length % 2)
+        probes += [
+            core,
+            *(pad + core + pad for pad in SURROUNDING),
+            core[:1] + " " * max(length - 2, 0) + core[-1:],
+        ]
+    return [p for p in probes if p]
+
+
+def _text_probes(minimum: int, maximum: int) -> list[str]:
+    filler = "x" * minimum
+    odd = [
+        "\x00",
+        "\x1c",
+        "\x7f",
+        "\x85",
+        "\t",
+        "\r\n",
+        "\u200b",
+        "\ufeff",
+        "\u00e9",
+        "\U0001d400",
+        "\U0001f600",
+    ]
+    return (
+        _length_probes(minimum, maximum)
+        + [f"{filler}{ch}{filler}" for ch in odd]
+        + [ch + filler for ch in odd]
+    )
+
+
+@pytest.mark.parametrize("field", TEXT_FIELDS)
+def test_text_field_schema_accepts_exactly_what_the_model_accepts(field: str) -> None:
+    minimum, maximum = string_limits(ProductCreate, field)
+    validator = doc_validator("ProductUpdate")
+    disagreements = [
+        (probe, model_accepts(ProductUpdate, {field: probe}))
+        for probe in _text_probes(minimum, maximum)
+        if validator.is_valid({field: probe}) != model_accepts(ProductUpdate, {field: probe})
+    ]
+    assert disagreements == [], f"{field}: (value, model accepts) where openapi.yaml disagrees"
+
+
+def test_feature_schema_accepts_exactly_what_the_model_accepts() -> None:
+    max_items, minimum, maximum = feature_limits()
+    validator = doc_validator("ProductUpdate")
+    bodies = [{"features": [probe]} for probe in _text_probes(minimum, maximum)]
+    bodies += [{"features": ["Feature"] * count} for count in (0, max_items, max_items + 1)]
+    disagreements = [
+        body for body in bodies if validator.is_valid(body) != model_accepts(ProductUpdate, body)
+    ]
+    assert disagreements == []
+
+
+def test_name_characters_match_the_model_for_every_basic_plane_character_and_astral_samples() -> None:
+    validator = doc_validator("ProductUpdate")
+    characters = [chr(c) for c in range(0x10000) if not 0xD800 <= c <= 0xDFFF]
+    characters += ["\U00010000", "\U0001d400", "\U00020000", "\U0001f600", "\U0001d7ce"]
+    disagreements = [
+        f"U+{ord(ch):04X}"
+        for ch in characters
+        if validator.is_valid({"name": f"Ab{ch}cd"}) != model_accepts(ProductUpdate, {"name": f"Ab{ch}cd"})
+    ]
+    assert disagreements == [], "name characters where openapi.yaml and the model disagree"
+
+
+@pytest.mark.parametrize(
+    "price",
+    [0, 0.001, 0.01, 0.07, 0.29, 0.57, 1, 19.99, 100.1, 123456.78, 999999.99, 1000000, 999999.991, -1, 1e400],
+)
+def test_price_schema_accepts_exactly_what_the_model_accepts(price: float) -> None:
+    raw = Decimal(str(price)) if isinstance(price, float) else price
+    assert doc_validator("Price").is_valid(price) == model_accepts(ProductUpdate, {"price": raw})
+
+
+@pytest.mark.parametrize("value", [True, "95.00", None, "NaN"])
+def test_price_schema_and_model_refuse_non_numbers(value: Any) -> None:
+    assert not doc_validator("Price").is_valid(value)
+    assert not model_accepts(ProductUpdate, {"price": value})
