@@ -80,7 +80,8 @@ def from_item(item: Item) -> ProductRecord:
     )
 
 
-def _claim_item(product: ProductRecord) -> Item:
+def name_claim_item(product: ProductRecord) -> Item:
+    """The item that reserves a product's name (case-insensitively)."""
     return {
         "PK": {"S": keys.name_claim_pk(product.name)},
         "SK": {"S": keys.METADATA_SK},
@@ -141,7 +142,7 @@ class ProductRepository:
         """Store a new product, claim its name and record its Idempotency-Key, all in one transaction."""
         writes = [
             {"Put": self._put(to_item(product), "attribute_not_exists(PK)")},
-            {"Put": self._put(_claim_item(product), "attribute_not_exists(PK)")},
+            {"Put": self._put(name_claim_item(product), "attribute_not_exists(PK)")},
         ]
         if idempotent:
             record = _idempotency_item(idempotent, product)
@@ -169,7 +170,7 @@ class ProductRepository:
             [
                 {"Put": guarded},
                 {"Delete": release},
-                {"Put": self._put(_claim_item(product), "attribute_not_exists(PK)")},
+                {"Put": self._put(name_claim_item(product), "attribute_not_exists(PK)")},
             ],
             name_claim_index=2,
         )
