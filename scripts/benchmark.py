@@ -75,7 +75,7 @@ def event_for(name: str, product_id: str) -> dict[str, Any]:
         "update_product": ("PUT", f"/v1.0/products/{product_id}", b'{"price": 10.5}'),
     }
     method, path, payload = requests[name]
-    event, _, _ = proxy_event(method, path, signed, payload, "127.0.0.1")
+    event, _ = proxy_event(method, path, signed, payload, "127.0.0.1")
     assert event is not None
     return event
 

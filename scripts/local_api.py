@@ -131,8 +131,8 @@ class EmbeddedDynamoDB:
 
 def proxy_event(
     method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
-) -> tuple[dict[str, Any] | None, str, dict[str, str]]:
-    """The REST proxy event for a request, the resource it matched ('' if none), and its allowed methods."""
+) -> tuple[dict[str, Any] | None, dict[str, str]]:
+    """The REST proxy event for a request and the methods of the resource it matched (none: no event)."""
     split = urlsplit(raw_path)
     path = unquote(split.path)
     for pattern, resource, methods in ROUTES:
@@ -140,7 +140,7 @@ def proxy_event(
         if match:
             break
     else:
-        return None, "", {}
+        return None, {}
     multi_headers: dict[str, list[str]] = {}
     for name, value in headers:
         multi_headers.setdefault(name, []).append(value)
@@ -176,7 +176,7 @@ def proxy_event(
         "body": text_body,
         "isBase64Encoded": is_base64,
     }
-    return event, resource, methods
+    return event, methods
 
 
 class MissingSignature(ApiError):
@@ -277,7 +277,7 @@ class LocalApi:
     def seed(self) -> None:
         """Create the sample products through the create handler (existing names are left alone)."""
         for product in SAMPLE_PRODUCTS:
-            event, _, _ = proxy_event(
+            event, _ = proxy_event(
                 "POST",
                 "/v1.0/products",
                 [("Content-Type", "application/json")],
@@ -292,7 +292,7 @@ class LocalApi:
         self, method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
     ) -> tuple[int, dict[str, str], bytes]:
         """Route one request like API Gateway: preflight, 404, 405, or the function's response."""
-        event, _, methods = proxy_event(method, raw_path, headers, body, client_ip)
+        event, methods = proxy_event(method, raw_path, headers, body, client_ip)
         origin = next((value for name, value in headers if name.lower() == "origin"), None)
         allowed_origins = get_settings().allowed_origins
         if event is not None and method == "OPTIONS":
