@@ -354,6 +354,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
     parser.add_argument("--seed", action="store_true", default=os.environ.get("SEED") == "1")
     args = parser.parse_args(argv)
+    # Stop cleanly on Ctrl-C or a plain kill, even when started from a shell that ignores SIGINT.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     api = LocalApi(port=args.port, seed=args.seed)
     api.start(background=False)
     where = os.environ.get("DYNAMODB_ENDPOINT_URL") or "AWS"
