@@ -2,13 +2,21 @@
 # Run terraform with its arguments, installing providers from a local mirror when this machine has one.
 #
 # A machine without internet access to the Terraform registry can carry the providers in a filesystem mirror
-# (registry.terraform.io/hashicorp/aws/<version>/<os_arch>/...). TF_PLUGIN_DIR names it (default /opt/tf-plugins,
-# used only if it exists; TF_PLUGIN_DIR= empty turns the mirror off). Without a mirror, terraform installs from
-# the registry as usual. Either way providers are cached once under build/terraform/plugin-cache.
+# (registry.terraform.io/hashicorp/aws/<version>/<os_arch>/...). TF_PLUGIN_DIR names it; unset, the script looks
+# for such a mirror in the usual places for shared software (/opt, /usr/local/share, /usr/share, $HOME, four
+# levels deep); TF_PLUGIN_DIR= (empty) turns the mirror off. Without a mirror, terraform installs from the registry
+# as usual. Either way providers are cached once under build/terraform/plugin-cache.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-plugin_dir="${TF_PLUGIN_DIR-/opt/tf-plugins}"
+find_mirror() {
+  local aws_dir
+  aws_dir="$(find /opt /usr/local/share /usr/share "${HOME:-/nonexistent}" -maxdepth 4 -type d \
+    -path '*/registry.terraform.io/hashicorp/aws' -print -quit 2>/dev/null || true)"
+  [[ -n "${aws_dir}" ]] && dirname "$(dirname "$(dirname "${aws_dir}")")"
+  return 0
+}
+plugin_dir="${TF_PLUGIN_DIR-$(find_mirror)}"
 tf_home="${repo_root}/build/terraform"
 mkdir -p "${tf_home}/plugin-cache"
 [[ -f "${repo_root}/build/.gitignore" ]] || printf '*\n' > "${repo_root}/build/.gitignore"
