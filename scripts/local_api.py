@@ -305,7 +305,7 @@ class LocalApi:
             return result["statusCode"], result["headers"], result["body"].encode("utf-8")
         error: ApiError
         if event is None:
-            error = RouteNotFound(urlsplit(raw_path).path)
+            error = RouteNotFound(unquote(urlsplit(raw_path).path))
         else:
             error = MethodNotAllowed(method, tuple(methods) + ("OPTIONS",))
         result = render(error_response(error), str(uuid.uuid4()), origin, allowed_origins)

@@ -3,7 +3,9 @@
 `wait-and-bootstrap` waits for the server (LOCAL_AWS_ENDPOINT) and creates the versioned state bucket.
 `verify` checks what `terraform apply` built, independently of the Terraform code: the five functions and
 the handlers inside the packages they were deployed from, each role's exact actions, every API method's
-integration and authorization, the stage, and the table's schema against scripts/local_table.py. Every
+integration and authorization (the 404 answers on /, /v1.0 and the /{proxy+} catch-all included), the
+X-Request-Id mapping of every MOCK answer and gateway response, the stage, and the table's schema against
+scripts/local_table.py. Every
 problem is listed, and any problem exits non-zero.
 """
 
@@ -50,6 +52,9 @@ FUNCTIONS: dict[str, tuple[str, str, set[str], set[str], bool]] = {
     ),
 }
 WRITE_AUTHORIZATION = "AWS_IAM"
+# Resources without routes: API Gateway itself answers 404 on any method (/{proxy+} catches unknown paths).
+NOT_FOUND_PATHS = ("/", "/v1.0", "/{proxy+}")
+REQUEST_ID_HEADER = "method.response.header.X-Request-Id"
 
 
 class Problems:
@@ -254,27 +259,27 @@ def verify_api(problems: Problems, environment: str, function_arns: dict[str, st
                 function_arns.get(name, "?") in integration.get("uri", ""),
                 f"{method} {path}: integration uri {integration.get('uri')}",
             )
-        for method, status in (("OPTIONS", "204"), ("ANY", "405")):
-            described = apigw.get_method(restApiId=api["id"], resourceId=resource_id, httpMethod=method)
-            problems.expect(
-                described["authorizationType"] == "NONE",
-                f"{method} {path}: authorization {described['authorizationType']}",
-            )
-            integration = described.get("methodIntegration", {})
-            problems.expect(
-                integration.get("type") == "MOCK", f"{method} {path}: integration {integration.get('type')}"
-            )
-            problems.expect(
-                status in integration.get("integrationResponses", {}),
-                f"{method} {path}: no {status} integration response",
-            )
-        allow = apigw.get_integration_response(
-            restApiId=api["id"], resourceId=resource_id, httpMethod="ANY", statusCode="405"
-        )
+        verify_mock_answer(problems, apigw, api["id"], resources[path], "OPTIONS", "204")
+        allow = verify_mock_answer(problems, apigw, api["id"], resources[path], "ANY", "405")
         allowed_methods = allow.get("responseParameters", {}).get("method.response.header.Allow", "")
         problems.expect(
             set(allowed_methods.strip("'").split(",")) == set(methods) | {"OPTIONS"},
             f"ANY {path}: Allow header {allowed_methods}",
+        )
+    root_id = next((r["id"] for r in resources.values() if r["path"] == "/"), None)
+    problems.expect(
+        resources.get("/{proxy+}", {}).get("parentId") == root_id, "/{proxy+}: not a child of the API root"
+    )
+    for path in NOT_FOUND_PATHS:
+        if not problems.expect(path in resources, f"resource {path} missing"):
+            continue
+        present = set(resources[path].get("resourceMethods", {}))
+        problems.expect(present == {"ANY"}, f"{path}: methods {sorted(present)}, expected only ANY")
+        not_found = verify_mock_answer(problems, apigw, api["id"], resources[path], "ANY", "404")
+        template = not_found.get("responseTemplates", {}).get("application/json", "")
+        problems.expect(
+            '"error":"Not Found"' in template and "No resource at $unknownPath" in template,
+            f"ANY {path}: 404 template {template!r}",
         )
     stages = {s["stageName"]: s for s in apigw.get_stages(restApiId=api["id"])["item"]}
     if problems.expect(environment in stages, f"stage {environment} missing (stages {sorted(stages)})"):
@@ -296,7 +301,7 @@ def verify_api(problems: Problems, environment: str, function_arns: dict[str, st
         )
     responses = {r["responseType"]: r for r in apigw.get_gateway_responses(restApiId=api["id"])["items"]}
     for response_type, status in (
-        ("MISSING_AUTHENTICATION_TOKEN", "404"),
+        ("MISSING_AUTHENTICATION_TOKEN", "403"),
         ("THROTTLED", "429"),
         ("DEFAULT_4XX", None),
         ("DEFAULT_5XX", None),
@@ -318,6 +323,36 @@ def verify_api(problems: Problems, environment: str, function_arns: dict[str, st
                 in response.get("responseParameters", {}),
                 f"{response_type}: no CORS header",
             )
+    for response_type, response in responses.items():
+        request_id = response.get("responseParameters", {}).get("gatewayresponse.header.X-Request-Id")
+        problems.expect(request_id == "context.requestId", f"{response_type}: X-Request-Id {request_id}")
+
+
+def verify_mock_answer(
+    problems: Problems, apigw: Any, api_id: str, resource: dict[str, Any], method: str, status: str
+) -> dict[str, Any]:
+    """Check an answer API Gateway gives itself: no credentials, MOCK, the status, X-Request-Id mapped.
+
+    Returns the integration response (empty when missing) for checks particular to the answer.
+    """
+    where = f"{method} {resource['path']}"
+    described = apigw.get_method(restApiId=api_id, resourceId=resource["id"], httpMethod=method)
+    problems.expect(
+        described["authorizationType"] == "NONE", f"{where}: authorization {described['authorizationType']}"
+    )
+    integration = described.get("methodIntegration", {})
+    problems.expect(integration.get("type") == "MOCK", f"{where}: integration {integration.get('type')}")
+    response = integration.get("integrationResponses", {}).get(status)
+    if not problems.expect(response is not None, f"{where}: no {status} integration response"):
+        return {}
+    mapping = response.get("responseParameters", {})
+    problems.expect(
+        mapping.get(REQUEST_ID_HEADER) == "context.requestId",
+        f"{where}: X-Request-Id mapped from {mapping.get(REQUEST_ID_HEADER)}",
+    )
+    declared = described.get("methodResponses", {}).get(status, {}).get("responseParameters", {})
+    problems.expect(REQUEST_ID_HEADER in declared, f"{where}: {status} method response lacks X-Request-Id")
+    return dict(response)
 
 
 def normalised(definition: dict[str, Any]) -> dict[str, Any]:

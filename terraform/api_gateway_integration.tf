@@ -15,6 +15,48 @@ locals {
     #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)
     #end
   VTL
+
+  # Headers on every answer API Gateway gives itself (MOCK). Access-Control-Allow-Origin is set, or not, by
+  # cors_origin_template, so the method responses declare it optional.
+  mock_response_headers = {
+    "method.response.header.Vary"         = "'Origin'"
+    "method.response.header.X-Request-Id" = "context.requestId"
+  }
+  mock_optional_headers = { "method.response.header.Access-Control-Allow-Origin" = false }
+
+  preflight_headers = {
+    for resource, methods in local.resource_methods : resource => merge(local.mock_response_headers, {
+      "method.response.header.Access-Control-Allow-Methods" = "'${methods}'"
+      "method.response.header.Access-Control-Allow-Headers" = "'${local.cors_allow_headers}'"
+      "method.response.header.Access-Control-Max-Age"       = "'600'"
+    })
+  }
+
+  # What ANY answers on each resource: 405 with Allow where functions serve the resource; 404 on every other
+  # resource of the API (/, /v1.0 and the /{proxy+} catch-all), naming the path asked for ($unknownPath: the
+  # proxy part filled in, escaped for JSON; escapeJavaScript's \' is not JSON, hence the replaceAll).
+  fallback_answers = merge(
+    {
+      for resource, methods in local.resource_methods : resource => {
+        status   = "405"
+        headers  = merge(local.mock_response_headers, { "method.response.header.Allow" = "'${methods}'" })
+        prologue = ""
+        error    = "Method Not Allowed"
+        message  = "This resource answers ${methods} only."
+      }
+    },
+    {
+      for resource, api_resource in local.infrastructure.api_gateway_resources : resource => {
+        status   = "404"
+        headers  = local.mock_response_headers
+        prologue = <<-VTL
+          #set($unknownPath = $util.escapeJavaScript("${replace(api_resource.path, "{proxy+}", "$input.params('proxy')")}").replaceAll("\\'", "'"))
+        VTL
+        error    = "Not Found"
+        message  = "No resource at $unknownPath; the API serves /v1.0/products."
+      } if !contains(keys(local.resource_methods), resource)
+    },
+  )
 }
 
 resource "aws_api_gateway_authorizer" "cognito" {
@@ -73,99 +115,95 @@ resource "aws_api_gateway_integration" "preflight" {
 }
 
 resource "aws_api_gateway_method_response" "preflight" {
-  for_each = local.resource_methods
+  for_each = local.preflight_headers
 
-  rest_api_id = local.api_id
-  resource_id = aws_api_gateway_method.preflight[each.key].resource_id
-  http_method = aws_api_gateway_method.preflight[each.key].http_method
-  status_code = "204"
-
-  response_parameters = {
-    "method.response.header.Access-Control-Allow-Origin"  = false
-    "method.response.header.Access-Control-Allow-Methods" = true
-    "method.response.header.Access-Control-Allow-Headers" = true
-    "method.response.header.Access-Control-Max-Age"       = true
-    "method.response.header.Vary"                         = true
-  }
+  rest_api_id         = local.api_id
+  resource_id         = aws_api_gateway_method.preflight[each.key].resource_id
+  http_method         = aws_api_gateway_method.preflight[each.key].http_method
+  status_code         = "204"
+  response_parameters = merge({ for name, _ in each.value : name => true }, local.mock_optional_headers)
 }
 
 resource "aws_api_gateway_integration_response" "preflight" {
-  for_each = local.resource_methods
+  for_each = local.preflight_headers
 
-  rest_api_id = local.api_id
-  resource_id = aws_api_gateway_method.preflight[each.key].resource_id
-  http_method = aws_api_gateway_method.preflight[each.key].http_method
-  status_code = aws_api_gateway_method_response.preflight[each.key].status_code
-
-  response_parameters = {
-    "method.response.header.Access-Control-Allow-Methods" = "'${each.value}'"
-    "method.response.header.Access-Control-Allow-Headers" = "'${local.cors_allow_headers}'"
-    "method.response.header.Access-Control-Max-Age"       = "'600'"
-    "method.response.header.Vary"                         = "'Origin'"
-  }
-
-  response_templates = { "application/json" = local.cors_origin_template }
+  rest_api_id         = local.api_id
+  resource_id         = aws_api_gateway_method.preflight[each.key].resource_id
+  http_method         = aws_api_gateway_method.preflight[each.key].http_method
+  status_code         = aws_api_gateway_method_response.preflight[each.key].status_code
+  response_parameters = each.value
+  response_templates  = { "application/json" = local.cors_origin_template }
 
   depends_on = [aws_api_gateway_integration.preflight]
 }
 
-# Any other method on a known resource: 405 with Allow, in the API's error envelope.
-resource "aws_api_gateway_method" "not_allowed" {
-  for_each = local.resource_methods
+# ANY on every resource, for whatever no route takes: 405 with Allow on the routed resources, 404 elsewhere.
+resource "aws_api_gateway_method" "fallback" {
+  for_each = local.fallback_answers
 
-  # checkov:skip=CKV_AWS_59:Answers 405 without touching any backend; refusing needs no credentials.
-  # checkov:skip=CKV2_AWS_53:A MOCK 405 has no request to validate.
+  # checkov:skip=CKV_AWS_59:Answers 405 or 404 without touching any backend; refusing needs no credentials.
+  # checkov:skip=CKV2_AWS_53:A MOCK error answer has no request to validate.
   rest_api_id   = local.api_id
   resource_id   = local.infrastructure.api_gateway_resources[each.key].id
   http_method   = "ANY"
   authorization = "NONE"
 }
 
-resource "aws_api_gateway_integration" "not_allowed" {
-  for_each = local.resource_methods
+resource "aws_api_gateway_integration" "fallback" {
+  for_each = local.fallback_answers
 
   rest_api_id       = local.api_id
-  resource_id       = aws_api_gateway_method.not_allowed[each.key].resource_id
-  http_method       = aws_api_gateway_method.not_allowed[each.key].http_method
+  resource_id       = aws_api_gateway_method.fallback[each.key].resource_id
+  http_method       = aws_api_gateway_method.fallback[each.key].http_method
   type              = "MOCK"
-  request_templates = { "application/json" = "{\"statusCode\": 405}" }
+  request_templates = { "application/json" = "{\"statusCode\": ${each.value.status}}" }
 }
 
-resource "aws_api_gateway_method_response" "not_allowed" {
-  for_each = local.resource_methods
+resource "aws_api_gateway_method_response" "fallback" {
+  for_each = local.fallback_answers
 
-  rest_api_id = local.api_id
-  resource_id = aws_api_gateway_method.not_allowed[each.key].resource_id
-  http_method = aws_api_gateway_method.not_allowed[each.key].http_method
-  status_code = "405"
-
-  response_parameters = {
-    "method.response.header.Allow"                       = true
-    "method.response.header.Access-Control-Allow-Origin" = false
-    "method.response.header.Vary"                        = true
-    "method.response.header.X-Request-Id"                = true
-  }
+  rest_api_id         = local.api_id
+  resource_id         = aws_api_gateway_method.fallback[each.key].resource_id
+  http_method         = aws_api_gateway_method.fallback[each.key].http_method
+  status_code         = each.value.status
+  response_parameters = merge({ for name, _ in each.value.headers : name => true }, local.mock_optional_headers)
 }
 
-resource "aws_api_gateway_integration_response" "not_allowed" {
-  for_each = local.resource_methods
+resource "aws_api_gateway_integration_response" "fallback" {
+  for_each = local.fallback_answers
 
-  rest_api_id = local.api_id
-  resource_id = aws_api_gateway_method.not_allowed[each.key].resource_id
-  http_method = aws_api_gateway_method.not_allowed[each.key].http_method
-  status_code = aws_api_gateway_method_response.not_allowed[each.key].status_code
-
-  response_parameters = {
-    "method.response.header.Allow"        = "'${each.value}'"
-    "method.response.header.Vary"         = "'Origin'"
-    "method.response.header.X-Request-Id" = "context.requestId"
-  }
+  rest_api_id         = local.api_id
+  resource_id         = aws_api_gateway_method.fallback[each.key].resource_id
+  http_method         = aws_api_gateway_method.fallback[each.key].http_method
+  status_code         = aws_api_gateway_method_response.fallback[each.key].status_code
+  response_parameters = each.value.headers
 
   response_templates = {
-    "application/json" = "${local.cors_origin_template}{\"error\": \"Method Not Allowed\", \"message\": \"This resource answers ${each.value} only.\", \"requestId\": \"$context.requestId\"}"
+    "application/json" = "${local.cors_origin_template}${each.value.prologue}${jsonencode({ error = each.value.error, message = each.value.message, requestId = "$context.requestId" })}"
   }
 
-  depends_on = [aws_api_gateway_integration.not_allowed]
+  depends_on = [aws_api_gateway_integration.fallback]
+}
+
+# The 405 answers were "not_allowed" before the 404 answers joined them; these keep applied stages in place.
+moved {
+  from = aws_api_gateway_method.not_allowed
+  to   = aws_api_gateway_method.fallback
+}
+
+moved {
+  from = aws_api_gateway_integration.not_allowed
+  to   = aws_api_gateway_integration.fallback
+}
+
+moved {
+  from = aws_api_gateway_method_response.not_allowed
+  to   = aws_api_gateway_method_response.fallback
+}
+
+moved {
+  from = aws_api_gateway_integration_response.not_allowed
+  to   = aws_api_gateway_integration_response.fallback
 }
 
 resource "aws_api_gateway_deployment" "product_api" {
@@ -182,9 +220,11 @@ resource "aws_api_gateway_deployment" "product_api" {
       [for key, method in aws_api_gateway_method.preflight : [key, method.id]],
       [for key, integration in aws_api_gateway_integration.preflight : [key, integration.id, integration.request_templates]],
       [for key, response in aws_api_gateway_integration_response.preflight : [key, response.id, response.response_parameters, response.response_templates]],
-      [for key, method in aws_api_gateway_method.not_allowed : [key, method.id]],
-      [for key, integration in aws_api_gateway_integration.not_allowed : [key, integration.id, integration.request_templates]],
-      [for key, response in aws_api_gateway_integration_response.not_allowed : [key, response.id, response.response_parameters, response.response_templates]],
+      [for key, response in aws_api_gateway_method_response.preflight : [key, response.id, response.response_parameters]],
+      [for key, method in aws_api_gateway_method.fallback : [key, method.id]],
+      [for key, integration in aws_api_gateway_integration.fallback : [key, integration.id, integration.request_templates]],
+      [for key, response in aws_api_gateway_method_response.fallback : [key, response.id, response.status_code, response.response_parameters]],
+      [for key, response in aws_api_gateway_integration_response.fallback : [key, response.id, response.status_code, response.response_parameters, response.response_templates]],
     ]))
   }
 

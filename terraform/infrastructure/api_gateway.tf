@@ -30,12 +30,22 @@ resource "aws_api_gateway_resource" "product" {
   path_part   = "{productId}"
 }
 
+# Every path no other resource matches (API Gateway picks the most specific resource first): the Lambda stack
+# answers it 404, so MISSING_AUTHENTICATION_TOKEN is left to mean an unsigned request to an AWS_IAM method.
+resource "aws_api_gateway_resource" "catch_all" {
+  rest_api_id = aws_api_gateway_rest_api.product_api.id
+  parent_id   = aws_api_gateway_rest_api.product_api.root_resource_id
+  path_part   = "{proxy+}"
+}
+
 locals {
   # Errors API Gateway answers itself, in the API's error envelope. Statuses left null keep API Gateway's own.
+  # Every path has a method (catch_all and the Lambda stack's ANY methods), so a missing authentication
+  # token can only be an unsigned request to an AWS_IAM method: 403, not the unknown route it once also meant.
   gateway_responses = {
     DEFAULT_4XX                  = { status = null, error = "Bad Request", message = "$context.error.messageString" }
     DEFAULT_5XX                  = { status = null, error = "Internal Server Error", message = "\"The service could not complete the request; try again later.\"" }
-    MISSING_AUTHENTICATION_TOKEN = { status = "404", error = "Not Found", message = "\"No route matches this method and path (or the request carries no credentials for a protected method).\"" }
+    MISSING_AUTHENTICATION_TOKEN = { status = "403", error = "Forbidden", message = "\"Writes need an AWS Signature Version 4 Authorization header (service execute-api).\"" }
     ACCESS_DENIED                = { status = "403", error = "Forbidden", message = "\"The caller is not allowed to perform this operation.\"" }
     UNAUTHORIZED                 = { status = "401", error = "Unauthorized", message = "\"Sign in and send valid credentials with the request.\"" }
     INVALID_SIGNATURE            = { status = "403", error = "Forbidden", message = "\"The request signature is invalid; sign the request again.\"" }

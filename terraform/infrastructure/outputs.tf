@@ -19,17 +19,20 @@ output "api_gateway_name" {
 }
 
 output "api_gateway_resources" {
-  description = "The API's resources the Lambda stack attaches methods to, by role: products (/v1.0/products) and product (/v1.0/products/{productId}), each with its id and path."
+  description = "Every resource of the API, by role, each with its id and path: root (/), version (/v1.0), products (/v1.0/products), product (/v1.0/products/{productId}) and catch_all (/{proxy+}). The Lambda stack attaches routes to products and product and answers 404 on the others."
   value = {
-    products = { id = aws_api_gateway_resource.products.id, path = aws_api_gateway_resource.products.path }
-    product  = { id = aws_api_gateway_resource.product.id, path = aws_api_gateway_resource.product.path }
+    root      = { id = aws_api_gateway_rest_api.product_api.root_resource_id, path = "/" }
+    version   = { id = aws_api_gateway_resource.version.id, path = aws_api_gateway_resource.version.path }
+    products  = { id = aws_api_gateway_resource.products.id, path = aws_api_gateway_resource.products.path }
+    product   = { id = aws_api_gateway_resource.product.id, path = aws_api_gateway_resource.product.path }
+    catch_all = { id = aws_api_gateway_resource.catch_all.id, path = aws_api_gateway_resource.catch_all.path }
   }
 }
 
 output "api_gateway_configuration_hash" {
   description = "Hash of the API-level configuration this stack owns (resources, gateway responses); the Lambda stack redeploys the stage when it changes."
   value = sha1(jsonencode([
-    [for resource in [aws_api_gateway_resource.version, aws_api_gateway_resource.products, aws_api_gateway_resource.product] : resource.id],
+    [for resource in [aws_api_gateway_resource.version, aws_api_gateway_resource.products, aws_api_gateway_resource.product, aws_api_gateway_resource.catch_all] : resource.id],
     [for response in aws_api_gateway_gateway_response.error_envelope : [response.response_type, response.status_code, response.response_parameters, response.response_templates]],
   ]))
 }

@@ -29,8 +29,11 @@ override_data {
       api_gateway_root_resource_id   = "root00"
       api_gateway_configuration_hash = "0000"
       api_gateway_resources = {
-        products = { id = "prods0", path = "/v1.0/products" }
-        product  = { id = "prod00", path = "/v1.0/products/{productId}" }
+        root      = { id = "root00", path = "/" }
+        version   = { id = "vers00", path = "/v1.0" }
+        products  = { id = "prods0", path = "/v1.0/products" }
+        product   = { id = "prod00", path = "/v1.0/products/{productId}" }
+        catch_all = { id = "proxy0", path = "/{proxy+}" }
       }
       cors_allowed_origins = ["*"]
       dynamodb_table_name  = "bbws-products-dev"
@@ -149,7 +152,7 @@ run "least_privilege_roles" {
   }
 }
 
-run "routes_and_authorization" {
+run "routes_authorization_and_api_gateway_answers" {
   command = apply
 
   assert {
@@ -161,20 +164,46 @@ run "routes_and_authorization" {
     error_message = "Routes are Lambda proxy integrations."
   }
   assert {
-    condition     = alltrue([for method in concat(values(aws_api_gateway_method.preflight), values(aws_api_gateway_method.not_allowed)) : method.authorization == "NONE"]) && length(aws_api_gateway_method.preflight) == 2 && length(aws_api_gateway_method.not_allowed) == 2
-    error_message = "OPTIONS and ANY exist on both resources and need no credentials."
+    condition     = { for key, method in aws_api_gateway_method.preflight : key => [method.resource_id, method.http_method, method.authorization] } == { products = ["prods0", "OPTIONS", "NONE"], product = ["prod00", "OPTIONS", "NONE"] }
+    error_message = "OPTIONS exists on both routed resources and needs no credentials."
   }
   assert {
-    condition     = alltrue([for integration in concat(values(aws_api_gateway_integration.preflight), values(aws_api_gateway_integration.not_allowed)) : integration.type == "MOCK"])
-    error_message = "Preflight and 405 are answered by API Gateway (MOCK)."
+    condition     = { for key, method in aws_api_gateway_method.fallback : key => [method.resource_id, method.http_method, method.authorization] } == { root = ["root00", "ANY", "NONE"], version = ["vers00", "ANY", "NONE"], products = ["prods0", "ANY", "NONE"], product = ["prod00", "ANY", "NONE"], catch_all = ["proxy0", "ANY", "NONE"] }
+    error_message = "ANY exists on every resource of the API, the /{proxy+} catch-all included, and needs no credentials."
   }
   assert {
-    condition     = { for key, response in aws_api_gateway_integration_response.not_allowed : key => [response.status_code, response.response_parameters["method.response.header.Allow"]] } == { products = ["405", "'GET,POST,OPTIONS'"], product = ["405", "'DELETE,GET,PUT,OPTIONS'"] }
-    error_message = "Other methods get 405 with the resource's Allow list."
+    condition     = alltrue([for integration in concat(values(aws_api_gateway_integration.preflight), values(aws_api_gateway_integration.fallback)) : integration.type == "MOCK"])
+    error_message = "Preflight, 405 and 404 are answered by API Gateway (MOCK)."
   }
   assert {
-    condition     = alltrue([for response in aws_api_gateway_integration_response.not_allowed : keys(jsondecode(regex("\\{\"error\".*\\}$", response.response_templates["application/json"]))) == ["error", "message", "requestId"]])
-    error_message = "The 405 body is the JSON error envelope."
+    condition     = { for key, integration in aws_api_gateway_integration.fallback : key => jsondecode(integration.request_templates["application/json"]).statusCode } == { root = 404, version = 404, products = 405, product = 405, catch_all = 404 }
+    error_message = "The MOCK integrations answer 405 on routed resources and 404 on all others."
+  }
+  assert {
+    condition     = { for key, response in aws_api_gateway_integration_response.fallback : key => "${response.status_code} ${lookup(response.response_parameters, "method.response.header.Allow", "(no Allow)")}" } == { root = "404 (no Allow)", version = "404 (no Allow)", products = "405 'GET,POST,OPTIONS'", product = "405 'DELETE,GET,PUT,OPTIONS'", catch_all = "404 (no Allow)" }
+    error_message = "Other methods get 405 with the resource's Allow list; unknown paths get 404 without one."
+  }
+  assert {
+    condition     = { for key, response in aws_api_gateway_integration_response.fallback : key => jsondecode(regex("\\{\"error\".*\\}$", response.response_templates["application/json"])) } == { for key, error in { root = "Not Found", version = "Not Found", products = "Method Not Allowed", product = "Method Not Allowed", catch_all = "Not Found" } : key => { error = error, message = error == "Not Found" ? "No resource at $unknownPath; the API serves /v1.0/products." : "This resource answers ${key == "products" ? "GET,POST,OPTIONS" : "DELETE,GET,PUT,OPTIONS"} only.", requestId = "$context.requestId" } }
+    error_message = "The 405 and 404 bodies are the JSON error envelope, with the local server's 404 message."
+  }
+  assert {
+    condition     = strcontains(aws_api_gateway_integration_response.fallback["catch_all"].response_templates["application/json"], "#set($unknownPath = $util.escapeJavaScript(\"/$input.params('proxy')\")") && strcontains(aws_api_gateway_integration_response.fallback["version"].response_templates["application/json"], "#set($unknownPath = $util.escapeJavaScript(\"/v1.0\")")
+    error_message = "The 404 message names the path asked for: the proxy part on the catch-all, the resource's own path elsewhere."
+  }
+  assert {
+    condition = alltrue([
+      for response in concat(values(aws_api_gateway_integration_response.preflight), values(aws_api_gateway_integration_response.fallback)) :
+      response.response_parameters["method.response.header.X-Request-Id"] == "context.requestId" && response.response_parameters["method.response.header.Vary"] == "'Origin'"
+    ])
+    error_message = "Preflight, 405 and 404 answers carry X-Request-Id from context.requestId (and Vary: Origin)."
+  }
+  assert {
+    condition = alltrue([
+      for response in concat(values(aws_api_gateway_method_response.preflight), values(aws_api_gateway_method_response.fallback)) :
+      response.response_parameters["method.response.header.X-Request-Id"] && !response.response_parameters["method.response.header.Access-Control-Allow-Origin"]
+    ])
+    error_message = "Method responses declare X-Request-Id (required) and Access-Control-Allow-Origin (optional: set only for allowed origins)."
   }
   assert {
     condition     = aws_api_gateway_integration_response.preflight["product"].response_parameters["method.response.header.Access-Control-Allow-Methods"] == "'DELETE,GET,PUT,OPTIONS'"
@@ -242,8 +271,11 @@ run "prod_reserves_concurrency" {
         api_gateway_root_resource_id   = "root00"
         api_gateway_configuration_hash = "0000"
         api_gateway_resources = {
-          products = { id = "prods0", path = "/v1.0/products" }
-          product  = { id = "prod00", path = "/v1.0/products/{productId}" }
+          root      = { id = "root00", path = "/" }
+          version   = { id = "vers00", path = "/v1.0" }
+          products  = { id = "prods0", path = "/v1.0/products" }
+          product   = { id = "prod00", path = "/v1.0/products/{productId}" }
+          catch_all = { id = "proxy0", path = "/{proxy+}" }
         }
         cors_allowed_origins = ["https://portal.bbws.co.za", "https://admin.bbws.co.za"]
         dynamodb_table_name  = "bbws-products-prod"

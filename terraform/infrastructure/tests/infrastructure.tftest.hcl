@@ -75,8 +75,20 @@ run "dev_api_and_gateway_responses" {
     error_message = "Resources must be /v1.0/products/{productId}."
   }
   assert {
-    condition     = aws_api_gateway_gateway_response.error_envelope["MISSING_AUTHENTICATION_TOKEN"].status_code == "404"
-    error_message = "An unknown route must answer 404."
+    condition     = aws_api_gateway_resource.catch_all.path_part == "{proxy+}" && aws_api_gateway_resource.catch_all.parent_id == aws_api_gateway_rest_api.product_api.root_resource_id
+    error_message = "A greedy /{proxy+} resource under the root must catch every path no other resource matches."
+  }
+  assert {
+    condition     = { for role, resource in output.api_gateway_resources : role => resource.id } == { root = aws_api_gateway_rest_api.product_api.root_resource_id, version = aws_api_gateway_resource.version.id, products = aws_api_gateway_resource.products.id, product = aws_api_gateway_resource.product.id, catch_all = aws_api_gateway_resource.catch_all.id }
+    error_message = "The Lambda stack gets every resource of the API (it answers 404 on those without routes)."
+  }
+  assert {
+    condition     = aws_api_gateway_gateway_response.error_envelope["MISSING_AUTHENTICATION_TOKEN"].status_code == "403" && strcontains(aws_api_gateway_gateway_response.error_envelope["MISSING_AUTHENTICATION_TOKEN"].response_templates["application/json"], "\"error\": \"Forbidden\", \"message\": \"Writes need an AWS Signature Version 4 Authorization header (service execute-api).\"")
+    error_message = "An unsigned request to an AWS_IAM method must answer 403 Forbidden, naming the missing signature (unknown routes are the catch-all's 404)."
+  }
+  assert {
+    condition     = alltrue([for response in aws_api_gateway_gateway_response.error_envelope : response.response_parameters["gatewayresponse.header.X-Request-Id"] == "context.requestId"])
+    error_message = "Every gateway response must carry X-Request-Id from context.requestId."
   }
   assert {
     condition     = aws_api_gateway_gateway_response.error_envelope["THROTTLED"].status_code == "429" && aws_api_gateway_gateway_response.error_envelope["THROTTLED"].response_parameters["gatewayresponse.header.Retry-After"] == "'1'"
