@@ -4,7 +4,8 @@
 - cold start of each function (fresh interpreter: import, first request) beside the floor of importing boto3,
   creating a DynamoDB client and making one call;
 - a warm handler's own cost per request beside the botocore call it cannot avoid;
-- items DynamoDB reads per default list page as the table grows.
+- items DynamoDB reads per default list page as the table grows;
+- the size of each Lambda package.
 
 Everything runs against moto's DynamoDB on loopback, so absolute times say little about AWS; the ratios are
 the point. Usage: python scripts/benchmark.py [--output docs/PERFORMANCE.md]
@@ -210,7 +211,18 @@ def items_read_per_page(sizes: tuple[int, ...]) -> list[tuple[int, int, float, i
     return rows
 
 
-def report(cold: list[tuple[str, float, float]], warm: tuple[float, float], scale: list[Any]) -> str:
+def package_sizes() -> list[tuple[str, int]]:
+    """Build the Lambda packages (scripts/package_lambdas.sh) and return each ZIP's size in bytes."""
+    subprocess.run(["bash", str(ROOT / "scripts" / "package_lambdas.sh")], check=True, capture_output=True)
+    return [(path.name, path.stat().st_size) for path in sorted((ROOT / "build" / "lambda").glob("*.zip"))]
+
+
+def report(
+    cold: list[tuple[str, float, float]],
+    warm: tuple[float, float],
+    scale: list[Any],
+    sizes: list[tuple[str, int]],
+) -> str:
     floor_total = cold[0][1] + cold[0][2]
     lines = [
         "# Performance figures",
@@ -248,6 +260,17 @@ def report(cold: list[tuple[str, float, float]], warm: tuple[float, float], scal
         "|---:|---:|---:|---:|",
     ]
     lines += [f"| {size} | {pages} | {per_page:.0f} | {calls} |" for size, pages, per_page, calls in scale]
+    lines += [
+        "",
+        "## Package sizes (`scripts/package_lambdas.sh`, arm64)",
+        "",
+        "Each function ZIP carries `src/` without the other handlers; pydantic lives in the layer, which only the",
+        "create and update functions use. boto3 comes from the Lambda runtime.",
+        "",
+        "| package | bytes |",
+        "|---|---:|",
+    ]
+    lines += [f"| {name} | {size:,} |" for name, size in sizes]
     return "\n".join(lines) + "\n"
 
 
@@ -273,7 +296,7 @@ def main() -> int:
         scale = items_read_per_page((100, 1000, 5000))
     finally:
         dynamodb.stop()
-    text = report(cold, warm, scale)
+    text = report(cold, warm, scale, package_sizes())
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     print(text)
