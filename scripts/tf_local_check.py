@@ -4,9 +4,9 @@
 `verify` checks what `terraform apply` built, independently of the Terraform code: the five functions and
 the handlers inside the packages they were deployed from, each role's exact actions, every API method's
 integration and authorization (the 404 answers on /, /v1.0 and the /{proxy+} catch-all included), the
-X-Request-Id mapping of every MOCK answer and gateway response, the stage, and the table's schema against
-scripts/local_table.py. Every
-problem is listed, and any problem exits non-zero.
+X-Request-Id mapping of every MOCK answer and gateway response, the stage, every alarm by name (with the
+function alarms' metric and function), and the table's schema against scripts/local_table.py. Every problem
+is listed, and any problem exits non-zero.
 """
 
 from __future__ import annotations
@@ -417,17 +417,41 @@ def verify_layer(problems: Problems, package_dir: Path) -> None:
     )
 
 
+def verify_alarms(problems: Problems, environment: str) -> None:
+    """Exactly the expected alarms, by name: the table's two, two per function, the API's three."""
+    alarms = {a["AlarmName"]: a for a in client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    functions = {f"bbws-{name.replace('_', '-')}-{environment}" for name in FUNCTIONS}
+    function_alarms = {
+        f"{function}-{metric.lower()}": (function, metric)
+        for function in functions
+        for metric in ("Errors", "Throttles")
+    }
+    api = f"bbws-product-api-{environment}"
+    wanted = (
+        {f"bbws-products-{environment}-throttles", f"bbws-products-{environment}-system-errors"}
+        | set(function_alarms)
+        | {f"{api}-4xx-rate", f"{api}-5xx-rate", f"{api}-latency-p95"}
+    )
+    problems.expect(
+        len(alarms) == 2 + 2 * len(FUNCTIONS) + 3 and set(alarms) == wanted,
+        f"alarms {sorted(alarms)} != {sorted(wanted)}",
+    )
+    for name, (function, metric) in function_alarms.items():
+        if name in alarms:
+            dimensions = {d["Name"]: d["Value"] for d in alarms[name].get("Dimensions", [])}
+            problems.expect(
+                alarms[name].get("MetricName") == metric and dimensions == {"FunctionName": function},
+                f"{name}: metric {alarms[name].get('MetricName')} {dimensions}",
+            )
+
+
 def verify(environment: str, package_dir: Path) -> None:
     problems = Problems()
     verify_layer(problems, package_dir)
     table_arn = verify_table(problems, environment)
     function_arns = verify_functions(problems, environment, package_dir, table_arn)
     verify_api(problems, environment, function_arns)
-    alarms = client("cloudwatch").describe_alarms()["MetricAlarms"]
-    problems.expect(
-        len(alarms) == 2 + 2 * len(FUNCTIONS) + 3,
-        f"{len(alarms)} alarms: {sorted(a['AlarmName'] for a in alarms)}",
-    )
+    verify_alarms(problems, environment)
     if problems.items:
         print(f"FAILED: {len(problems.items)} of {problems.checked} checks", file=sys.stderr)
         for item in problems.items:

@@ -24,36 +24,45 @@ locals {
   }
   mock_optional_headers = { "method.response.header.Access-Control-Allow-Origin" = false }
 
-  preflight_headers = {
-    for resource, methods in local.resource_methods : resource => merge(local.mock_response_headers, {
-      "method.response.header.Access-Control-Allow-Methods" = "'${methods}'"
-      "method.response.header.Access-Control-Allow-Headers" = "'${local.cors_allow_headers}'"
-      "method.response.header.Access-Control-Max-Age"       = "'600'"
-    })
-  }
-
-  # What ANY answers on each resource: 405 with Allow where functions serve the resource; 404 on every other
-  # resource of the API (/, /v1.0 and the /{proxy+} catch-all), naming the path asked for ($unknownPath: the
-  # proxy part filled in, escaped for JSON; escapeJavaScript's \' is not JSON, hence the replaceAll).
-  fallback_answers = merge(
+  # Every answer API Gateway gives itself (MOCK), by "<resource key> <METHOD>": the CORS preflight (OPTIONS,
+  # 204) on each routed resource; ANY, for whatever no route takes, 405 with Allow on the routed resources and
+  # 404 on every other resource of the API (/, /v1.0 and the /{proxy+} catch-all), naming the path asked for
+  # ($unknownPath: the proxy part filled in, escaped for JSON; escapeJavaScript's \' is not JSON, hence the
+  # replaceAll). Each body follows cors_origin_template in the response template.
+  mock_answers = merge(
     {
-      for resource, methods in local.resource_methods : resource => {
-        status   = "405"
-        headers  = merge(local.mock_response_headers, { "method.response.header.Allow" = "'${methods}'" })
-        prologue = ""
-        error    = "Method Not Allowed"
-        message  = "This resource answers ${methods} only."
+      for resource, methods in local.resource_methods : "${resource} OPTIONS" => {
+        resource = resource
+        method   = "OPTIONS"
+        status   = "204"
+        headers = merge(local.mock_response_headers, {
+          "method.response.header.Access-Control-Allow-Methods" = "'${methods}'"
+          "method.response.header.Access-Control-Allow-Headers" = "'${local.cors_allow_headers}'"
+          "method.response.header.Access-Control-Max-Age"       = "'600'"
+        })
+        body = ""
       }
     },
     {
-      for resource, api_resource in local.infrastructure.api_gateway_resources : resource => {
+      for resource, methods in local.resource_methods : "${resource} ANY" => {
+        resource = resource
+        method   = "ANY"
+        status   = "405"
+        headers  = merge(local.mock_response_headers, { "method.response.header.Allow" = "'${methods}'" })
+        body     = jsonencode({ error = "Method Not Allowed", message = "This resource answers ${methods} only.", requestId = "$context.requestId" })
+      }
+    },
+    {
+      for resource, api_resource in local.infrastructure.api_gateway_resources : "${resource} ANY" => {
+        resource = resource
+        method   = "ANY"
         status   = "404"
         headers  = local.mock_response_headers
-        prologue = <<-VTL
+        body = chomp(<<-VTL
           #set($unknownPath = $util.escapeJavaScript("${replace(api_resource.path, "{proxy+}", "$input.params('proxy')")}").replaceAll("\\'", "'"))
+          ${jsonencode({ error = "Not Found", message = "No resource at $unknownPath; the API serves /v1.0/products.", requestId = "$context.requestId" })}
         VTL
-        error    = "Not Found"
-        message  = "No resource at $unknownPath; the API serves /v1.0/products."
+        )
       } if !contains(keys(local.resource_methods), resource)
     },
   )
@@ -92,118 +101,49 @@ resource "aws_api_gateway_integration" "route" {
   uri                     = aws_lambda_function.api[each.key].invoke_arn
 }
 
-# CORS preflight on both resources, answered by API Gateway itself.
-resource "aws_api_gateway_method" "preflight" {
-  for_each = local.resource_methods
+# The answers API Gateway gives itself (local.mock_answers): CORS preflights, 405 and 404.
+resource "aws_api_gateway_method" "mock_answer" {
+  for_each = local.mock_answers
 
-  # checkov:skip=CKV_AWS_59:CORS preflight requests carry no credentials by definition.
-  # checkov:skip=CKV2_AWS_53:A MOCK preflight has no request to validate.
+  # checkov:skip=CKV_AWS_59:CORS preflight requests carry no credentials by definition; 405 and 404 touch no backend, and refusing needs no credentials.
+  # checkov:skip=CKV2_AWS_53:A MOCK preflight or error answer has no request to validate.
   rest_api_id   = local.api_id
-  resource_id   = local.infrastructure.api_gateway_resources[each.key].id
-  http_method   = "OPTIONS"
+  resource_id   = local.infrastructure.api_gateway_resources[each.value.resource].id
+  http_method   = each.value.method
   authorization = "NONE"
 }
 
-resource "aws_api_gateway_integration" "preflight" {
-  for_each = local.resource_methods
+resource "aws_api_gateway_integration" "mock_answer" {
+  for_each = local.mock_answers
 
   rest_api_id       = local.api_id
-  resource_id       = aws_api_gateway_method.preflight[each.key].resource_id
-  http_method       = aws_api_gateway_method.preflight[each.key].http_method
-  type              = "MOCK"
-  request_templates = { "application/json" = "{\"statusCode\": 204}" }
-}
-
-resource "aws_api_gateway_method_response" "preflight" {
-  for_each = local.preflight_headers
-
-  rest_api_id         = local.api_id
-  resource_id         = aws_api_gateway_method.preflight[each.key].resource_id
-  http_method         = aws_api_gateway_method.preflight[each.key].http_method
-  status_code         = "204"
-  response_parameters = merge({ for name, _ in each.value : name => true }, local.mock_optional_headers)
-}
-
-resource "aws_api_gateway_integration_response" "preflight" {
-  for_each = local.preflight_headers
-
-  rest_api_id         = local.api_id
-  resource_id         = aws_api_gateway_method.preflight[each.key].resource_id
-  http_method         = aws_api_gateway_method.preflight[each.key].http_method
-  status_code         = aws_api_gateway_method_response.preflight[each.key].status_code
-  response_parameters = each.value
-  response_templates  = { "application/json" = local.cors_origin_template }
-
-  depends_on = [aws_api_gateway_integration.preflight]
-}
-
-# ANY on every resource, for whatever no route takes: 405 with Allow on the routed resources, 404 elsewhere.
-resource "aws_api_gateway_method" "fallback" {
-  for_each = local.fallback_answers
-
-  # checkov:skip=CKV_AWS_59:Answers 405 or 404 without touching any backend; refusing needs no credentials.
-  # checkov:skip=CKV2_AWS_53:A MOCK error answer has no request to validate.
-  rest_api_id   = local.api_id
-  resource_id   = local.infrastructure.api_gateway_resources[each.key].id
-  http_method   = "ANY"
-  authorization = "NONE"
-}
-
-resource "aws_api_gateway_integration" "fallback" {
-  for_each = local.fallback_answers
-
-  rest_api_id       = local.api_id
-  resource_id       = aws_api_gateway_method.fallback[each.key].resource_id
-  http_method       = aws_api_gateway_method.fallback[each.key].http_method
+  resource_id       = aws_api_gateway_method.mock_answer[each.key].resource_id
+  http_method       = aws_api_gateway_method.mock_answer[each.key].http_method
   type              = "MOCK"
   request_templates = { "application/json" = "{\"statusCode\": ${each.value.status}}" }
 }
 
-resource "aws_api_gateway_method_response" "fallback" {
-  for_each = local.fallback_answers
+resource "aws_api_gateway_method_response" "mock_answer" {
+  for_each = local.mock_answers
 
   rest_api_id         = local.api_id
-  resource_id         = aws_api_gateway_method.fallback[each.key].resource_id
-  http_method         = aws_api_gateway_method.fallback[each.key].http_method
+  resource_id         = aws_api_gateway_method.mock_answer[each.key].resource_id
+  http_method         = aws_api_gateway_method.mock_answer[each.key].http_method
   status_code         = each.value.status
   response_parameters = merge({ for name, _ in each.value.headers : name => true }, local.mock_optional_headers)
 }
 
-resource "aws_api_gateway_integration_response" "fallback" {
-  for_each = local.fallback_answers
+resource "aws_api_gateway_integration_response" "mock_answer" {
+  for_each = local.mock_answers
 
   rest_api_id         = local.api_id
-  resource_id         = aws_api_gateway_method.fallback[each.key].resource_id
-  http_method         = aws_api_gateway_method.fallback[each.key].http_method
-  status_code         = aws_api_gateway_method_response.fallback[each.key].status_code
+  resource_id         = aws_api_gateway_method.mock_answer[each.key].resource_id
+  http_method         = aws_api_gateway_method.mock_answer[each.key].http_method
+  status_code         = aws_api_gateway_method_response.mock_answer[each.key].status_code
   response_parameters = each.value.headers
+  response_templates  = { "application/json" = "${local.cors_origin_template}${each.value.body}" }
 
-  response_templates = {
-    "application/json" = "${local.cors_origin_template}${each.value.prologue}${jsonencode({ error = each.value.error, message = each.value.message, requestId = "$context.requestId" })}"
-  }
-
-  depends_on = [aws_api_gateway_integration.fallback]
-}
-
-# The 405 answers were "not_allowed" before the 404 answers joined them; these keep applied stages in place.
-moved {
-  from = aws_api_gateway_method.not_allowed
-  to   = aws_api_gateway_method.fallback
-}
-
-moved {
-  from = aws_api_gateway_integration.not_allowed
-  to   = aws_api_gateway_integration.fallback
-}
-
-moved {
-  from = aws_api_gateway_method_response.not_allowed
-  to   = aws_api_gateway_method_response.fallback
-}
-
-moved {
-  from = aws_api_gateway_integration_response.not_allowed
-  to   = aws_api_gateway_integration_response.fallback
+  depends_on = [aws_api_gateway_integration.mock_answer]
 }
 
 resource "aws_api_gateway_deployment" "product_api" {
@@ -217,14 +157,10 @@ resource "aws_api_gateway_deployment" "product_api" {
       [for key, method in aws_api_gateway_method.route : [key, method.id, method.authorization]],
       [for authorizer in aws_api_gateway_authorizer.cognito : [authorizer.id, authorizer.provider_arns]],
       [for key, integration in aws_api_gateway_integration.route : [key, integration.id, integration.type, integration.uri]],
-      [for key, method in aws_api_gateway_method.preflight : [key, method.id]],
-      [for key, integration in aws_api_gateway_integration.preflight : [key, integration.id, integration.request_templates]],
-      [for key, response in aws_api_gateway_integration_response.preflight : [key, response.id, response.response_parameters, response.response_templates]],
-      [for key, response in aws_api_gateway_method_response.preflight : [key, response.id, response.response_parameters]],
-      [for key, method in aws_api_gateway_method.fallback : [key, method.id]],
-      [for key, integration in aws_api_gateway_integration.fallback : [key, integration.id, integration.request_templates]],
-      [for key, response in aws_api_gateway_method_response.fallback : [key, response.id, response.status_code, response.response_parameters]],
-      [for key, response in aws_api_gateway_integration_response.fallback : [key, response.id, response.status_code, response.response_parameters, response.response_templates]],
+      [for key, method in aws_api_gateway_method.mock_answer : [key, method.id]],
+      [for key, integration in aws_api_gateway_integration.mock_answer : [key, integration.id, integration.request_templates]],
+      [for key, response in aws_api_gateway_method_response.mock_answer : [key, response.id, response.status_code, response.response_parameters]],
+      [for key, response in aws_api_gateway_integration_response.mock_answer : [key, response.id, response.status_code, response.response_parameters, response.response_templates]],
     ]))
   }
 

@@ -14,32 +14,27 @@ resource "aws_cloudwatch_log_group" "api_access" {
   retention_in_days = var.log_retention_days
 }
 
-resource "aws_cloudwatch_metric_alarm" "function_errors" {
-  for_each = local.functions
-
-  alarm_name          = "${local.function_names[each.key]}-errors"
-  alarm_description   = "${local.function_names[each.key]} ended invocations with an unhandled error."
-  namespace           = "AWS/Lambda"
-  metric_name         = "Errors"
-  dimensions          = { FunctionName = aws_lambda_function.api[each.key].function_name }
-  statistic           = "Sum"
-  period              = 300
-  evaluation_periods  = 1
-  comparison_operator = "GreaterThanThreshold"
-  threshold           = 0
-  treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+locals {
+  # The Lambda metrics every function is alarmed on (any occurrence in five minutes), each with its alarm's
+  # description (%s: the function name). function_alarms pairs them with the functions: "<function>/<metric>".
+  function_alarm_descriptions = {
+    Errors    = "%s ended invocations with an unhandled error."
+    Throttles = "Invocations of %s were throttled (concurrency exhausted)."
+  }
+  function_alarms = {
+    for pair in setproduct(keys(local.functions), keys(local.function_alarm_descriptions)) :
+    "${pair[0]}/${pair[1]}" => { function = pair[0], metric = pair[1] }
+  }
 }
 
-resource "aws_cloudwatch_metric_alarm" "function_throttles" {
-  for_each = local.functions
+resource "aws_cloudwatch_metric_alarm" "function_alarms" {
+  for_each = local.function_alarms
 
-  alarm_name          = "${local.function_names[each.key]}-throttles"
-  alarm_description   = "Invocations of ${local.function_names[each.key]} were throttled (concurrency exhausted)."
+  alarm_name          = "${local.function_names[each.value.function]}-${lower(each.value.metric)}"
+  alarm_description   = format(local.function_alarm_descriptions[each.value.metric], local.function_names[each.value.function])
   namespace           = "AWS/Lambda"
-  metric_name         = "Throttles"
-  dimensions          = { FunctionName = aws_lambda_function.api[each.key].function_name }
+  metric_name         = each.value.metric
+  dimensions          = { FunctionName = aws_lambda_function.api[each.value.function].function_name }
   statistic           = "Sum"
   period              = 300
   evaluation_periods  = 1

@@ -164,49 +164,53 @@ run "routes_authorization_and_api_gateway_answers" {
     error_message = "Routes are Lambda proxy integrations."
   }
   assert {
-    condition     = { for key, method in aws_api_gateway_method.preflight : key => [method.resource_id, method.http_method, method.authorization] } == { products = ["prods0", "OPTIONS", "NONE"], product = ["prod00", "OPTIONS", "NONE"] }
+    condition     = { for key, method in aws_api_gateway_method.mock_answer : key => [method.resource_id, method.http_method, method.authorization] if endswith(key, " OPTIONS") } == { "products OPTIONS" = ["prods0", "OPTIONS", "NONE"], "product OPTIONS" = ["prod00", "OPTIONS", "NONE"] }
     error_message = "OPTIONS exists on both routed resources and needs no credentials."
   }
   assert {
-    condition     = { for key, method in aws_api_gateway_method.fallback : key => [method.resource_id, method.http_method, method.authorization] } == { root = ["root00", "ANY", "NONE"], version = ["vers00", "ANY", "NONE"], products = ["prods0", "ANY", "NONE"], product = ["prod00", "ANY", "NONE"], catch_all = ["proxy0", "ANY", "NONE"] }
+    condition     = { for key, method in aws_api_gateway_method.mock_answer : key => [method.resource_id, method.http_method, method.authorization] if endswith(key, " ANY") } == { "root ANY" = ["root00", "ANY", "NONE"], "version ANY" = ["vers00", "ANY", "NONE"], "products ANY" = ["prods0", "ANY", "NONE"], "product ANY" = ["prod00", "ANY", "NONE"], "catch_all ANY" = ["proxy0", "ANY", "NONE"] }
     error_message = "ANY exists on every resource of the API, the /{proxy+} catch-all included, and needs no credentials."
   }
   assert {
-    condition     = alltrue([for integration in concat(values(aws_api_gateway_integration.preflight), values(aws_api_gateway_integration.fallback)) : integration.type == "MOCK"])
+    condition     = toset(keys(aws_api_gateway_method.mock_answer)) == toset(["catch_all ANY", "product ANY", "product OPTIONS", "products ANY", "products OPTIONS", "root ANY", "version ANY"])
+    error_message = "API Gateway answers itself only the preflights and ANY: no other method is MOCKed."
+  }
+  assert {
+    condition     = alltrue([for integration in aws_api_gateway_integration.mock_answer : integration.type == "MOCK"])
     error_message = "Preflight, 405 and 404 are answered by API Gateway (MOCK)."
   }
   assert {
-    condition     = { for key, integration in aws_api_gateway_integration.fallback : key => jsondecode(integration.request_templates["application/json"]).statusCode } == { root = 404, version = 404, products = 405, product = 405, catch_all = 404 }
-    error_message = "The MOCK integrations answer 405 on routed resources and 404 on all others."
+    condition     = { for key, integration in aws_api_gateway_integration.mock_answer : key => jsondecode(integration.request_templates["application/json"]).statusCode } == { "root ANY" = 404, "version ANY" = 404, "products ANY" = 405, "product ANY" = 405, "catch_all ANY" = 404, "products OPTIONS" = 204, "product OPTIONS" = 204 }
+    error_message = "The MOCK integrations answer preflights 204, ANY 405 on routed resources and 404 on all others."
   }
   assert {
-    condition     = { for key, response in aws_api_gateway_integration_response.fallback : key => "${response.status_code} ${lookup(response.response_parameters, "method.response.header.Allow", "(no Allow)")}" } == { root = "404 (no Allow)", version = "404 (no Allow)", products = "405 'GET,POST,OPTIONS'", product = "405 'DELETE,GET,PUT,OPTIONS'", catch_all = "404 (no Allow)" }
+    condition     = { for key, response in aws_api_gateway_integration_response.mock_answer : key => "${response.status_code} ${lookup(response.response_parameters, "method.response.header.Allow", "(no Allow)")}" if endswith(key, " ANY") } == { "root ANY" = "404 (no Allow)", "version ANY" = "404 (no Allow)", "products ANY" = "405 'GET,POST,OPTIONS'", "product ANY" = "405 'DELETE,GET,PUT,OPTIONS'", "catch_all ANY" = "404 (no Allow)" }
     error_message = "Other methods get 405 with the resource's Allow list; unknown paths get 404 without one."
   }
   assert {
-    condition     = { for key, response in aws_api_gateway_integration_response.fallback : key => jsondecode(regex("\\{\"error\".*\\}$", response.response_templates["application/json"])) } == { for key, error in { root = "Not Found", version = "Not Found", products = "Method Not Allowed", product = "Method Not Allowed", catch_all = "Not Found" } : key => { error = error, message = error == "Not Found" ? "No resource at $unknownPath; the API serves /v1.0/products." : "This resource answers ${key == "products" ? "GET,POST,OPTIONS" : "DELETE,GET,PUT,OPTIONS"} only.", requestId = "$context.requestId" } }
+    condition     = { for key, response in aws_api_gateway_integration_response.mock_answer : key => jsondecode(regex("\\{\"error\".*\\}$", response.response_templates["application/json"])) if endswith(key, " ANY") } == { for key, error in { "root ANY" = "Not Found", "version ANY" = "Not Found", "products ANY" = "Method Not Allowed", "product ANY" = "Method Not Allowed", "catch_all ANY" = "Not Found" } : key => { error = error, message = error == "Not Found" ? "No resource at $unknownPath; the API serves /v1.0/products." : "This resource answers ${key == "products ANY" ? "GET,POST,OPTIONS" : "DELETE,GET,PUT,OPTIONS"} only.", requestId = "$context.requestId" } }
     error_message = "The 405 and 404 bodies are the JSON error envelope, with the local server's 404 message."
   }
   assert {
-    condition     = strcontains(aws_api_gateway_integration_response.fallback["catch_all"].response_templates["application/json"], "#set($unknownPath = $util.escapeJavaScript(\"/$input.params('proxy')\")") && strcontains(aws_api_gateway_integration_response.fallback["version"].response_templates["application/json"], "#set($unknownPath = $util.escapeJavaScript(\"/v1.0\")")
+    condition     = strcontains(aws_api_gateway_integration_response.mock_answer["catch_all ANY"].response_templates["application/json"], "#set($unknownPath = $util.escapeJavaScript(\"/$input.params('proxy')\")") && strcontains(aws_api_gateway_integration_response.mock_answer["version ANY"].response_templates["application/json"], "#set($unknownPath = $util.escapeJavaScript(\"/v1.0\")")
     error_message = "The 404 message names the path asked for: the proxy part on the catch-all, the resource's own path elsewhere."
   }
   assert {
     condition = alltrue([
-      for response in concat(values(aws_api_gateway_integration_response.preflight), values(aws_api_gateway_integration_response.fallback)) :
+      for response in aws_api_gateway_integration_response.mock_answer :
       response.response_parameters["method.response.header.X-Request-Id"] == "context.requestId" && response.response_parameters["method.response.header.Vary"] == "'Origin'"
     ])
     error_message = "Preflight, 405 and 404 answers carry X-Request-Id from context.requestId (and Vary: Origin)."
   }
   assert {
     condition = alltrue([
-      for response in concat(values(aws_api_gateway_method_response.preflight), values(aws_api_gateway_method_response.fallback)) :
+      for response in aws_api_gateway_method_response.mock_answer :
       response.response_parameters["method.response.header.X-Request-Id"] && !response.response_parameters["method.response.header.Access-Control-Allow-Origin"]
     ])
     error_message = "Method responses declare X-Request-Id (required) and Access-Control-Allow-Origin (optional: set only for allowed origins)."
   }
   assert {
-    condition     = aws_api_gateway_integration_response.preflight["product"].response_parameters["method.response.header.Access-Control-Allow-Methods"] == "'DELETE,GET,PUT,OPTIONS'"
+    condition     = aws_api_gateway_integration_response.mock_answer["product OPTIONS"].response_parameters["method.response.header.Access-Control-Allow-Methods"] == "'DELETE,GET,PUT,OPTIONS'"
     error_message = "Preflight lists the resource's methods."
   }
   assert {
@@ -235,8 +239,12 @@ run "stage_throttling_logs_and_alarms" {
     error_message = "Write methods accept 50 requests per second each."
   }
   assert {
-    condition     = length(aws_cloudwatch_metric_alarm.function_errors) == 5 && length(aws_cloudwatch_metric_alarm.function_throttles) == 5
-    error_message = "Errors and throttles alarms for every function."
+    condition     = { for key, alarm in aws_cloudwatch_metric_alarm.function_alarms : key => [alarm.metric_name, alarm.alarm_name, alarm.dimensions.FunctionName] } == merge([for name in keys(local.functions) : { "${name}/Errors" = ["Errors", "bbws-${replace(name, "_", "-")}-dev-errors", "bbws-${replace(name, "_", "-")}-dev"], "${name}/Throttles" = ["Throttles", "bbws-${replace(name, "_", "-")}-dev-throttles", "bbws-${replace(name, "_", "-")}-dev"] }]...)
+    error_message = "Errors and throttles alarms for every function, named <function>-errors and <function>-throttles."
+  }
+  assert {
+    condition     = [aws_cloudwatch_metric_alarm.function_alarms["get_product/Errors"].alarm_description, aws_cloudwatch_metric_alarm.function_alarms["get_product/Throttles"].alarm_description] == ["bbws-get-product-dev ended invocations with an unhandled error.", "Invocations of bbws-get-product-dev were throttled (concurrency exhausted)."]
+    error_message = "Function alarm descriptions name the function and what went wrong."
   }
   assert {
     condition     = aws_cloudwatch_metric_alarm.api_latency_p95.extended_statistic == "p95" && aws_cloudwatch_metric_alarm.api_latency_p95.threshold == 300
@@ -247,7 +255,7 @@ run "stage_throttling_logs_and_alarms" {
     error_message = "4xx and 5xx rate alarms."
   }
   assert {
-    condition     = alltrue([for alarm in concat(values(aws_cloudwatch_metric_alarm.function_errors), [aws_cloudwatch_metric_alarm.api_latency_p95]) : length(alarm.alarm_actions) == 0])
+    condition     = alltrue([for alarm in concat(values(aws_cloudwatch_metric_alarm.function_alarms), [aws_cloudwatch_metric_alarm.api_latency_p95]) : length(alarm.alarm_actions) == 0])
     error_message = "alarm_actions default to none."
   }
 }

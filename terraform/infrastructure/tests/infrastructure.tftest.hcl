@@ -124,12 +124,16 @@ run "alarms_and_tags" {
   }
 
   assert {
-    condition     = aws_cloudwatch_metric_alarm.dynamodb_throttles.alarm_actions == toset(["arn:aws:sns:eu-west-1:111111111111:ops"]) && aws_cloudwatch_metric_alarm.dynamodb_system_errors.alarm_actions == toset(["arn:aws:sns:eu-west-1:111111111111:ops"])
+    condition     = { for key, alarm in aws_cloudwatch_metric_alarm.table_alarms : alarm.alarm_name => alarm.alarm_actions } == { "bbws-products-dev-throttles" = toset(["arn:aws:sns:eu-west-1:111111111111:ops"]), "bbws-products-dev-system-errors" = toset(["arn:aws:sns:eu-west-1:111111111111:ops"]) }
     error_message = "DynamoDB alarms must notify alarm_actions."
   }
   assert {
-    condition     = length([for q in aws_cloudwatch_metric_alarm.dynamodb_system_errors.metric_query : q if length(q.metric) > 0]) == 4
+    condition     = length([for q in aws_cloudwatch_metric_alarm.table_alarms["system-errors"].metric_query : q if length(q.metric) > 0]) == 4
     error_message = "The system-errors alarm must sum SystemErrors over every operation the functions make."
+  }
+  assert {
+    condition     = { for q in aws_cloudwatch_metric_alarm.table_alarms["throttles"].metric_query : q.id => length(q.metric) == 0 ? q.expression : "${q.metric[0].metric_name} ${jsonencode(q.metric[0].dimensions)}" } == { throttles = "reads + writes", reads = "ReadThrottleEvents {\"TableName\":\"bbws-products-dev\"}", writes = "WriteThrottleEvents {\"TableName\":\"bbws-products-dev\"}" }
+    error_message = "The throttles alarm must add the table's read and write throttle events."
   }
   assert {
     condition     = local.tags == { Project = "BBWS", Component = "ProductLambda", CostCenter = "BBWS-CPP", Environment = "dev", ManagedBy = "terraform" }
