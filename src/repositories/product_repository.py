@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -32,7 +33,9 @@ _UNAVAILABLE = {
     "LimitExceededException",
 }
 _THROTTLED_REASONS = {"ThrottlingError", "ProvisionedThroughputExceeded", "RequestLimitExceeded"}
-_ACTIVE_PRODUCTS = "entityType = :product AND active = :true"
+_ACTIVE_PRODUCTS = "#entityType = :product AND #active = :true"
+_ABSENT = "attribute_not_exists(#PK)"
+_OWNED_CLAIM = f"{_ABSENT} OR #productId = :id"  # a missing claim may be released too
 _MAX_SCAN_BATCH = 1000
 
 
@@ -101,6 +104,12 @@ def _idempotency_item(idempotent: IdempotentRequest, product: ProductRecord) -> 
     }
 
 
+def _names(expression: str) -> dict[str, str]:
+    """ExpressionAttributeNames for every `#name` in an expression: all attribute names go through them, so no
+    attribute can ever collide with one of DynamoDB's reserved words."""
+    return {f"#{name}": name for name in re.findall(r"#(\w+)", expression)}
+
+
 def _key(pk: str) -> Item:
     return {"PK": {"S": pk}, "SK": {"S": keys.METADATA_SK}}
 
@@ -141,12 +150,12 @@ class ProductRepository:
     def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None:
         """Store a new product, claim its name and record its Idempotency-Key, all in one transaction."""
         writes = [
-            {"Put": self._put(to_item(product), "attribute_not_exists(PK)")},
-            {"Put": self._put(name_claim_item(product), "attribute_not_exists(PK)")},
+            {"Put": self._put(to_item(product), _ABSENT)},
+            {"Put": self._put(name_claim_item(product), _ABSENT)},
         ]
         if idempotent:
             record = _idempotency_item(idempotent, product)
-            free = f"attribute_not_exists(PK) OR {keys.TTL_ATTRIBUTE} <= :now"
+            free = f"{_ABSENT} OR #{keys.TTL_ATTRIBUTE} <= :now"
             now = {":now": {"N": str(idempotent.received_at)}}
             writes.append({"Put": self._put(record, free, now)})
         _transact(self._client, writes, name_claim_index=1, idempotency_index=2 if idempotent else None)
@@ -154,7 +163,7 @@ class ProductRepository:
     def save(self, product: ProductRecord, previous: ProductRecord) -> None:
         """Replace `previous` with `product` if nobody wrote in between; moves the name claim on rename."""
         guarded = self._put(
-            to_item(product), "version = :expected", {":expected": {"N": str(previous.version)}}
+            to_item(product), "#version = :expected", {":expected": {"N": str(previous.version)}}
         )
         if keys.name_key(product.name) == keys.name_key(previous.name):
             _call(self._client.put_item, **guarded)
@@ -162,7 +171,8 @@ class ProductRepository:
         release = {
             "TableName": self._table,
             "Key": _key(keys.name_claim_pk(previous.name)),
-            "ConditionExpression": "attribute_not_exists(PK) OR productId = :id",
+            "ConditionExpression": _OWNED_CLAIM,
+            "ExpressionAttributeNames": _names(_OWNED_CLAIM),
             "ExpressionAttributeValues": {":id": {"S": product.product_id}},
         }
         _transact(
@@ -170,13 +180,18 @@ class ProductRepository:
             [
                 {"Put": guarded},
                 {"Delete": release},
-                {"Put": self._put(name_claim_item(product), "attribute_not_exists(PK)")},
+                {"Put": self._put(name_claim_item(product), _ABSENT)},
             ],
             name_claim_index=2,
         )
 
     def _put(self, item: Item, condition: str, values: Item | None = None) -> dict[str, Any]:
-        request: dict[str, Any] = {"TableName": self._table, "Item": item, "ConditionExpression": condition}
+        request: dict[str, Any] = {
+            "TableName": self._table,
+            "Item": item,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": _names(condition),
+        }
         if values:
             request["ExpressionAttributeValues"] = values
         return request
@@ -188,6 +203,7 @@ class ProductRepository:
         request = {
             "TableName": self._table,
             "FilterExpression": _ACTIVE_PRODUCTS,
+            "ExpressionAttributeNames": _names(_ACTIVE_PRODUCTS),
             "ExpressionAttributeValues": {":product": {"S": keys.ENTITY_PRODUCT}, ":true": {"BOOL": True}},
             "ConsistentRead": True,
         }
@@ -199,7 +215,8 @@ class ProductRepository:
         request = {
             "TableName": self._table,
             "IndexName": keys.PRICE_INDEX,
-            "KeyConditionExpression": "GSI1_PK = :partition",
+            "KeyConditionExpression": "#GSI1_PK = :partition",
+            "ExpressionAttributeNames": _names("#GSI1_PK"),
             "ExpressionAttributeValues": {":partition": {"S": keys.PRICE_PARTITION}},
             "ScanIndexForward": not descending,
         }
@@ -211,8 +228,9 @@ class ProductRepository:
         request = {
             "TableName": self._table,
             "IndexName": keys.NAME_INDEX,
-            "KeyConditionExpression": "GSI2_PK = :name",
-            "FilterExpression": "active = :true",
+            "KeyConditionExpression": "#GSI2_PK = :name",
+            "FilterExpression": "#active = :true",
+            "ExpressionAttributeNames": _names("#GSI2_PK #active"),
             "ExpressionAttributeValues": {":name": {"S": keys.name_key(name)}, ":true": {"BOOL": True}},
         }
         scope = f"name:{keys.name_key(name)}"

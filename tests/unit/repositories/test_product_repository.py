@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import replace
 from decimal import Decimal
@@ -275,3 +276,26 @@ def test_idempotency_records_are_not_listed(repository: ProductRepository) -> No
     product = record()
     repository.create(product, keyed())
     assert [p.product_id for p in repository.list_active(10, None).products] == [product.product_id]
+
+
+def test_every_attribute_in_an_expression_goes_through_attribute_names() -> None:
+    sent: list[dict[str, Any]] = []
+    client = create_client(get_settings())
+    repository = ProductRepository(client, get_settings().table_name)
+    client.meta.events.register("provide-client-params.dynamodb.*", lambda params, **_: sent.append(params))
+    product = record(name="Entry Plan")
+    repository.create(product, keyed())
+    renamed = replace(product, name="Starter Plan", version=2)
+    repository.save(renamed, product)
+    repository.save(replace(renamed, period="yearly", version=3), renamed)
+    repository.list_active(10, None)
+    repository.list_by_price(10, True, None)
+    repository.list_by_name("Starter Plan", 10, None)
+    requests = sent + [item[op] for params in sent for item in params.get("TransactItems", []) for op in item]
+    expressions = [(r[k], r) for r in requests for k in r if k.endswith("Expression")]
+    assert len(expressions) >= 9
+    for expression, request in expressions:
+        bare = re.sub(r"[#:]\w+|attribute_not_exists|\bAND\b|\bOR\b|[()=<>\s]", "", expression)
+        assert bare == "", f"bare attribute name in {expression!r}"
+        names = set(re.findall(r"#\w+", expression))
+        assert names <= set(request["ExpressionAttributeNames"]), expression
