@@ -11,12 +11,16 @@ from repositories.keys import name_key
 
 @dataclass
 class FakeProductStore:
-    """Products by id and name claims by name key; `lose_next_writes` simulates concurrent writers."""
+    """Products by id and name claims by name key.
+
+    `lose_next_writes` makes saves lose to a simulated concurrent writer; `create_error` makes creates fail so.
+    """
 
     products: dict[str, ProductRecord] = field(default_factory=dict)
     claims: dict[str, str] = field(default_factory=dict)
     idempotency: dict[str, tuple[str, ProductRecord, int]] = field(default_factory=dict)
     lose_next_writes: int = 0
+    create_error: Exception | None = None
     saves: int = 0
 
     def find_by_id(self, product_id: str) -> ProductRecord | None:
@@ -30,6 +34,8 @@ class FakeProductStore:
         return (found[0], found[1]) if found and found[2] > now else None
 
     def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None:
+        if self.create_error:
+            raise self.create_error
         if idempotent and self.find_idempotent_result(idempotent.key_hash, idempotent.received_at):
             raise IdempotencyKeyTaken()
         if name_key(product.name) in self.claims:

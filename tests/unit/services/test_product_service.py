@@ -52,12 +52,8 @@ def test_create_losing_a_write_race_is_a_conflict(
     service: ProductService,
     draft: ProductDraft,
     fake_store: FakeProductStore,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def lose(*args: object) -> None:
-        raise WriteConflict()
-
-    monkeypatch.setattr(fake_store, "create", lose)
+    fake_store.create_error = WriteConflict()
     with pytest.raises(ConcurrentModification):
         service.create(draft, "alice")
 
@@ -264,11 +260,8 @@ def test_losing_the_key_race_replays_the_winner(
     winner = service.create(draft, "alice", keyed())
     lookups = iter([None, ("body-1", winner)])
 
-    def taken(*args: object) -> None:
-        raise IdempotencyKeyTaken()
-
     monkeypatch.setattr(fake_store, "find_idempotent_result", lambda key, now: next(lookups))
-    monkeypatch.setattr(fake_store, "create", taken)
+    fake_store.create_error = IdempotencyKeyTaken()
     assert service.create(draft, "alice", keyed()) == winner
 
 
@@ -276,11 +269,7 @@ def test_losing_the_key_race_to_an_expiring_record_is_a_conflict(
     service: ProductService,
     draft: ProductDraft,
     fake_store: FakeProductStore,
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    def taken(*args: object) -> None:
-        raise IdempotencyKeyTaken()
-
-    monkeypatch.setattr(fake_store, "create", taken)
+    fake_store.create_error = IdempotencyKeyTaken()
     with pytest.raises(ConcurrentModification):
         service.create(draft, "alice", keyed())
