@@ -29,8 +29,6 @@ _cold_start = True
 class ApiRequest:
     """The parts of a proxy event the service uses. Header names are lower-case."""
 
-    method: str
-    path: str
     request_id: str
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -47,8 +45,6 @@ class ApiRequest:
         """Parse a REST API (payload 1.0) proxy event."""
         context = event.get("requestContext") or {}
         return cls(
-            method=str(event.get("httpMethod") or "").upper(),
-            path=str(event.get("path") or ""),
             request_id=_request_id(event),
             headers=_headers(event),
             query=_query(event),
@@ -124,9 +120,7 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
         except Exception:
             log_unexpected(logger, summary)
             response = error_response(ApiError("An unexpected error occurred; it has been logged."))
-        headers = event.get("headers") or {}
-        origin = next((v for k, v in headers.items() if k.lower() == "origin"), None)
-        rendered = render(response, request_id, origin, settings.allowed_origins)
+        rendered = render(response, request_id, _headers(event).get("origin"), settings.allowed_origins)
         summary["status"] = rendered["statusCode"]
         summary["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
         log_request(logger, summary)
