@@ -35,12 +35,13 @@ os.environ.update(
     LOG_LEVEL="WARNING",
 )
 
+from function_manifest import load_functions  # noqa: E402
 from local_api import EmbeddedDynamoDB, proxy_event  # noqa: E402
 from local_table import create_table  # noqa: E402
 
 COLD_RUNS = 7
 WARM_REQUESTS = 300
-HANDLERS = ("get_product", "list_products", "delete_product", "create_product", "update_product")
+FUNCTIONS = load_functions()
 
 COLD_PROBE = """
 import json, sys, time
@@ -68,14 +69,10 @@ print(json.dumps({{"import": imported - started, "first": done - imported}}))
 def event_for(name: str, product_id: str) -> dict[str, Any]:
     body = {"name": f"Cold Plan {time.time_ns()}", "description": "Measured cold start.", "price": 9.5}
     signed = [("Content-Type", "application/json"), ("Authorization", "AWS4-HMAC-SHA256 Credential=bench/")]
-    requests = {
-        "get_product": ("GET", f"/v1.0/products/{product_id}", b""),
-        "list_products": ("GET", "/v1.0/products", b""),
-        "delete_product": ("DELETE", f"/v1.0/products/{product_id}", b""),
-        "create_product": ("POST", "/v1.0/products", json.dumps(body | {"period": "monthly"}).encode()),
-        "update_product": ("PUT", f"/v1.0/products/{product_id}", b'{"price": 10.5}'),
-    }
-    method, path, payload = requests[name]
+    payloads = {"POST": json.dumps(body | {"period": "monthly"}).encode(), "PUT": b'{"price": 10.5}'}
+    function = FUNCTIONS[name]
+    method, path = function.method, function.path.replace("{productId}", product_id)
+    payload = payloads.get(method, b"")
     event, _ = proxy_event(method, path, signed, payload, "127.0.0.1")
     assert event is not None
     return event
@@ -101,7 +98,7 @@ def cold_starts(endpoint: str, product_id: str) -> list[tuple[str, float, float]
     rows.append(
         ("boto3 floor (import, client + one GetItem)", median_ms(floor, "import"), median_ms(floor, "first"))
     )
-    for name in HANDLERS:
+    for name in FUNCTIONS:
         code = COLD_PROBE.format(src=str(ROOT / "src"), name=name, event=repr(event_for(name, product_id)))
         samples = [run_probe(code) for _ in range(COLD_RUNS)]
         rows.append((name, median_ms(samples, "import"), median_ms(samples, "first")))

@@ -34,6 +34,7 @@ sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
 from exceptions.product_exceptions import ApiError, MethodNotAllowed, RouteNotFound  # noqa: E402
+from function_manifest import load_functions  # noqa: E402
 from local_table import create_table  # noqa: E402
 from repositories.dynamodb import create_client  # noqa: E402
 from utils.response_builder import cors_headers, error_response, render  # noqa: E402
@@ -42,19 +43,24 @@ from utils.settings import Settings, get_settings  # noqa: E402
 DEFAULT_TABLE = "bbws-products-local"
 STAGE = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
-# (pattern, API Gateway resource, {method: handler module})
-ROUTES: tuple[tuple[re.Pattern[str], str, dict[str, str]], ...] = (
-    (
-        re.compile(r"/v1\.0/products/?"),
-        "/v1.0/products",
-        {"GET": "list_products", "POST": "create_product"},
-    ),
-    (
-        re.compile(r"/v1\.0/products/(?P<productId>[^/]+)/?"),
-        "/v1.0/products/{productId}",
-        {"GET": "get_product", "PUT": "update_product", "DELETE": "delete_product"},
-    ),
-)
+
+
+def _path_pattern(resource: str) -> re.Pattern[str]:
+    """A resource path like `/v1.0/products/{productId}` as a pattern with one named group per parameter."""
+    parts = re.split(r"\{(\w+)\}", resource)
+    pattern = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
+    return re.compile(pattern + "/?")
+
+
+def _routes() -> tuple[tuple[re.Pattern[str], str, dict[str, str]], ...]:
+    """(pattern, API Gateway resource, {method: handler module}) for each path of the function manifest."""
+    by_path: dict[str, dict[str, str]] = {}
+    for function in load_functions().values():
+        by_path.setdefault(function.path, {})[function.method] = function.name
+    return tuple((_path_pattern(path), path, methods) for path, methods in by_path.items())
+
+
+ROUTES = _routes()
 SAMPLE_PRODUCTS = (
     {
         "name": "Entry Plan",

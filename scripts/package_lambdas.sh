@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Build the five function ZIPs and the shared dependencies layer into build/lambda (or --output DIR).
+# Build the function ZIPs (listed in terraform/functions.json) and the shared dependencies layer into
+# build/lambda (or --output DIR).
 #
 #   bash scripts/package_lambdas.sh                      # for AWS Lambda: CPython 3.12 on arm64 (manylinux)
 #   bash scripts/package_lambdas.sh --platform host      # for this machine (the self-containment test)
@@ -22,12 +23,14 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
-functions=(list_products get_product create_product update_product delete_product)
 src_dir="${repo_root}/src"
 python="${PACKAGE_PYTHON:-python3}"
 if [[ -z "${PACKAGE_PYTHON:-}" && -x "${repo_root}/.venv/bin/python" ]]; then
   python="${repo_root}/.venv/bin/python"
 fi
+# The functions, from the manifest Terraform also reads (terraform/functions.json).
+mapfile -t functions < <("${python}" "${repo_root}/scripts/function_manifest.py")
+(( ${#functions[@]} > 0 )) || { echo "package_lambdas.sh: no functions read from terraform/functions.json" >&2; exit 1; }
 
 for name in "${functions[@]}"; do
   [[ -f "${src_dir}/handlers/${name}.py" ]] || { echo "package_lambdas.sh: missing ${src_dir}/handlers/${name}.py" >&2; exit 1; }

@@ -27,30 +27,13 @@ from typing import Any
 import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from function_manifest import load_functions  # noqa: E402
 from local_table import create_table_request, load_schema  # noqa: E402
 
 REGION = "eu-west-1"
 
-# name -> (method, path, DynamoDB actions on the table, actions on the indexes, uses the dependencies layer)
-FUNCTIONS: dict[str, tuple[str, str, set[str], set[str], bool]] = {
-    "list_products": ("GET", "/v1.0/products", {"dynamodb:Scan"}, {"dynamodb:Query"}, False),
-    "get_product": ("GET", "/v1.0/products/{productId}", {"dynamodb:GetItem"}, set(), False),
-    "create_product": ("POST", "/v1.0/products", {"dynamodb:GetItem", "dynamodb:PutItem"}, set(), True),
-    "update_product": (
-        "PUT",
-        "/v1.0/products/{productId}",
-        {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"},
-        set(),
-        True,
-    ),
-    "delete_product": (
-        "DELETE",
-        "/v1.0/products/{productId}",
-        {"dynamodb:GetItem", "dynamodb:PutItem"},
-        set(),
-        False,
-    ),
-}
+# The functions, their routes, layers and DynamoDB actions: the manifest Terraform reads (terraform/functions.json).
+FUNCTIONS = load_functions()
 WRITE_AUTHORIZATION = "AWS_IAM"
 # Resources without routes: API Gateway itself answers 404 on any method (/{proxy+} catches unknown paths).
 NOT_FOUND_PATHS = ("/", "/v1.0", "/{proxy+}")
@@ -142,7 +125,7 @@ def verify_functions(
     )
     arns: dict[str, str] = {}
     index_arns = {f"{table_arn}/index/{gsi['name']}" for gsi in load_schema()["global_secondary_indexes"]}
-    for name, (_, _, table_actions, index_actions, uses_layer) in FUNCTIONS.items():
+    for name, function in FUNCTIONS.items():
         function_name = f"bbws-{name.replace('_', '-')}-{environment}"
         if not problems.expect(function_name in deployed, f"{function_name} missing"):
             continue
@@ -173,8 +156,8 @@ def verify_functions(
         )
         layers = config.get("Layers", [])
         problems.expect(
-            bool(layers) == uses_layer,
-            f"{function_name}: layers {layers}, expected {'one' if uses_layer else 'none'}",
+            bool(layers) == function.uses_dependencies,
+            f"{function_name}: layers {layers}, expected {'one' if function.uses_dependencies else 'none'}",
         )
 
         package = package_dir / f"{name}.zip"
@@ -191,7 +174,9 @@ def verify_functions(
         statements = policy_statements(iam, config["Role"].rsplit("/", 1)[-1])
         dynamodb = [s for s in statements if any(a.startswith("dynamodb:") for a in as_set(s["Action"]))]
         granted = {(a, r) for s in dynamodb for a in as_set(s["Action"]) for r in as_set(s["Resource"])}
-        wanted = {(a, table_arn) for a in table_actions} | {(a, r) for a in index_actions for r in index_arns}
+        wanted = {(a, table_arn) for a in function.table_actions} | {
+            (a, r) for a in function.index_actions for r in index_arns
+        }
         problems.expect(
             granted == wanted, f"{function_name}: DynamoDB grants {sorted(granted)} != {sorted(wanted)}"
         )
@@ -231,8 +216,8 @@ def verify_api(problems: Problems, environment: str, function_arns: dict[str, st
     )
     resources = {r["path"]: r for r in apigw.get_resources(restApiId=api["id"], limit=500)["items"]}
     routes: dict[str, dict[str, str]] = {}
-    for name, (method, path, *_) in FUNCTIONS.items():
-        routes.setdefault(path, {})[method] = name
+    for name, function in FUNCTIONS.items():
+        routes.setdefault(function.path, {})[function.method] = name
     for path, methods in routes.items():
         if not problems.expect(path in resources, f"resource {path} missing"):
             continue

@@ -9,44 +9,14 @@ provider "aws" {
 locals {
   infrastructure = data.terraform_remote_state.infrastructure.outputs
 
-  # The five functions: route, DynamoDB actions their code makes, and whether they need the pydantic layer.
+  # The five functions (name, route, whether they need the pydantic layer, the DynamoDB actions their code
+  # makes), from the manifest the local server, the package script, the benchmark and the tests also read.
   # Writes go through TransactWriteItems, which IAM authorizes as the Put/Delete actions it carries.
+  # `resource` is the infrastructure stack's key of the API resource at the function's path.
+  resource_keys = { for key, resource in local.infrastructure.api_gateway_resources : resource.path => key }
   functions = {
-    list_products = {
-      method            = "GET"
-      resource          = "products"
-      table_actions     = ["dynamodb:Scan"]
-      index_actions     = ["dynamodb:Query"]
-      uses_dependencies = false
-    }
-    get_product = {
-      method            = "GET"
-      resource          = "product"
-      table_actions     = ["dynamodb:GetItem"]
-      index_actions     = []
-      uses_dependencies = false
-    }
-    create_product = {
-      method            = "POST"
-      resource          = "products"
-      table_actions     = ["dynamodb:GetItem", "dynamodb:PutItem"]
-      index_actions     = []
-      uses_dependencies = true
-    }
-    update_product = {
-      method            = "PUT"
-      resource          = "product"
-      table_actions     = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
-      index_actions     = []
-      uses_dependencies = true
-    }
-    delete_product = {
-      method            = "DELETE"
-      resource          = "product"
-      table_actions     = ["dynamodb:GetItem", "dynamodb:PutItem"]
-      index_actions     = []
-      uses_dependencies = false
-    }
+    for name, fn in jsondecode(file("${path.module}/functions.json")) :
+    name => merge(fn, { resource = local.resource_keys[fn.path] })
   }
 
   function_names  = { for name, _ in local.functions : name => "bbws-${replace(name, "_", "-")}-${var.environment}" }

@@ -25,6 +25,7 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
+from function_manifest import load_functions
 from local_table import create_table
 
 pytestmark = pytest.mark.deployment
@@ -32,9 +33,9 @@ pytestmark = pytest.mark.deployment
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_SCRIPT = REPO_ROOT / "scripts" / "package_lambdas.sh"
 TABLE_NAME = "bbws-products-package-test"
-FUNCTIONS = ("list_products", "get_product", "create_product", "update_product", "delete_product")
-# Functions whose handlers import pydantic and so get the dependencies layer (as in terraform/main.tf).
-LAYERED = {"create_product", "update_product"}
+FUNCTIONS = tuple(load_functions())
+# Functions whose handlers import pydantic and so get the dependencies layer (as Terraform gives them).
+LAYERED = {name for name, function in load_functions().items() if function.uses_dependencies}
 
 # Runs in the child interpreter: confine sys.path, import the handler, answer one event, report as JSON.
 CHILD = r"""
