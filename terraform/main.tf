@@ -33,11 +33,6 @@ locals {
     resource => join(",", concat(sort([for fn in local.functions : fn.method if fn.resource == resource]), ["OPTIONS"]))
   }
 
-  tags = {
-    Project     = "BBWS"
-    Component   = "ProductLambda"
-    CostCenter  = "BBWS-CPP"
-    Environment = var.environment
-    ManagedBy   = "terraform"
-  }
+  # Shared with the infrastructure stack: one definition of the tags every resource carries.
+  tags = merge(jsondecode(file("${path.module}/tags.json")), { Environment = var.environment })
 }

@@ -17,11 +17,6 @@ locals {
   # choose per request, so they name the first configured origin.
   gateway_response_origin = var.cors_allowed_origins[0]
 
-  tags = {
-    Project     = "BBWS"
-    Component   = "ProductLambda"
-    CostCenter  = "BBWS-CPP"
-    Environment = var.environment
-    ManagedBy   = "terraform"
-  }
+  # Shared with the Lambda stack (terraform/tags.json): one definition of the tags every resource carries.
+  tags = merge(jsondecode(file("${path.module}/../tags.json")), { Environment = var.environment })
 }
