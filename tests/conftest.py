@@ -26,7 +26,7 @@ from fakes import FakeProductStore  # noqa: E402
 from samples import to_json  # noqa: E402
 from local_api import EmbeddedDynamoDB  # noqa: E402
 from local_table import create_table  # noqa: E402
-from models.record import ProductDraft  # noqa: E402
+from models.commands import ProductDraft  # noqa: E402
 from repositories.dynamodb import create_client  # noqa: E402
 from repositories.product_repository import ProductRepository  # noqa: E402
 from services.product_service import ProductService  # noqa: E402

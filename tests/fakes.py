@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from exceptions.product_exceptions import IdempotencyKeyTaken, NameAlreadyTaken, WriteConflict
-from models.record import IdempotentRequest, Page, ProductRecord
-from repositories.keys import name_key
+from models.commands import IdempotentRequest
+from models.record import Page, ProductRecord, name_key
 
 
 @dataclass

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
-from validators.currencies import ACTIVE_CURRENCIES
+from models.currencies import ACTIVE_CURRENCIES
 
 NAME_PUNCTUATION = " -&'.,()+/:#"
 MIN_PRICE = Decimal("0.01")

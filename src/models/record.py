@@ -1,39 +1,25 @@
-"""The stored product, as the service and repository pass it around (no pydantic: read paths import this)."""
+"""The stored product and its rules: how it is created, revised and deactivated (no pydantic: read paths
+import this)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import unicodedata
+from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import Any
+from typing import TypeVar
+
+from models.commands import ProductChanges, ProductDraft
+
+T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class ProductDraft:
-    """Validated client fields of a new product."""
-
-    name: str
-    description: str
-    price: Decimal
-    period: str
-    currency: str = "ZAR"
-    features: tuple[str, ...] = ()
+def name_key(name: str) -> str:
+    """The case-insensitive identity of a product name: two products may not share one."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
 
 
-IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
-
-
-@dataclass(frozen=True)
-class IdempotentRequest:
-    """A create sent with an Idempotency-Key: hashes of the key and of the body, and when it was received."""
-
-    key_hash: str
-    body_hash: str
-    received_at: int = 0
-
-    @property
-    def expires_at(self) -> int:
-        """When a retry stops getting the first response (epoch seconds)."""
-        return self.received_at + IDEMPOTENCY_WINDOW_SECONDS
+def _sent_or(value: T | None, current: T) -> T:
+    return current if value is None else value
 
 
 @dataclass(frozen=True)
@@ -53,22 +39,47 @@ class ProductRecord:
     last_updated_by: str
     version: int
 
-    def to_api(self) -> dict[str, Any]:
-        """The product's JSON representation (camelCase)."""
-        return {
-            "productId": self.product_id,
-            "name": self.name,
-            "description": self.description,
-            "price": self.price,
-            "currency": self.currency,
-            "period": self.period,
-            "features": list(self.features),
-            "active": self.active,
-            "createdAt": self.created_at,
-            "updatedAt": self.updated_at,
-            "lastUpdatedBy": self.last_updated_by,
-            "version": self.version,
-        }
+    @classmethod
+    def new(cls, product_id: str, draft: ProductDraft, by: str, at: str) -> ProductRecord:
+        """A new active product at version 1, created by `by` at `at`."""
+        return cls(
+            product_id=product_id,
+            name=draft.name,
+            description=draft.description,
+            price=draft.price,
+            currency=draft.currency,
+            period=draft.period,
+            features=draft.features,
+            active=True,
+            created_at=at,
+            updated_at=at,
+            last_updated_by=by,
+            version=1,
+        )
+
+    def revised(self, changes: ProductChanges, by: str, at: str) -> ProductRecord:
+        """This product with `changes` made by `by` at `at` (the next version); itself if nothing differs."""
+        changed = replace(
+            self,
+            name=_sent_or(changes.name, self.name),
+            description=_sent_or(changes.description, self.description),
+            price=_sent_or(changes.price, self.price),
+            currency=_sent_or(changes.currency, self.currency),
+            period=_sent_or(changes.period, self.period),
+            features=_sent_or(changes.features, self.features),
+            active=_sent_or(changes.active, self.active),
+        )
+        if changed == self:
+            return self
+        return replace(changed, updated_at=at, last_updated_by=by, version=self.version + 1)
+
+    def deactivated(self, by: str, at: str) -> ProductRecord:
+        """This product soft-deleted by `by` at `at`; itself if it is already inactive."""
+        return self.revised(ProductChanges(active=False), by, at)
+
+    def restored(self, by: str, at: str) -> ProductRecord:
+        """This product made active again by `by` at `at`; itself if it is active."""
+        return self.revised(ProductChanges(active=True), by, at)
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal
+
+from models.record import name_key
 
 PRODUCT_PREFIX = "PRODUCT#"
 NAME_CLAIM_PREFIX = "PRODUCTNAME#"
@@ -26,11 +27,6 @@ NAME_INDEX_KEY = ("PK", "SK", "GSI2_PK")
 def product_pk(product_id: str) -> str:
     """Partition key of a product item."""
     return f"{PRODUCT_PREFIX}{product_id}"
-
-
-def name_key(name: str) -> str:
-    """The case-insensitive identity of a product name."""
-    return unicodedata.normalize("NFC", name.strip()).casefold()
 
 
 def name_claim_pk(name: str) -> str:

@@ -15,7 +15,8 @@ from exceptions.product_exceptions import (
     ServiceUnavailable,
     WriteConflict,
 )
-from models.record import IdempotentRequest, Page, ProductRecord
+from models.commands import IdempotentRequest
+from models.record import Page, ProductRecord, name_key
 from repositories import keys
 from repositories.page_token import decode_token, encode_token
 
@@ -57,7 +58,7 @@ def to_item(product: ProductRecord) -> Item:
         "updatedAt": {"S": product.updated_at},
         "lastUpdatedBy": {"S": product.last_updated_by},
         "version": {"N": str(product.version)},
-        "GSI2_PK": {"S": keys.name_key(product.name)},
+        "GSI2_PK": {"S": name_key(product.name)},
     }
     if product.active:  # the price index is sparse: inactive products leave it
         item["GSI1_PK"] = {"S": keys.PRICE_PARTITION}
@@ -165,7 +166,7 @@ class ProductRepository:
         guarded = self._put(
             to_item(product), "#version = :expected", {":expected": {"N": str(previous.version)}}
         )
-        if keys.name_key(product.name) == keys.name_key(previous.name):
+        if name_key(product.name) == name_key(previous.name):
             _call(self._client.put_item, **guarded)
             return
         release = {
@@ -231,9 +232,9 @@ class ProductRepository:
             "KeyConditionExpression": "#GSI2_PK = :name",
             "FilterExpression": "#active = :true",
             "ExpressionAttributeNames": _names("#GSI2_PK #active"),
-            "ExpressionAttributeValues": {":name": {"S": keys.name_key(name)}, ":true": {"BOOL": True}},
+            "ExpressionAttributeValues": {":name": {"S": name_key(name)}, ":true": {"BOOL": True}},
         }
-        scope = f"name:{keys.name_key(name)}"
+        scope = f"name:{name_key(name)}"
         return self._page(self._client.query, request, scope, keys.NAME_INDEX_KEY, limit, token, read_ahead=2)
 
     def _page(

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timezone
-from typing import Any, Protocol
+from typing import Protocol
 
 from exceptions.product_exceptions import (
     ConcurrentModification,
@@ -18,8 +18,8 @@ from exceptions.product_exceptions import (
     VersionMismatch,
     WriteConflict,
 )
-from models.record import IdempotentRequest, Page, ProductDraft, ProductRecord
-from validators.request_validator import ListQuery, VersionCondition
+from models.commands import IdempotentRequest, ListQuery, ProductChanges, ProductDraft, VersionCondition
+from models.record import Page, ProductRecord
 
 MAX_WRITE_ATTEMPTS = 5
 
@@ -85,21 +85,7 @@ class ProductService:
             earlier = self._earlier_result(idempotent)
             if earlier is not None:
                 return earlier
-        now = self._clock()
-        product = ProductRecord(
-            product_id=self._new_id(),
-            name=draft.name,
-            description=draft.description,
-            price=draft.price,
-            currency=draft.currency,
-            period=draft.period,
-            features=draft.features,
-            active=True,
-            created_at=now,
-            updated_at=now,
-            last_updated_by=caller,
-            version=1,
-        )
+        product = ProductRecord.new(self._new_id(), draft, caller, self._clock())
         try:
             self._store.create(product, idempotent)
         except IdempotencyKeyTaken:
@@ -124,27 +110,25 @@ class ProductService:
         return product
 
     def update(
-        self, product_id: str, changes: dict[str, Any], caller: str, if_match: VersionCondition | None
+        self, product_id: str, changes: ProductChanges, caller: str, if_match: VersionCondition | None
     ) -> ProductRecord:
         """Apply a partial change (restore with active=true); the version must match If-Match if given."""
-
-        def change(current: ProductRecord) -> ProductRecord:
-            return replace(current, **changes)
-
         try:
-            return self._write(product_id, change, caller, if_match)
+            return self._write(
+                product_id, lambda current: current.revised(changes, caller, self._clock()), if_match
+            )
         except NameAlreadyTaken:
-            raise self._name_taken(changes["name"]) from None
+            assert changes.name is not None  # only a rename can lose the race for a name
+            raise self._name_taken(changes.name) from None
 
     def delete(self, product_id: str, caller: str, if_match: VersionCondition | None) -> None:
         """Soft delete: mark inactive. Deleting an inactive product changes nothing."""
-        self._write(product_id, lambda current: replace(current, active=False), caller, if_match)
+        self._write(product_id, lambda current: current.deactivated(caller, self._clock()), if_match)
 
     def _write(
         self,
         product_id: str,
         change: Callable[[ProductRecord], ProductRecord],
-        caller: str,
         if_match: VersionCondition | None,
     ) -> ProductRecord:
         """Read, change and conditionally write; without a specific If-Match, retry lost races."""
@@ -154,12 +138,9 @@ class ProductService:
                 raise ProductNotFound(product_id)
             if if_match is not None and not if_match.matches(current.version):
                 raise VersionMismatch()
-            changed = change(current)
-            if changed == current:
+            updated = change(current)
+            if updated is current:
                 return current
-            updated = replace(
-                changed, updated_at=self._clock(), last_updated_by=caller, version=current.version + 1
-            )
             try:
                 self._store.save(updated, current)
                 return updated

@@ -41,6 +41,24 @@ def to_json(body: Any) -> str:
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default)
 
 
+def to_api(product: ProductRecord) -> dict[str, Any]:
+    """A product's JSON representation (camelCase)."""
+    return {
+        "productId": product.product_id,
+        "name": product.name,
+        "description": product.description,
+        "price": product.price,
+        "currency": product.currency,
+        "period": product.period,
+        "features": list(product.features),
+        "active": product.active,
+        "createdAt": product.created_at,
+        "updatedAt": product.updated_at,
+        "lastUpdatedBy": product.last_updated_by,
+        "version": product.version,
+    }
+
+
 def etag_of(product: ProductRecord) -> str:
     """The strong ETag of a product: its version in quotes."""
     return f'"{product.version}"'
@@ -48,7 +66,7 @@ def etag_of(product: ProductRecord) -> str:
 
 def product_response(product: ProductRecord, status: int = 200) -> ApiResponse:
     """`{"product": ...}` with the product's ETag."""
-    return ApiResponse(status, {"product": product.to_api()}, {"ETag": etag_of(product)})
+    return ApiResponse(status, {"product": to_api(product)}, {"ETag": etag_of(product)})
 
 
 def created_response(product: ProductRecord) -> ApiResponse:
@@ -70,7 +88,7 @@ def no_content_response() -> ApiResponse:
 
 def list_response(products: list[ProductRecord], next_token: str | None) -> ApiResponse:
     """The list envelope; `nextToken` only when more products exist."""
-    body: dict[str, Any] = {"products": [p.to_api() for p in products], "count": len(products)}
+    body: dict[str, Any] = {"products": [to_api(p) for p in products], "count": len(products)}
     if next_token:
         body["nextToken"] = next_token
     return ApiResponse(200, body)

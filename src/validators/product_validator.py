@@ -9,7 +9,7 @@ from pydantic_core import ErrorDetails
 
 from exceptions.product_exceptions import FieldError, InvalidRequest, ValidationFailed
 from models.product import MAX_PRICE, MIN_PRICE, ProductCreate, ProductUpdate
-from models.record import ProductDraft
+from models.commands import ProductChanges, ProductDraft
 
 SERVER_FIELDS = ("productId", "createdAt", "updatedAt", "lastUpdatedBy", "version")
 
@@ -76,12 +76,18 @@ def parse_new_product(body: dict[str, Any]) -> ProductDraft:
     )
 
 
-def parse_changes(body: dict[str, Any]) -> dict[str, Any]:
-    """Validate an update body; returns only the fields sent, by record attribute name."""
+def parse_changes(body: dict[str, Any]) -> ProductChanges:
+    """Validate an update body; only the fields sent are set."""
     if not body:
         raise InvalidRequest('Send at least one field to change, such as {"price": 99.0}.')
     model = _validate(ProductUpdate, body, SERVER_FIELDS)
-    changes = model.model_dump(exclude_unset=True)
-    if "features" in changes:
-        changes["features"] = tuple(changes["features"])
-    return changes
+    assert isinstance(model, ProductUpdate)
+    return ProductChanges(
+        name=model.name,
+        description=model.description,
+        price=model.price,
+        currency=model.currency,
+        period=model.period,
+        features=None if model.features is None else tuple(model.features),
+        active=model.active,
+    )

@@ -5,11 +5,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from models.record import IdempotentRequest
+from models.commands import DEFAULT_PAGE_SIZE, IdempotentRequest, ListQuery, VersionCondition
 from exceptions.product_exceptions import (
     FieldError,
     InvalidRequest,
@@ -19,7 +18,6 @@ from exceptions.product_exceptions import (
 )
 
 MAX_BODY_BYTES = 10 * 1024
-DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 _PRODUCT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _ENTITY_TAG = re.compile(r'\s*(?:W/)?"(\d{1,18})"\s*')
@@ -95,17 +93,6 @@ def idempotent_request(key: str | None, body: dict[str, Any]) -> IdempotentReque
 # --- Conditional requests -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class VersionCondition:
-    """An If-Match or If-None-Match header: `*` or a set of versions."""
-
-    any_version: bool
-    versions: frozenset[int]
-
-    def matches(self, version: int) -> bool:
-        return self.any_version or version in self.versions
-
-
 def version_condition(header_name: str, value: str | None) -> VersionCondition | None:
     """Parse `*` or a list of entity tags like `"3"`; None when the header is absent."""
     if value is None:
@@ -122,17 +109,6 @@ def version_condition(header_name: str, value: str | None) -> VersionCondition |
 
 
 # --- List queries -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ListQuery:
-    """A validated GET /v1.0/products query."""
-
-    limit: int = DEFAULT_PAGE_SIZE
-    next_token: str | None = None
-    sort_by_price: bool = False
-    descending: bool = False
-    name: str | None = None
 
 
 def list_query(parameters: dict[str, tuple[str, ...]]) -> ListQuery:

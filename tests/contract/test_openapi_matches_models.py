@@ -13,7 +13,7 @@ from pydantic import BaseModel
 from exceptions.product_exceptions import ApiError
 from models.product import ProductCreate, ProductUpdate
 from openapi_contract import _resolve, spec
-from validators.currencies import ACTIVE_CURRENCIES
+from models.currencies import ACTIVE_CURRENCIES
 from validators.product_validator import parse_changes, parse_new_product
 
 MODELS = {"ProductCreate": ProductCreate, "ProductUpdate": ProductUpdate}

@@ -8,6 +8,7 @@ import pytest
 
 from exceptions.product_exceptions import ValidationFailed
 from local_table import create_table_request, load_schema
+from models.record import name_key
 from repositories import keys
 from repositories.page_token import decode_token, encode_token
 
@@ -21,8 +22,8 @@ def test_price_sort_keys_order_as_numbers_across_digit_counts() -> None:
     assert sort_keys[0] == f"00000001#{PRODUCT_ID}" and sort_keys[-1] == f"99999999#{PRODUCT_ID}"
 
 
-def test_name_key_ignores_case_and_surrounding_space() -> None:
-    assert keys.name_key("  Straße Plan ") == keys.name_key("STRASSE PLAN")
+def test_name_claim_key_is_the_domain_name_key() -> None:
+    assert keys.name_claim_pk("  Straße Plan ") == keys.NAME_CLAIM_PREFIX + name_key("STRASSE PLAN")
 
 
 def test_repository_keys_match_the_terraform_table_schema() -> None:

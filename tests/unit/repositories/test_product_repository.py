@@ -19,7 +19,8 @@ from exceptions.product_exceptions import (
     ValidationFailed,
     WriteConflict,
 )
-from models.record import IDEMPOTENCY_WINDOW_SECONDS, IdempotentRequest, ProductRecord
+from models.commands import IDEMPOTENCY_WINDOW_SECONDS, IdempotentRequest
+from models.record import ProductRecord
 from repositories import keys
 from repositories.dynamodb import create_client
 from repositories.product_repository import ProductRepository, from_item, to_item

@@ -17,9 +17,15 @@ from exceptions.product_exceptions import (
     WriteConflict,
 )
 from fakes import FakeProductStore
-from models.record import IDEMPOTENCY_WINDOW_SECONDS, IdempotentRequest, ProductDraft
+from models.commands import (
+    IDEMPOTENCY_WINDOW_SECONDS,
+    IdempotentRequest,
+    ListQuery,
+    ProductChanges,
+    ProductDraft,
+)
 from services.product_service import MAX_WRITE_ATTEMPTS, ProductService, utc_now
-from validators.request_validator import ListQuery, version_condition
+from validators.request_validator import version_condition
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -74,7 +80,7 @@ def test_update_changes_only_given_fields_and_bumps_version(
     service: ProductService, draft: ProductDraft
 ) -> None:
     product = service.create(draft, "alice")
-    updated = service.update(product.product_id, {"price": Decimal("120.00")}, "bob", None)
+    updated = service.update(product.product_id, ProductChanges(price=Decimal("120.00")), "bob", None)
     assert updated.price == Decimal("120.00")
     assert updated.name == product.name
     assert updated.version == 2
@@ -85,28 +91,30 @@ def test_update_changes_only_given_fields_and_bumps_version(
 def test_update_with_matching_if_match_applies(service: ProductService, draft: ProductDraft) -> None:
     product = service.create(draft, "alice")
     updated = service.update(
-        product.product_id, {"period": "yearly"}, "bob", version_condition("If-Match", '"1"')
+        product.product_id, ProductChanges(period="yearly"), "bob", version_condition("If-Match", '"1"')
     )
     assert updated.period == "yearly"
 
 
 def test_update_with_stale_if_match_is_412(service: ProductService, draft: ProductDraft) -> None:
     product = service.create(draft, "alice")
-    service.update(product.product_id, {"period": "yearly"}, "bob", None)
+    service.update(product.product_id, ProductChanges(period="yearly"), "bob", None)
     with pytest.raises(VersionMismatch):
-        service.update(product.product_id, {"period": "weekly"}, "bob", version_condition("If-Match", '"1"'))
+        service.update(
+            product.product_id, ProductChanges(period="weekly"), "bob", version_condition("If-Match", '"1"')
+        )
     assert service.get(product.product_id).period == "yearly"
 
 
 def test_update_of_missing_product_is_404(service: ProductService) -> None:
     with pytest.raises(ProductNotFound):
-        service.update(MISSING_ID, {"price": Decimal("1.00")}, "bob", None)
+        service.update(MISSING_ID, ProductChanges(price=Decimal("1.00")), "bob", None)
 
 
 def test_update_can_restore_an_inactive_product(service: ProductService, draft: ProductDraft) -> None:
     product = service.create(draft, "alice")
     service.delete(product.product_id, "alice", None)
-    restored = service.update(product.product_id, {"active": True}, "bob", None)
+    restored = service.update(product.product_id, ProductChanges(active=True), "bob", None)
     assert restored.active is True
     assert restored.version == 3
     assert service.get(product.product_id).active is True
@@ -116,7 +124,7 @@ def test_update_without_any_difference_writes_nothing(
     service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
 ) -> None:
     product = service.create(draft, "alice")
-    assert service.update(product.product_id, {"name": product.name}, "bob", None) == product
+    assert service.update(product.product_id, ProductChanges(name=product.name), "bob", None) == product
     assert fake_store.saves == 0
 
 
@@ -124,12 +132,12 @@ def test_rename_to_a_taken_name_is_409(service: ProductService, draft: ProductDr
     service.create(draft, "alice")
     other = service.create(replace(draft, name="Basic Plan"), "alice")
     with pytest.raises(NameAlreadyTaken):
-        service.update(other.product_id, {"name": "entry PLAN"}, "bob", None)
+        service.update(other.product_id, ProductChanges(name="entry PLAN"), "bob", None)
 
 
 def test_rename_frees_the_old_name(service: ProductService, draft: ProductDraft) -> None:
     product = service.create(draft, "alice")
-    service.update(product.product_id, {"name": "Starter Plan"}, "bob", None)
+    service.update(product.product_id, ProductChanges(name="Starter Plan"), "bob", None)
     assert service.create(draft, "carol").name == draft.name
 
 
@@ -138,7 +146,7 @@ def test_update_retries_a_lost_race_without_if_match(
 ) -> None:
     product = service.create(draft, "alice")
     fake_store.lose_next_writes = MAX_WRITE_ATTEMPTS - 1
-    assert service.update(product.product_id, {"period": "yearly"}, "bob", None).period == "yearly"
+    assert service.update(product.product_id, ProductChanges(period="yearly"), "bob", None).period == "yearly"
 
 
 def test_update_gives_up_after_repeated_lost_races(
@@ -147,7 +155,7 @@ def test_update_gives_up_after_repeated_lost_races(
     product = service.create(draft, "alice")
     fake_store.lose_next_writes = MAX_WRITE_ATTEMPTS
     with pytest.raises(ConcurrentModification):
-        service.update(product.product_id, {"period": "yearly"}, "bob", None)
+        service.update(product.product_id, ProductChanges(period="yearly"), "bob", None)
 
 
 def test_update_with_if_match_that_loses_the_race_is_412(
@@ -156,7 +164,9 @@ def test_update_with_if_match_that_loses_the_race_is_412(
     product = service.create(draft, "alice")
     fake_store.lose_next_writes = 1
     with pytest.raises(VersionMismatch):
-        service.update(product.product_id, {"period": "yearly"}, "bob", version_condition("If-Match", '"1"'))
+        service.update(
+            product.product_id, ProductChanges(period="yearly"), "bob", version_condition("If-Match", '"1"')
+        )
 
 
 def test_update_with_if_match_star_retries_a_lost_race(
@@ -165,7 +175,7 @@ def test_update_with_if_match_star_retries_a_lost_race(
     product = service.create(draft, "alice")
     fake_store.lose_next_writes = 1
     updated = service.update(
-        product.product_id, {"period": "yearly"}, "bob", version_condition("If-Match", "*")
+        product.product_id, ProductChanges(period="yearly"), "bob", version_condition("If-Match", "*")
     )
     assert updated.period == "yearly"
 
@@ -232,7 +242,7 @@ def test_retry_is_replayed_even_after_the_product_changed(
     service: ProductService, draft: ProductDraft
 ) -> None:
     first = service.create(draft, "alice", keyed())
-    service.update(first.product_id, {"period": "yearly"}, "bob", None)
+    service.update(first.product_id, ProductChanges(period="yearly"), "bob", None)
     assert service.create(draft, "alice", keyed()) == first
 
 

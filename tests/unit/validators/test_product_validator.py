@@ -9,6 +9,7 @@ import pytest
 
 from samples import product_body
 from exceptions.product_exceptions import InvalidRequest, ValidationFailed
+from models.commands import ProductChanges
 from validators.product_validator import parse_changes, parse_new_product
 
 
@@ -109,14 +110,14 @@ def test_create_reports_every_missing_field() -> None:
 
 
 def test_update_returns_only_sent_fields() -> None:
-    assert parse_changes({"price": Decimal("10.5"), "active": True}) == {
-        "price": Decimal("10.50"),
-        "active": True,
-    }
+    assert parse_changes({"price": Decimal("10.5"), "active": True}) == ProductChanges(
+        price=Decimal("10.50"),
+        active=True,
+    )
 
 
 def test_update_converts_features_to_a_tuple() -> None:
-    assert parse_changes({"features": ["Unlimited email"]}) == {"features": ("Unlimited email",)}
+    assert parse_changes({"features": ["Unlimited email"]}) == ProductChanges(features=("Unlimited email",))
 
 
 def test_update_with_no_field_is_rejected() -> None:

@@ -12,8 +12,8 @@ from exceptions.product_exceptions import (
     UnsupportedMediaType,
     ValidationFailed,
 )
+from models.commands import ListQuery
 from validators.request_validator import (
-    ListQuery,
     idempotent_request,
     json_object_body,
     list_query,

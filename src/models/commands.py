@@ -1,0 +1,70 @@
+"""What a caller asks the service for, validated and typed (no pydantic: read paths import this)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+DEFAULT_PAGE_SIZE = 50
+IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
+
+
+@dataclass(frozen=True)
+class ProductDraft:
+    """Validated client fields of a new product."""
+
+    name: str
+    description: str
+    price: Decimal
+    period: str
+    currency: str = "ZAR"
+    features: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ProductChanges:
+    """Validated client fields of a partial update; None is a field not sent (no field may be null)."""
+
+    name: str | None = None
+    description: str | None = None
+    price: Decimal | None = None
+    currency: str | None = None
+    period: str | None = None
+    features: tuple[str, ...] | None = None
+    active: bool | None = None
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """A create sent with an Idempotency-Key: hashes of the key and of the body, and when it was received."""
+
+    key_hash: str
+    body_hash: str
+    received_at: int = 0
+
+    @property
+    def expires_at(self) -> int:
+        """When a retry stops getting the first response (epoch seconds)."""
+        return self.received_at + IDEMPOTENCY_WINDOW_SECONDS
+
+
+@dataclass(frozen=True)
+class VersionCondition:
+    """An If-Match or If-None-Match header: `*` or a set of versions."""
+
+    any_version: bool
+    versions: frozenset[int]
+
+    def matches(self, version: int) -> bool:
+        return self.any_version or version in self.versions
+
+
+@dataclass(frozen=True)
+class ListQuery:
+    """A validated GET /v1.0/products query."""
+
+    limit: int = DEFAULT_PAGE_SIZE
+    next_token: str | None = None
+    sort_by_price: bool = False
+    descending: bool = False
+    name: str | None = None

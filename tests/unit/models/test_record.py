@@ -1,0 +1,61 @@
+"""The record's rules, without any store: creation, revision, deactivation and restore."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+
+from models.commands import ProductChanges, ProductDraft
+from models.record import ProductRecord, name_key
+
+PRODUCT_ID = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
+CREATED = "2026-01-01T00:00:00.000Z"
+LATER = "2026-01-02T00:00:00.000Z"
+
+
+@pytest.fixture
+def product(draft: ProductDraft) -> ProductRecord:
+    return ProductRecord.new(PRODUCT_ID, draft, "alice", CREATED)
+
+
+def test_name_key_ignores_case_and_surrounding_space() -> None:
+    assert name_key("  Straße Plan ") == name_key("STRASSE PLAN")
+
+
+def test_new_product_is_active_at_version_1_with_the_drafts_fields(
+    product: ProductRecord, draft: ProductDraft
+) -> None:
+    assert (product.product_id, product.active, product.version) == (PRODUCT_ID, True, 1)
+    assert (product.name, product.price, product.currency, product.features) == (
+        draft.name,
+        draft.price,
+        draft.currency,
+        draft.features,
+    )
+    assert (product.created_at, product.updated_at, product.last_updated_by) == (CREATED, CREATED, "alice")
+
+
+def test_revision_changes_only_the_fields_sent_and_stamps_the_next_version(product: ProductRecord) -> None:
+    revised = product.revised(ProductChanges(price=Decimal("120.00"), features=()), "bob", LATER)
+    assert (revised.price, revised.features, revised.name) == (Decimal("120.00"), (), product.name)
+    assert (revised.version, revised.updated_at, revised.last_updated_by) == (2, LATER, "bob")
+    assert revised.created_at == CREATED
+
+
+def test_revision_that_changes_nothing_is_the_same_record(product: ProductRecord) -> None:
+    unchanged = ProductChanges(name=product.name, price=Decimal("95.0"), active=True)
+    assert product.revised(unchanged, "bob", LATER) is product
+    assert product.revised(ProductChanges(), "bob", LATER) is product
+
+
+def test_deactivation_stamps_the_next_version_once(product: ProductRecord) -> None:
+    deleted = product.deactivated("bob", LATER)
+    assert (deleted.active, deleted.version, deleted.last_updated_by) == (False, 2, "bob")
+    assert deleted.deactivated("carol", LATER) is deleted
+
+
+def test_restore_reactivates_a_deactivated_product(product: ProductRecord) -> None:
+    restored = product.deactivated("bob", LATER).restored("carol", LATER)
+    assert (restored.active, restored.version, restored.last_updated_by) == (True, 3, "carol")
+    assert product.restored("carol", LATER) is product
