@@ -37,6 +37,7 @@ from exceptions.product_exceptions import ApiError, MethodNotAllowed, RouteNotFo
 from function_manifest import load_functions  # noqa: E402
 from local_table import create_table  # noqa: E402
 from repositories.dynamodb import create_client  # noqa: E402
+from utils.api_gateway import error_response_for  # noqa: E402
 from utils.response_builder import cors_headers, error_response, render  # noqa: E402
 from utils.settings import Settings, get_settings  # noqa: E402
 
@@ -185,17 +186,13 @@ def proxy_event(
     return event, methods
 
 
-class MissingSignature(ApiError):
-    """API Gateway's answer to an unsigned request on an AWS_IAM method."""
-
-    status = 403
-    title = "Forbidden"
-
-    def __init__(self) -> None:
-        super().__init__(
-            "Writes need an AWS Signature Version 4 Authorization header (service execute-api); "
-            "set LOCAL_AUTH=off to serve unsigned writes locally."
-        )
+# API Gateway's answer to an unsigned request on an AWS_IAM method.
+MISSING_SIGNATURE = error_response(
+    403,
+    "Forbidden",
+    "Writes need an AWS Signature Version 4 Authorization header (service execute-api); "
+    "set LOCAL_AUTH=off to serve unsigned writes locally.",
+)
 
 
 def _header(headers: dict[str, list[str]], name: str) -> str | None:
@@ -304,7 +301,7 @@ class LocalApi:
         if event is not None and method == "OPTIONS":
             return 204, {"X-Request-Id": str(uuid.uuid4()), **cors_headers(origin, allowed_origins)}, b""
         if event is not None and method in methods and _missing_signature(method, headers):
-            result = render(error_response(MissingSignature()), str(uuid.uuid4()), origin, allowed_origins)
+            result = render(MISSING_SIGNATURE, str(uuid.uuid4()), origin, allowed_origins)
             return result["statusCode"], result["headers"], result["body"].encode("utf-8")
         if event is not None and method in methods:
             result = self.handlers[methods[method]](event, None)
@@ -314,7 +311,7 @@ class LocalApi:
             error = RouteNotFound(unquote(urlsplit(raw_path).path))
         else:
             error = MethodNotAllowed(method, tuple(methods) + ("OPTIONS",))
-        result = render(error_response(error), str(uuid.uuid4()), origin, allowed_origins)
+        result = render(error_response_for(error), str(uuid.uuid4()), origin, allowed_origins)
         return result["statusCode"], result["headers"], result["body"].encode("utf-8")
 
 

@@ -1,1 +1,1 @@
-"""Typed errors, each carrying its HTTP status."""
+"""Typed errors; the HTTP edge maps them to statuses."""

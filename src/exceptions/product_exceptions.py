@@ -1,4 +1,5 @@
-"""Typed errors. Each carries its HTTP status and title: this module is the one place they are mapped."""
+"""Typed errors: what went wrong, in words a person can act on. The HTTP edge (`utils/api_gateway.py`)
+alone decides which status, title and headers each one is answered with."""
 
 from __future__ import annotations
 
@@ -14,30 +15,20 @@ class FieldError:
 
 
 class ApiError(Exception):
-    """An error a client can act on; the response builder turns it into the error envelope."""
+    """An error the caller can act on: a message and, for invalid input, one detail per field."""
 
-    status = 500
-    title = "Internal Server Error"
-
-    def __init__(
-        self,
-        message: str,
-        details: tuple[FieldError, ...] = (),
-        headers: dict[str, str] | None = None,
-    ) -> None:
+    def __init__(self, message: str, details: tuple[FieldError, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.details = details
-        self.headers = headers or {}
 
 
 class InvalidRequest(ApiError):
-    status = 400
-    title = "Bad Request"
+    """The request is malformed."""
 
 
 class ValidationFailed(InvalidRequest):
-    title = "Validation Failed"
+    """One or more fields break the contract's rules."""
 
     def __init__(self, details: tuple[FieldError, ...]) -> None:
         fields = ", ".join(detail.field for detail in details)
@@ -45,47 +36,31 @@ class ValidationFailed(InvalidRequest):
 
 
 class ProductNotFound(ApiError):
-    status = 404
-    title = "Not Found"
-
     def __init__(self, product_id: str) -> None:
         super().__init__(f"No product with id {product_id} exists.")
 
 
 class RouteNotFound(ApiError):
-    status = 404
-    title = "Not Found"
-
     def __init__(self, path: str) -> None:
         super().__init__(f"No resource at {path}; the API serves /v1.0/products.")
 
 
 class MethodNotAllowed(ApiError):
-    status = 405
-    title = "Method Not Allowed"
-
     def __init__(self, method: str, allowed: tuple[str, ...]) -> None:
-        allow = ", ".join(allowed)
-        super().__init__(f"{method} is not supported here; use one of: {allow}.", headers={"Allow": allow})
+        self.allowed = allowed
+        super().__init__(f"{method} is not supported here; use one of: {', '.join(allowed)}.")
 
 
 class NameAlreadyTaken(ApiError):
-    status = 409
-    title = "Conflict"
+    """Another product (active or not) holds the name."""
 
 
 class ConcurrentModification(ApiError):
-    status = 409
-    title = "Conflict"
-
     def __init__(self) -> None:
         super().__init__("The product kept changing while this request ran; retry the request.")
 
 
 class VersionMismatch(ApiError):
-    status = 412
-    title = "Precondition Failed"
-
     def __init__(self) -> None:
         super().__init__(
             "The product has changed since the version in If-Match; fetch it again and retry with its ETag."
@@ -93,9 +68,6 @@ class VersionMismatch(ApiError):
 
 
 class IdempotencyKeyReused(ApiError):
-    status = 422
-    title = "Unprocessable Entity"
-
     def __init__(self) -> None:
         super().__init__(
             "This Idempotency-Key was used with a different body in the last 24 hours; use a new key for a new product."
@@ -103,27 +75,19 @@ class IdempotencyKeyReused(ApiError):
 
 
 class PayloadTooLarge(ApiError):
-    status = 413
-    title = "Payload Too Large"
+    """The body is larger than the API accepts."""
 
 
 class UnsupportedMediaType(ApiError):
-    status = 415
-    title = "Unsupported Media Type"
-
     def __init__(self) -> None:
         super().__init__("Send the body as JSON with the header Content-Type: application/json.")
 
 
-class ServiceUnavailable(ApiError):
-    status = 503
-    title = "Service Unavailable"
+class StoreUnavailable(ApiError):
+    """The product store is throttling or out of service: a retry shortly after may succeed."""
 
     def __init__(self) -> None:
-        super().__init__(
-            "The product store is busy or unavailable; retry after the Retry-After interval.",
-            headers={"Retry-After": "1"},
-        )
+        super().__init__("The product store is busy or unavailable; retry in a moment.")
 
 
 class WriteConflict(Exception):

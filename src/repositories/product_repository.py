@@ -12,7 +12,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from exceptions.product_exceptions import (
     IdempotencyKeyTaken,
     NameAlreadyTaken,
-    ServiceUnavailable,
+    StoreUnavailable,
     WriteConflict,
 )
 from models.commands import IdempotentRequest
@@ -267,7 +267,7 @@ class ProductRepository:
 
 
 def _call(operation: Callable[..., Any], **request: Any) -> Any:
-    """Run one DynamoDB call; throttling and outages become 503, lost conditions a WriteConflict."""
+    """Run one DynamoDB call; throttling and outages become StoreUnavailable, lost conditions a WriteConflict."""
     try:
         return operation(**request)
     except ClientError as error:
@@ -275,10 +275,10 @@ def _call(operation: Callable[..., Any], **request: Any) -> Any:
         if code == "ConditionalCheckFailedException":
             raise WriteConflict() from None
         if code in _UNAVAILABLE:
-            raise ServiceUnavailable() from None
+            raise StoreUnavailable() from None
         raise
     except BotoCoreError:
-        raise ServiceUnavailable() from None
+        raise StoreUnavailable() from None
 
 
 def _transact(
@@ -295,7 +295,7 @@ def _transact(
             raise
         reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
         if _THROTTLED_REASONS.intersection(reasons):
-            raise ServiceUnavailable() from None
+            raise StoreUnavailable() from None
         failed = {index for index, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
         if idempotency_index in failed:
             raise IdempotencyKeyTaken() from None

@@ -1,7 +1,7 @@
 """API Gateway REST proxy events in, responses out: the one wrapper every handler uses.
 
-The wrapper parses the event, runs the handler, maps typed errors to the error envelope, adds CORS and
-request-id headers, and logs one line per request.
+The wrapper parses the event, runs the handler, answers typed errors from the one table of statuses
+(`ERROR_ANSWERS`), adds CORS and request-id headers, and logs one line per request.
 """
 
 from __future__ import annotations
@@ -13,9 +13,23 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from exceptions.product_exceptions import ApiError, InvalidRequest
+from exceptions.product_exceptions import (
+    ApiError,
+    ConcurrentModification,
+    IdempotencyKeyReused,
+    InvalidRequest,
+    MethodNotAllowed,
+    NameAlreadyTaken,
+    PayloadTooLarge,
+    ProductNotFound,
+    RouteNotFound,
+    StoreUnavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+    VersionMismatch,
+)
 from utils.logger import get_logger, log_request, log_unexpected
 from utils.response_builder import ApiResponse, error_response, render
 from utils.settings import get_settings
@@ -95,6 +109,53 @@ def _caller(context: Mapping[str, Any]) -> str:
     return str(user_arn) if user_arn else "anonymous"
 
 
+def _no_headers(error: ApiError) -> dict[str, str]:
+    return {}
+
+
+def _allow_header(error: ApiError) -> dict[str, str]:
+    return {"Allow": ", ".join(cast(MethodNotAllowed, error).allowed)}
+
+
+@dataclass(frozen=True)
+class ErrorAnswer:
+    """How the API answers one class of error: status, title and any headers."""
+
+    status: int
+    title: str
+    headers: Callable[[ApiError], dict[str, str]] = _no_headers
+
+
+# The one table from error class to answer. A class not listed answers as its nearest listed parent.
+ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
+    ApiError: ErrorAnswer(500, "Internal Server Error"),
+    InvalidRequest: ErrorAnswer(400, "Bad Request"),
+    ValidationFailed: ErrorAnswer(400, "Validation Failed"),
+    ProductNotFound: ErrorAnswer(404, "Not Found"),
+    RouteNotFound: ErrorAnswer(404, "Not Found"),
+    MethodNotAllowed: ErrorAnswer(405, "Method Not Allowed", _allow_header),
+    NameAlreadyTaken: ErrorAnswer(409, "Conflict"),
+    ConcurrentModification: ErrorAnswer(409, "Conflict"),
+    VersionMismatch: ErrorAnswer(412, "Precondition Failed"),
+    PayloadTooLarge: ErrorAnswer(413, "Payload Too Large"),
+    UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type"),
+    IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity"),
+    # Clients back off a second rather than retry straight into a throttled table.
+    StoreUnavailable: ErrorAnswer(503, "Service Unavailable", lambda error: {"Retry-After": "1"}),
+}
+
+
+def answer_for(error: ApiError) -> ErrorAnswer:
+    """The answer of the error's class, found through its MRO, so a subclass inherits its parent's."""
+    return next(ERROR_ANSWERS[kind] for kind in type(error).__mro__ if kind in ERROR_ANSWERS)
+
+
+def error_response_for(error: ApiError) -> ApiResponse:
+    """The error envelope answering a typed error."""
+    answer = answer_for(error)
+    return error_response(answer.status, answer.title, error.message, error.details, answer.headers(error))
+
+
 def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
     """Turn `handle(request) -> ApiResponse` into a Lambda handler for proxy events."""
 
@@ -116,10 +177,10 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
             request = ApiRequest.from_event(event)
             response = handle(request)
         except ApiError as error:
-            response = error_response(error)
+            response = error_response_for(error)
         except Exception:
             log_unexpected(logger, summary)
-            response = error_response(ApiError("An unexpected error occurred; it has been logged."))
+            response = error_response_for(ApiError("An unexpected error occurred; it has been logged."))
         rendered = render(response, request_id, _headers(event).get("origin"), settings.allowed_origins)
         summary["status"] = rendered["statusCode"]
         summary["durationMs"] = round((time.perf_counter() - started) * 1000, 2)

@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from exceptions.product_exceptions import ApiError
+    from exceptions.product_exceptions import FieldError
     from models.record import ProductRecord
 
 _CORS_ALLOW_HEADERS = (
@@ -94,12 +94,18 @@ def list_response(products: list[ProductRecord], next_token: str | None) -> ApiR
     return ApiResponse(200, body)
 
 
-def error_response(error: ApiError) -> ApiResponse:
-    """The error envelope for a typed error (the request id is added when rendering)."""
-    body: dict[str, Any] = {"error": error.title, "message": error.message}
-    if error.details:
-        body["details"] = [{"field": d.field, "message": d.message} for d in error.details]
-    return ApiResponse(error.status, body, dict(error.headers))
+def error_response(
+    status: int,
+    title: str,
+    message: str,
+    details: tuple[FieldError, ...] = (),
+    headers: dict[str, str] | None = None,
+) -> ApiResponse:
+    """The error envelope (the request id is added when rendering)."""
+    body: dict[str, Any] = {"error": title, "message": message}
+    if details:
+        body["details"] = [{"field": d.field, "message": d.message} for d in details]
+    return ApiResponse(status, body, headers or {})
 
 
 def cors_headers(origin: str | None, allowed_origins: tuple[str, ...]) -> dict[str, str]:

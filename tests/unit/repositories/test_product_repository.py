@@ -15,7 +15,7 @@ from botocore.stub import Stubber
 from exceptions.product_exceptions import (
     IdempotencyKeyTaken,
     NameAlreadyTaken,
-    ServiceUnavailable,
+    StoreUnavailable,
     ValidationFailed,
     WriteConflict,
 )
@@ -209,7 +209,7 @@ def test_throttling_and_outages_are_503(code: str) -> None:
     repository = ProductRepository(client, "table")
     with Stubber(client) as stub:
         stub.add_client_error("get_item", service_error_code=code)
-        with pytest.raises(ServiceUnavailable):
+        with pytest.raises(StoreUnavailable):
             repository.find_by_id(str(uuid.uuid4()))
 
 
@@ -221,7 +221,7 @@ def test_throttled_transaction_is_503() -> None:
             service_error_code="TransactionCanceledException",
             modeled_fields={"CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}]},
         )
-        with pytest.raises(ServiceUnavailable):
+        with pytest.raises(StoreUnavailable):
             ProductRepository(client, "table").create(record())
 
 
@@ -232,7 +232,7 @@ def test_unreachable_endpoint_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
         raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
 
     monkeypatch.setattr(client, "get_item", unreachable)
-    with pytest.raises(ServiceUnavailable):
+    with pytest.raises(StoreUnavailable):
         ProductRepository(client, "table").find_by_id(str(uuid.uuid4()))
 
 
