@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 3000
 SEED ?= 0
 
-.PHONY: run test format lint typecheck unit contract terraform bench clean
+.PHONY: run test format lint typecheck unit pytest contract terraform bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,8 +34,13 @@ lint: $(VENV)/.dev-installed
 typecheck: $(VENV)/.dev-installed
 	$(BIN)/mypy
 
-# pytest exits 5 when it collected no tests: that is a failure here, never a pass.
+# Fast feedback while working: tests/unit only (no servers, no packages).
 unit: $(VENV)/.dev-installed
+	$(BIN)/pytest tests/unit -q
+
+# Every pytest test (unit, integration, contract, deployment) with branch coverage of src/.
+# pytest exits 5 when it collected no tests: that is a failure here, never a pass.
+pytest: $(VENV)/.dev-installed
 	status=0; $(BIN)/pytest --cov --cov-branch --cov-report=term --cov-fail-under=90 || status=$$?; \
 	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
 
@@ -47,7 +52,7 @@ contract: $(VENV)/.dev-installed
 terraform: $(VENV)/.dev-installed
 	bash scripts/check_terraform.sh
 
-test: lint typecheck unit contract terraform
+test: lint typecheck pytest contract terraform
 
 # Not a test: measures cold start, request overhead and list reads, and rewrites docs/PERFORMANCE.md.
 bench: $(VENV)/.dev-installed

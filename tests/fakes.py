@@ -1,4 +1,8 @@
-"""An in-memory product store with the repository's contract, for fast service and handler tests."""
+"""An in-memory product store with the repository's contract, for fast service and handler tests.
+
+mypy checks it against `ProductStore` (pyproject.toml), and tests/integration/test_store_contract.py runs the
+same behaviours against it and against the DynamoDB repository.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,12 @@ from dataclasses import dataclass, field
 from exceptions.product_exceptions import IdempotencyKeyTaken, NameAlreadyTaken, WriteConflict
 from models.commands import IdempotentRequest
 from models.record import Page, ProductRecord, name_key
+from services.product_service import ProductStore
 
 
 @dataclass
-class FakeProductStore:
-    """Products by id and name claims by name key.
+class FakeProductStore(ProductStore):
+    """Products by id and name claims by name key; page tokens are offsets.
 
     `lose_next_writes` makes saves lose to a simulated concurrent writer; `create_error` makes creates fail so.
     """
@@ -60,15 +65,19 @@ class FakeProductStore:
             self.claims[new_key] = product.product_id
         self.products[product.product_id] = product
 
-    def _active(self) -> list[ProductRecord]:
-        return [p for p in self.products.values() if p.active]
-
     def list_active(self, limit: int, token: str | None) -> Page:
-        return Page(self._active()[:limit], None)
+        return _page([p for p in self.products.values() if p.active], limit, token)
 
     def list_by_price(self, limit: int, descending: bool, token: str | None) -> Page:
-        ordered = sorted(self._active(), key=lambda p: p.price, reverse=descending)
-        return Page(ordered[:limit], None)
+        active = [p for p in self.products.values() if p.active]
+        return _page(sorted(active, key=lambda p: p.price, reverse=descending), limit, token)
 
     def list_by_name(self, name: str, limit: int, token: str | None) -> Page:
-        return Page([p for p in self._active() if name_key(p.name) == name_key(name)][:limit], None)
+        named = [p for p in self.products.values() if p.active and name_key(p.name) == name_key(name)]
+        return _page(named, limit, token)
+
+
+def _page(products: list[ProductRecord], limit: int, token: str | None) -> Page:
+    start = int(token or 0)
+    end = start + limit
+    return Page(products[start:end], str(end) if end < len(products) else None)

@@ -7,6 +7,9 @@ import uuid
 from decimal import Decimal
 from typing import Any
 
+from models.commands import IdempotentRequest
+from models.record import ProductRecord
+
 
 def product_body(**overrides: Any) -> dict[str, Any]:
     """A valid create body with a unique name; override any field."""
@@ -24,3 +27,26 @@ def product_body(**overrides: Any) -> dict[str, Any]:
 def to_json(body: Any) -> str:
     """JSON text of a request body; Decimals become numbers (prices have at most 8 significant digits)."""
     return json.dumps(body, default=lambda value: float(value) if isinstance(value, Decimal) else str(value))
+
+
+def product_record(name: str = "Entry Plan", price: str = "95.00", active: bool = True) -> ProductRecord:
+    """A stored product with a fresh id; override the name, price or active flag."""
+    return ProductRecord(
+        product_id=str(uuid.uuid4()),
+        name=name,
+        description="A one-page website for a new business.",
+        price=Decimal(price),
+        currency="ZAR",
+        period="monthly",
+        features=("One-page website",),
+        active=active,
+        created_at="2026-01-01T00:00:00.000Z",
+        updated_at="2026-01-01T00:00:00.000Z",
+        last_updated_by="anonymous",
+        version=1,
+    )
+
+
+def keyed(body_hash: str = "body-1", received_at: int = 1_000) -> IdempotentRequest:
+    """A create's Idempotency-Key record request (key "key-1")."""
+    return IdempotentRequest(key_hash="key-1", body_hash=body_hash, received_at=received_at)

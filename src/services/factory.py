@@ -1,17 +1,39 @@
-"""The container's one service instance: built on first use, reused by every later invocation."""
+"""The composition root: the container's one service, built from its parts on first use (not at import, for
+cold start) and reused by every later invocation. Tests bootstrap it over a fake store instead."""
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
 
 from repositories.dynamodb import create_client
 from repositories.product_repository import ProductRepository
-from services.product_service import ProductService
+from services.product_service import ProductService, ProductStore, utc_now
 from utils.settings import get_settings
 
+_service: ProductService | None = None
 
-@functools.cache
+
+def bootstrap(store: ProductStore | None = None, clock: Callable[[], str] = utc_now) -> ProductService:
+    """Build the service over `store` (default: the configured DynamoDB table) and make it the container's."""
+    global _service
+    if store is None:
+        settings = get_settings()
+        store = ProductRepository(create_client(settings), settings.table_name)
+    _service = ProductService(store, clock=clock)
+    return _service
+
+
 def product_service() -> ProductService:
-    """The service wired to the configured table."""
-    settings = get_settings()
-    return ProductService(ProductRepository(create_client(settings), settings.table_name))
+    """The container's service, bootstrapped with the defaults on the first call."""
+    return bootstrap() if _service is None else _service
+
+
+def bootstrapped() -> bool:
+    """Whether the container's service exists yet (a fresh container has none until its first request)."""
+    return _service is not None
+
+
+def reset() -> None:
+    """Forget the container's service: the next call bootstraps the defaults again."""
+    global _service
+    _service = None

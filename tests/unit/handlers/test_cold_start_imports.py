@@ -16,8 +16,8 @@ PROBE = """
 import json, sys
 sys.path.insert(0, {src!r})
 import handlers.{name}
-from services.factory import product_service
-print(json.dumps({{"pydantic": "pydantic" in sys.modules, "clients": product_service.cache_info().currsize}}))
+from services import factory
+print(json.dumps({{"pydantic": "pydantic" in sys.modules, "clients": int(factory.bootstrapped())}}))
 """
 FUNCTIONS = load_functions().values()
 

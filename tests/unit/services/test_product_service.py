@@ -17,9 +17,9 @@ from exceptions.product_exceptions import (
     WriteConflict,
 )
 from fakes import FakeProductStore
+from samples import keyed
 from models.commands import (
     IDEMPOTENCY_WINDOW_SECONDS,
-    IdempotentRequest,
     ListQuery,
     ProductChanges,
     ProductDraft,
@@ -224,10 +224,6 @@ def test_list_routes_to_the_right_read_path(service: ProductService, draft: Prod
 
 def test_utc_now_is_iso_8601_with_z() -> None:
     assert utc_now().endswith("Z") and "T" in utc_now()
-
-
-def keyed(body_hash: str = "body-1") -> IdempotentRequest:
-    return IdempotentRequest(key_hash="key-1", body_hash=body_hash)
 
 
 def test_retry_with_same_key_and_body_returns_the_first_product(

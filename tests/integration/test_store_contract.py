@@ -1,0 +1,167 @@
+"""The store contract: every behaviour the service relies on, run against the in-memory fake the unit tests
+use and against the DynamoDB repository on moto's server, so the fake cannot drift from the real store."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from exceptions.product_exceptions import IdempotencyKeyTaken, NameAlreadyTaken, WriteConflict
+from fakes import FakeProductStore
+from models.commands import IDEMPOTENCY_WINDOW_SECONDS
+from models.record import ProductRecord
+from samples import keyed, product_record
+from services.product_service import ProductStore
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def store(request: pytest.FixtureRequest) -> ProductStore:
+    if request.param == "fake":
+        return FakeProductStore()
+    request.getfixturevalue("empty_table")
+    repository: ProductStore = request.getfixturevalue("repository")
+    return repository
+
+
+def test_create_stores_the_product_and_claims_its_name(store: ProductStore) -> None:
+    product = product_record(name="Entry Plan")
+    store.create(product)
+    assert store.find_by_id(product.product_id) == product
+    assert store.find_name_owner("ENTRY PLAN") == product.product_id
+
+
+def test_keyed_create_records_the_result(store: ProductStore) -> None:
+    product = product_record()
+    store.create(product, keyed())
+    assert store.find_idempotent_result("key-1", now=1_000) == ("body-1", product)
+
+
+def test_create_with_claimed_name_writes_nothing(store: ProductStore) -> None:
+    store.create(product_record(name="Entry Plan"))
+    loser = product_record(name="entry plan")
+    with pytest.raises(NameAlreadyTaken):
+        store.create(loser)
+    assert store.find_by_id(loser.product_id) is None
+
+
+def test_save_with_expected_version_replaces_the_item(store: ProductStore) -> None:
+    product = product_record()
+    store.create(product)
+    updated = replace(product, price=Decimal("120.50"), version=2)
+    store.save(updated, product)
+    assert store.find_by_id(product.product_id) == updated
+
+
+def test_save_over_a_newer_version_is_a_conflict(store: ProductStore) -> None:
+    product = product_record()
+    store.create(product)
+    store.save(replace(product, version=2), product)
+    with pytest.raises(WriteConflict):
+        store.save(replace(product, period="yearly", version=2), product)
+    stored = store.find_by_id(product.product_id)
+    assert stored is not None and stored.period == "monthly"
+
+
+def test_rename_moves_the_claim_in_one_transaction(store: ProductStore) -> None:
+    product = product_record(name="Entry Plan")
+    store.create(product)
+    store.save(replace(product, name="Starter Plan", version=2), product)
+    assert store.find_name_owner("Entry Plan") is None
+    assert store.find_name_owner("starter plan") == product.product_id
+
+
+def test_rename_to_a_claimed_name_changes_nothing(store: ProductStore) -> None:
+    first, second = product_record(name="Entry Plan"), product_record(name="Basic Plan")
+    store.create(first)
+    store.create(second)
+    with pytest.raises(NameAlreadyTaken):
+        store.save(replace(second, name="ENTRY PLAN", version=2), second)
+    assert store.find_by_id(second.product_id) == second
+    assert store.find_name_owner("Basic Plan") == second.product_id
+
+
+def test_rename_of_a_stale_version_is_a_conflict(store: ProductStore) -> None:
+    product = product_record(name="Entry Plan")
+    store.create(product)
+    store.save(replace(product, version=2), product)
+    with pytest.raises(WriteConflict):
+        store.save(replace(product, name="Starter Plan", version=2), product)
+    assert store.find_name_owner("Starter Plan") is None
+
+
+def test_case_only_rename_keeps_the_claim(store: ProductStore) -> None:
+    product = product_record(name="Entry Plan")
+    store.create(product)
+    store.save(replace(product, name="ENTRY PLAN", version=2), product)
+    assert store.find_name_owner("entry plan") == product.product_id
+
+
+def pages(fetch: Any, limit: int) -> list[list[ProductRecord]]:
+    result, token = [], None
+    while True:
+        page = fetch(limit, token)
+        result.append(page.products)
+        token = page.next_token
+        if token is None:
+            return result
+
+
+def test_list_active_pages_through_every_active_product_once(store: ProductStore) -> None:
+    active = [product_record(name=f"Plan {n:02d}") for n in range(11)]
+    for product in active + [product_record(name="Gone Plan", active=False)]:
+        store.create(product)
+    result = pages(store.list_active, 4)
+    assert [len(page) for page in result] == [4, 4, 3]
+    ids = [p.product_id for page in result for p in page]
+    assert sorted(ids) == sorted(p.product_id for p in active)
+
+
+def test_exactly_full_last_page_has_no_token(store: ProductStore) -> None:
+    for n in range(4):
+        store.create(product_record(name=f"Plan {n:02d}"))
+    assert [len(page) for page in pages(store.list_active, 2)] == [2, 2]
+
+
+def test_list_by_price_orders_numerically_both_ways(store: ProductStore) -> None:
+    prices = ["1500.00", "0.50", "999999.99", "95.00", "9.99"]
+    for n, price in enumerate(prices):
+        store.create(product_record(name=f"Plan {n:02d}", price=price))
+    ascending = [p.price for page in pages(lambda l, t: store.list_by_price(l, False, t), 2) for p in page]
+    descending = [p.price for page in pages(lambda l, t: store.list_by_price(l, True, t), 2) for p in page]
+    assert ascending == sorted(Decimal(p) for p in prices)
+    assert descending == list(reversed(ascending))
+
+
+def test_list_by_name_finds_only_the_active_product(store: ProductStore) -> None:
+    product = product_record(name="Entry Plan")
+    store.create(product)
+    store.create(product_record(name="Basic Plan"))
+    assert [p.product_id for p in store.list_by_name("entry PLAN", 10, None).products] == [product.product_id]
+    store.save(replace(product, active=False, version=2), product)
+    assert store.list_by_name("Entry Plan", 10, None).products == []
+
+
+def test_expired_record_is_treated_as_gone_and_can_be_replaced(store: ProductStore) -> None:
+    store.create(product_record(name="Entry Plan"), keyed())
+    later = 1_000 + IDEMPOTENCY_WINDOW_SECONDS
+    assert store.find_idempotent_result("key-1", now=later) is None
+    replacement = product_record(name="Basic Plan")
+    store.create(replacement, keyed(body_hash="body-2", received_at=later))
+    assert store.find_idempotent_result("key-1", now=later) == ("body-2", replacement)
+
+
+def test_second_create_with_a_live_key_writes_nothing(store: ProductStore) -> None:
+    store.create(product_record(name="Entry Plan"), keyed())
+    duplicate = product_record(name="Entry Plan")
+    with pytest.raises(IdempotencyKeyTaken):
+        store.create(duplicate, keyed(received_at=1_001))
+    assert store.find_by_id(duplicate.product_id) is None
+
+
+def test_idempotency_records_are_not_listed(store: ProductStore) -> None:
+    product = product_record()
+    store.create(product, keyed())
+    assert [p.product_id for p in store.list_active(10, None).products] == [product.product_id]

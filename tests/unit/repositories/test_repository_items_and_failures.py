@@ -1,0 +1,70 @@
+"""The repository's own logic without a server: item mapping and how DynamoDB failures are reported."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
+from botocore.stub import Stubber
+
+from exceptions.product_exceptions import StoreUnavailable
+from repositories import keys
+from repositories.dynamodb import create_client
+from repositories.product_repository import ProductRepository, from_item, to_item
+from samples import product_record
+from utils.settings import get_settings
+
+
+def test_item_round_trip_keeps_every_field() -> None:
+    product = product_record(price="999999.99")
+    assert from_item(to_item(product)) == product
+
+
+def test_inactive_products_leave_the_price_index() -> None:
+    assert "GSI1_PK" not in to_item(product_record(active=False))
+    assert to_item(product_record())["GSI1_PK"] == {"S": keys.PRICE_PARTITION}
+
+
+@pytest.mark.parametrize(
+    "code", ["ProvisionedThroughputExceededException", "ThrottlingException", "InternalServerError"]
+)
+def test_throttling_and_outages_are_503(code: str) -> None:
+    client = create_client(get_settings())
+    repository = ProductRepository(client, "table")
+    with Stubber(client) as stub:
+        stub.add_client_error("get_item", service_error_code=code)
+        with pytest.raises(StoreUnavailable):
+            repository.find_by_id(str(uuid.uuid4()))
+
+
+def test_throttled_transaction_is_503() -> None:
+    client = create_client(get_settings())
+    with Stubber(client) as stub:
+        stub.add_client_error(
+            "transact_write_items",
+            service_error_code="TransactionCanceledException",
+            modeled_fields={"CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}]},
+        )
+        with pytest.raises(StoreUnavailable):
+            ProductRepository(client, "table").create(product_record())
+
+
+def test_unreachable_endpoint_is_503(monkeypatch: pytest.MonkeyPatch) -> None:
+    client = create_client(get_settings())
+
+    def unreachable(**kwargs: Any) -> None:
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:9")
+
+    monkeypatch.setattr(client, "get_item", unreachable)
+    with pytest.raises(StoreUnavailable):
+        ProductRepository(client, "table").find_by_id(str(uuid.uuid4()))
+
+
+def test_other_client_errors_propagate() -> None:
+    client = create_client(get_settings())
+    with Stubber(client) as stub:
+        stub.add_client_error("get_item", service_error_code="ResourceNotFoundException")
+        with pytest.raises(ClientError):
+            ProductRepository(client, "table").find_by_id(str(uuid.uuid4()))
