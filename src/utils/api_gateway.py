@@ -32,7 +32,7 @@ from exceptions.product_exceptions import (
 )
 from utils.logger import get_logger, log_request, log_unexpected
 from utils.response_builder import ApiResponse, error_response, render
-from utils.settings import get_settings
+from utils.settings import get_settings, xray_trace_id
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 
@@ -156,6 +156,24 @@ def error_response_for(error: ApiError) -> ApiResponse:
     return error_response(answer.status, answer.title, error.message, error.details, answer.headers(error))
 
 
+def _log_fields(event: Mapping[str, Any], context: Any, cold_start: bool) -> dict[str, Any]:
+    """The per-request log line's fields known before the handler runs. The ids join the line to API
+    Gateway's access log (requestId), the function's own REPORT line (lambdaRequestId) and X-Ray (traceId)."""
+    fields: dict[str, Any] = {
+        "method": event.get("httpMethod"),
+        "path": event.get("path"),
+        "requestId": _request_id(event),
+        "coldStart": cold_start,
+    }
+    optional = {
+        "lambdaRequestId": getattr(context, "aws_request_id", None),
+        "functionName": getattr(context, "function_name", None),
+        "traceId": xray_trace_id(),
+    }
+    fields.update((name, value) for name, value in optional.items() if value)
+    return fields
+
+
 def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
     """Turn `handle(request) -> ApiResponse` into a Lambda handler for proxy events."""
 
@@ -166,13 +184,8 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
         started = time.perf_counter()
         settings = get_settings()
         logger = get_logger(settings.log_level)
-        request_id = _request_id(event)
-        summary: dict[str, Any] = {
-            "method": event.get("httpMethod"),
-            "path": event.get("path"),
-            "requestId": request_id,
-            "coldStart": cold_start,
-        }
+        summary = _log_fields(event, context, cold_start)
+        request_id = summary["requestId"]
         try:
             request = ApiRequest.from_event(event)
             response = handle(request)

@@ -40,3 +40,11 @@ class Settings:
 def get_settings() -> Settings:
     """The container's settings, read on first use."""
     return Settings.from_environ(os.environ)
+
+
+def xray_trace_id() -> str | None:
+    """The X-Ray trace id of the current invocation (the Root of _X_AMZN_TRACE_ID, which Lambda sets anew
+    for every request, so it is read per call rather than once with the settings)."""
+    header = os.environ.get("_X_AMZN_TRACE_ID", "")
+    root = next((part[5:] for part in header.split(";") if part.startswith("Root=")), "")
+    return root or None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Callable
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -219,3 +220,33 @@ def test_one_json_log_line_per_request_without_body_or_auth(
     assert entry["requestId"] == event["requestContext"]["requestId"]
     assert isinstance(entry["durationMs"], float) and isinstance(entry["coldStart"], bool)
     assert "secret" not in lines[0]
+
+
+TRACE_HEADER = "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1"
+
+
+def last_log_entry(capsys: pytest.CaptureFixture[str]) -> dict[str, Any]:
+    entry: dict[str, Any] = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    return entry
+
+
+def test_log_line_carries_the_lambda_request_id_function_name_and_trace_id(
+    make_event: Event, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", TRACE_HEADER)
+    context = SimpleNamespace(aws_request_id="lambda-request-1", function_name="bbws-list-products-dev")
+    list_products.handler(make_event(), context)
+    entry = last_log_entry(capsys)
+    assert (entry["lambdaRequestId"], entry["functionName"], entry["traceId"]) == (
+        "lambda-request-1",
+        "bbws-list-products-dev",
+        "1-5759e988-bd862e3fe1be46a994272793",
+    )
+
+
+def test_log_line_leaves_out_ids_it_was_not_given(
+    make_event: Event, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("_X_AMZN_TRACE_ID", "Parent=53995c3f42cd8ad8")
+    list_products.handler(make_event(), None)
+    assert not {"lambdaRequestId", "functionName", "traceId"} & set(last_log_entry(capsys))
