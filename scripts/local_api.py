@@ -33,17 +33,24 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from exceptions.product_exceptions import ApiError, MethodNotAllowed, RouteNotFound  # noqa: E402
+from exceptions.product_exceptions import (  # noqa: E402
+    ApiError,
+    InvalidRequest,
+    MethodNotAllowed,
+    PayloadTooLarge,
+    RouteNotFound,
+)
 from function_manifest import load_functions  # noqa: E402
 from local_table import create_table  # noqa: E402
 from repositories.dynamodb import create_client  # noqa: E402
 from utils.api_gateway import error_response_for  # noqa: E402
-from utils.response_builder import cors_headers, error_response, render  # noqa: E402
+from utils.response_builder import ApiResponse, cors_headers, error_response, render  # noqa: E402
 from utils.settings import Settings, get_settings  # noqa: E402
 
 DEFAULT_TABLE = "bbws-products-local"
 STAGE = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+REQUEST_TIMEOUT_SECONDS = 30.0  # API Gateway gives up on a client after 30 s too
 
 
 def _path_pattern(resource: str) -> re.Pattern[str]:
@@ -105,6 +112,25 @@ def _default_environment(real_aws: bool) -> None:
         os.environ.setdefault(name, value)
 
 
+def _forget_tracked_models(app: Any) -> Any:
+    """Wrap moto's WSGI app so it stops keeping every model object it ever made.
+
+    moto records each instance of its models for its web dashboard, and a DynamoDB transaction deep-copies the
+    whole table (its rollback snapshot), so every write kept a copy of every item: memory, request time and the
+    final garbage collection at exit grew with the square of the table size (a minute to stop with a few hundred
+    products). Nothing here uses the dashboard, so the record is dropped after each request.
+    """
+    from moto.core.model_instances import reset_model_data
+
+    def forgetful_app(environ: Any, start_response: Any) -> Any:
+        try:
+            return app(environ, start_response)
+        finally:
+            reset_model_data()
+
+    return forgetful_app
+
+
 class EmbeddedDynamoDB:
     """moto's DynamoDB on a free loopback port. One request at a time, so each call is atomic as in AWS."""
 
@@ -120,7 +146,7 @@ class EmbeddedDynamoDB:
             def log_request(self, *args: Any, **kwargs: Any) -> None:
                 return None
 
-        app = DomainDispatcherApplication(create_backend_app)
+        app = _forget_tracked_models(DomainDispatcherApplication(create_backend_app))
         self._server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=QuietHandler)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -209,6 +235,10 @@ def _identity(headers: dict[str, list[str]], client_ip: str) -> dict[str, Any]:
     return identity
 
 
+def _origin(headers: list[tuple[str, str]]) -> str | None:
+    return next((value for name, value in headers if name.lower() == "origin"), None)
+
+
 def _missing_signature(method: str, headers: list[tuple[str, str]]) -> bool:
     """API Gateway refuses unsigned writes (AWS_IAM); locally the signature's presence is checked, not its value."""
     if method not in WRITE_METHODS or os.environ.get("LOCAL_AUTH") == "off":
@@ -220,7 +250,13 @@ def _missing_signature(method: str, headers: list[tuple[str, str]]) -> bool:
 class LocalApi:
     """The local API server; use as a context manager or call start() and stop()."""
 
-    def __init__(self, port: int = 3000, seed: bool = False, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        port: int = 3000,
+        seed: bool = False,
+        host: str = "127.0.0.1",
+        request_timeout: float = REQUEST_TIMEOUT_SECONDS,
+    ) -> None:
         real_aws = os.environ.get("LOCAL_DYNAMODB") == "aws"
         _default_environment(real_aws)
         self._dynamodb: EmbeddedDynamoDB | None = None
@@ -228,7 +264,7 @@ class LocalApi:
             self._dynamodb = EmbeddedDynamoDB()
             os.environ["DYNAMODB_ENDPOINT_URL"] = self._dynamodb.endpoint_url
         self._seed = seed
-        self._httpd = ThreadingHTTPServer((host, port), _handler_class(self))
+        self._httpd = ThreadingHTTPServer((host, port), _handler_class(self, request_timeout))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
         self.handlers: dict[str, LambdaHandler] = {}
@@ -296,46 +332,86 @@ class LocalApi:
     ) -> tuple[int, dict[str, str], bytes]:
         """Route one request like API Gateway: preflight, 404, 405, or the function's response."""
         event, methods = proxy_event(method, raw_path, headers, body, client_ip)
-        origin = next((value for name, value in headers if name.lower() == "origin"), None)
-        allowed_origins = get_settings().allowed_origins
         if event is not None and method == "OPTIONS":
-            return 204, {"X-Request-Id": str(uuid.uuid4()), **cors_headers(origin, allowed_origins)}, b""
+            cors = cors_headers(_origin(headers), get_settings().allowed_origins)
+            return 204, {"X-Request-Id": str(uuid.uuid4()), **cors}, b""
         if event is not None and method in methods and _missing_signature(method, headers):
-            result = render(MISSING_SIGNATURE, str(uuid.uuid4()), origin, allowed_origins)
-            return result["statusCode"], result["headers"], result["body"].encode("utf-8")
+            return self.refuse(MISSING_SIGNATURE, headers)
         if event is not None and method in methods:
             result = self.handlers[methods[method]](event, None)
             return result["statusCode"], result["headers"], result["body"].encode("utf-8")
-        error: ApiError
         if event is None:
-            error = RouteNotFound(unquote(urlsplit(raw_path).path))
-        else:
-            error = MethodNotAllowed(method, tuple(methods) + ("OPTIONS",))
-        result = render(error_response_for(error), str(uuid.uuid4()), origin, allowed_origins)
+            return self.refuse(error_response_for(RouteNotFound(unquote(urlsplit(raw_path).path))), headers)
+        return self.refuse(
+            error_response_for(MethodNotAllowed(method, tuple(methods) + ("OPTIONS",))), headers
+        )
+
+    def refuse(
+        self, response: ApiResponse, headers: list[tuple[str, str]]
+    ) -> tuple[int, dict[str, str], bytes]:
+        """An answer API Gateway gives itself, with CORS headers and a request id."""
+        result = render(response, str(uuid.uuid4()), _origin(headers), get_settings().allowed_origins)
         return result["statusCode"], result["headers"], result["body"].encode("utf-8")
 
 
-def _handler_class(api: LocalApi) -> type[BaseHTTPRequestHandler]:
+_CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
+
+
+def _body_length(headers: Any) -> int | ApiError:
+    """The body's length from Content-Length (digits only, one value), or the error to answer.
+
+    A request whose body length cannot be known leaves the connection out of sync: it is answered and closed.
+    """
+    if headers.get("Transfer-Encoding") is not None:
+        return InvalidRequest(
+            "Send the body with a Content-Length header; chunked bodies are not accepted here."
+        )
+    values = headers.get_all("Content-Length") or []
+    if not values:
+        return 0
+    if len(set(values)) != 1 or not _CONTENT_LENGTH.fullmatch(values[0].strip()):
+        return InvalidRequest("Content-Length must be one non-negative whole number of bytes.")
+    length = int(values[0].strip())
+    if length > MAX_BODY_BYTES:
+        return PayloadTooLarge(f"The body is {length} bytes; API Gateway accepts at most {MAX_BODY_BYTES}.")
+    return length
+
+
+def _handler_class(api: LocalApi, request_timeout: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
         server_version = "bbws-local-api"
+        # A client that stops sending (a short body, an idle keep-alive) frees its thread after this many seconds.
+        timeout = request_timeout
 
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
-                self.send_error(413)
+            length = _body_length(self.headers)
+            if isinstance(length, ApiError):
+                # The rest of the stream cannot be framed: answer, then close the connection.
+                self.close_connection = True
+                self._send(*api.refuse(error_response_for(length), list(self.headers.items())))
                 return
             body = self.rfile.read(length) if length else b""
-            status, headers, payload = api.respond(
-                self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+            if len(body) < length:  # the client closed or timed out mid-body: nothing to answer
+                self.close_connection = True
+                return
+            self._send(
+                *api.respond(
+                    self.command, self.path, list(self.headers.items()), body, self.client_address[0]
+                )
             )
+
+        def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
             self.send_response(status)
             for name, value in headers.items():
                 self.send_header(name, value)
+            bodyless = status in (204, 304) or self.command == "HEAD"
             if status not in (204, 304):
                 self.send_header("Content-Length", str(len(payload)))
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
-            if status not in (204, 304):
+            if not bodyless:  # a HEAD answer has the GET answer's headers and never a body (RFC 9110 9.3.2)
                 self.wfile.write(payload)
 
         def __getattr__(self, name: str) -> Any:
