@@ -4,23 +4,16 @@ locals {
   cors_allow_headers = "Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Api-Key,Idempotency-Key,If-Match,If-None-Match"
 
   # Mapping-template prologue for API Gateway's own (MOCK) answers: allow the caller's Origin only when it is
-  # configured (or everything, where "*" is configured: dev).
-  cors_origin_template = <<-VTL
-    #set($origin = $input.params().header.get('Origin'))
-    #if("$!origin" == "")#set($origin = $input.params().header.get('origin'))#end
-    #set($allowed = ${jsonencode(local.infrastructure.cors_allowed_origins)})
-    #if($allowed.contains('*'))
-    #set($context.responseOverride.header.Access-Control-Allow-Origin = '*')
-    #elseif($allowed.contains("$!origin"))
-    #set($context.responseOverride.header.Access-Control-Allow-Origin = $origin)
-    #end
-  VTL
+  # configured (or everything, where "*" is configured: dev). The templates live in templates/, where the tests
+  # render them with a Velocity engine.
+  cors_origin_template = templatefile("${path.module}/templates/cors_origin.vm", {
+    allowed_origins = jsonencode(local.infrastructure.cors_allowed_origins)
+  })
 
   # Headers on every answer API Gateway gives itself (MOCK). Access-Control-Allow-Origin is set, or not, by
   # cors_origin_template, so the method responses declare it optional.
   mock_response_headers = {
-    "method.response.header.Vary"         = "'Origin'"
-    "method.response.header.X-Request-Id" = "context.requestId"
+    for name, value in jsondecode(file("${path.module}/templates/mock_headers.json")) : "method.response.header.${name}" => value
   }
   mock_optional_headers = { "method.response.header.Access-Control-Allow-Origin" = false }
 
@@ -28,7 +21,7 @@ locals {
   # 204) on each routed resource; ANY, for whatever no route takes, 405 with Allow on the routed resources and
   # 404 on every other resource of the API (/, /v1.0 and the /{proxy+} catch-all), naming the path asked for
   # ($unknownPath: the proxy part filled in, escaped for JSON; escapeJavaScript's \' is not JSON, hence the
-  # replaceAll). Each body follows cors_origin_template in the response template.
+  # replace). Each body follows cors_origin_template in the response template.
   mock_answers = merge(
     {
       for resource, methods in local.resource_methods : "${resource} OPTIONS" => {
@@ -49,7 +42,7 @@ locals {
         method   = "ANY"
         status   = "405"
         headers  = merge(local.mock_response_headers, { "method.response.header.Allow" = "'${methods}'" })
-        body     = jsonencode({ error = "Method Not Allowed", message = "This resource answers ${methods} only.", requestId = "$context.requestId" })
+        body     = chomp(templatefile("${path.module}/templates/method_not_allowed.vm", { methods = methods }))
       }
     },
     {
@@ -58,11 +51,9 @@ locals {
         method   = "ANY"
         status   = "404"
         headers  = local.mock_response_headers
-        body = chomp(<<-VTL
-          #set($unknownPath = $util.escapeJavaScript("${replace(api_resource.path, "{proxy+}", "$input.params('proxy')")}").replaceAll("\\'", "'"))
-          ${jsonencode({ error = "Not Found", message = "No resource at $unknownPath; the API serves /v1.0/products.", requestId = "$context.requestId" })}
-        VTL
-        )
+        body = chomp(templatefile("${path.module}/templates/not_found.vm", {
+          path = replace(api_resource.path, "{proxy+}", "$input.params('proxy')")
+        }))
       } if !contains(keys(local.resource_methods), resource)
     },
   )

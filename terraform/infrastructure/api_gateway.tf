@@ -39,30 +39,17 @@ resource "aws_api_gateway_resource" "catch_all" {
 }
 
 locals {
-  # Errors API Gateway answers itself, in the API's error envelope. Statuses left null keep API Gateway's own.
-  # Every path has a method (catch_all and the Lambda stack's ANY methods), so a missing authentication
-  # token can only be an unsigned request to an AWS_IAM method: 403, not the unknown route it once also meant.
-  gateway_responses = {
-    DEFAULT_4XX                  = { status = null, error = "Bad Request", message = "$context.error.messageString" }
-    DEFAULT_5XX                  = { status = null, error = "Internal Server Error", message = "\"The service could not complete the request; try again later.\"" }
-    MISSING_AUTHENTICATION_TOKEN = { status = "403", error = "Forbidden", message = "\"Writes need an AWS Signature Version 4 Authorization header (service execute-api).\"" }
-    ACCESS_DENIED                = { status = "403", error = "Forbidden", message = "\"The caller is not allowed to perform this operation.\"" }
-    UNAUTHORIZED                 = { status = "401", error = "Unauthorized", message = "\"Sign in and send valid credentials with the request.\"" }
-    INVALID_SIGNATURE            = { status = "403", error = "Forbidden", message = "\"The request signature is invalid; sign the request again.\"" }
-    EXPIRED_TOKEN                = { status = "403", error = "Forbidden", message = "\"The credentials have expired; refresh them and retry.\"" }
-    THROTTLED                    = { status = "429", error = "Too Many Requests", message = "\"Request rate limit exceeded; retry after a short wait.\"" }
-    QUOTA_EXCEEDED               = { status = "429", error = "Too Many Requests", message = "\"Request quota exceeded; retry later.\"" }
-    REQUEST_TOO_LARGE            = { status = "413", error = "Payload Too Large", message = "\"The request body is larger than the API accepts.\"" }
-    INTEGRATION_FAILURE          = { status = "502", error = "Bad Gateway", message = "\"The service could not complete the request; try again later.\"" }
-    INTEGRATION_TIMEOUT          = { status = "504", error = "Gateway Timeout", message = "\"The service took too long to answer; try again later.\"" }
-  }
+  # Errors API Gateway answers itself, in the API's error envelope (templates/, which the tests render too).
+  # Statuses left null keep API Gateway's own; each message is a JSON string or API Gateway's quoted
+  # $context.error.messageString. Every path has a method (catch_all and the Lambda stack's ANY methods), so a
+  # missing authentication token can only be an unsigned request to an AWS_IAM method: 403, not the unknown
+  # route it once also meant.
+  gateway_responses = jsondecode(file("${path.module}/templates/gateway_responses.json"))
 
   gateway_response_headers = {
-    "gatewayresponse.header.Access-Control-Allow-Origin"  = "'${local.gateway_response_origin}'"
-    "gatewayresponse.header.Access-Control-Allow-Headers" = "'Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Api-Key,Idempotency-Key,If-Match,If-None-Match'"
-    "gatewayresponse.header.Access-Control-Allow-Methods" = "'GET,POST,PUT,DELETE,OPTIONS'"
-    "gatewayresponse.header.Vary"                         = "'Origin'"
-    "gatewayresponse.header.X-Request-Id"                 = "context.requestId"
+    for name, value in jsondecode(templatefile("${path.module}/templates/gateway_response_headers.json", {
+      allowed_origin = local.gateway_response_origin
+    })) : "gatewayresponse.header.${name}" => value
   }
 }
 
@@ -79,7 +66,10 @@ resource "aws_api_gateway_gateway_response" "error_envelope" {
   )
 
   response_templates = {
-    "application/json" = "{\"error\": \"${each.value.error}\", \"message\": ${each.value.message}, \"requestId\": \"$context.requestId\"}"
+    "application/json" = chomp(templatefile("${path.module}/templates/gateway_response.json", {
+      error   = each.value.error
+      message = each.value.message
+    }))
   }
 }
 
