@@ -72,6 +72,8 @@ class ApiClient:
     """A minimal HTTP client for the API; signs writes when it has credentials."""
 
     def __init__(self, base_url: str, region: str, credentials: Credentials | None, timeout: float) -> None:
+        if not base_url.startswith(("http://", "https://")):
+            raise SystemExit(f"--base-url must be an http:// or https:// URL, not {base_url!r}")
         self.base_url = base_url.rstrip("/")
         self.region = region
         self.credentials = credentials
@@ -90,7 +92,8 @@ class ApiClient:
         request = urllib.request.Request(url, data=payload or None, headers=sent, method=method)
         started = time.perf_counter()
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
+            # base_url was checked to be http(s) in __init__, so no file: or custom scheme reaches urlopen.
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # nosec B310
                 status, raw_headers, data = response.status, response.headers, response.read()
         except urllib.error.HTTPError as error:
             status, raw_headers, data = error.code, error.headers, error.read()
