@@ -80,7 +80,10 @@ class PayloadTooLarge(ApiError):
 
 class UnsupportedMediaType(ApiError):
     def __init__(self) -> None:
-        super().__init__("Send the body as JSON with the header Content-Type: application/json.")
+        super().__init__(
+            "Send the body as UTF-8 JSON with the header Content-Type: application/json "
+            "(a charset parameter, if any, must be utf-8)."
+        )
 
 
 class StoreUnavailable(ApiError):

@@ -3,13 +3,13 @@
 from services.factory import product_service
 from utils.api_gateway import ApiRequest, api_handler
 from utils.response_builder import ApiResponse, not_modified_response, product_response
-from validators.request_validator import product_id_from, version_condition
+from validators.request_validator import product_id_from, if_none_match_condition
 
 
 @api_handler
 def handler(request: ApiRequest) -> ApiResponse:
     product = product_service().get(product_id_from(request.path_parameters))
-    cached = version_condition("If-None-Match", request.header("If-None-Match"))
+    cached = if_none_match_condition(request.header("If-None-Match"))
     if cached is not None and cached.matches(product.version):
         return not_modified_response(product)
     return product_response(product)

@@ -50,13 +50,13 @@ class IdempotentRequest:
 
 @dataclass(frozen=True)
 class VersionCondition:
-    """An If-Match or If-None-Match header: `*` or a set of versions."""
+    """An If-Match or If-None-Match header: `*`, or the opaque tags that may match (already compared per RFC 9110)."""
 
     any_version: bool
-    versions: frozenset[int]
+    tags: frozenset[str]
 
     def matches(self, version: int) -> bool:
-        return self.any_version or version in self.versions
+        return self.any_version or str(version) in self.tags
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from models.currencies import ACTIVE_CURRENCIES
+from utils.bounded_json import OversizedNumber
 
 NAME_PUNCTUATION = " -&'.,()+/:#"
 MIN_PRICE = Decimal("0.01")
@@ -55,6 +56,10 @@ def _currency_code(value: str) -> str:
 
 def _exact_number(value: Any) -> Any:
     # JSON integers arrive as int; floats are parsed to Decimal. Booleans are ints in Python: refuse them.
+    if isinstance(value, OversizedNumber):
+        raise ValueError(
+            f"must be a number from {MIN_PRICE} to {MAX_PRICE} (this one has {value.length} characters)"
+        )
     if isinstance(value, int) and not isinstance(value, bool):
         return Decimal(value)
     return value

@@ -29,6 +29,7 @@ _MESSAGES = {
     "decimal_max_places": "must have at most {decimal_places} decimal places",
     "extra_forbidden": "is not a field of a product",
 }
+_UNEXPECTED = "is not a valid value for this field; see the API documentation for its rules"
 
 
 def _field_path(location: tuple[int | str, ...]) -> str:
@@ -42,10 +43,11 @@ def _message(error: ErrorDetails, server_fields: tuple[str, ...]) -> str:
     kind = error["type"]
     if kind == "extra_forbidden" and error["loc"][0] in server_fields:
         return "is set by the server and cannot be sent"
-    if kind == "value_error":
-        return str(error.get("ctx", {}).get("error", error["msg"]))
-    template = _MESSAGES.get(kind)
-    return template.format(**error.get("ctx", {})) if template else error["msg"]
+    if kind == "value_error" and "error" in error.get("ctx", {}):
+        return str(error["ctx"]["error"])  # the message of one of our own field rules
+    template = _MESSAGES.get(kind, _UNEXPECTED)
+    # Our own words only: pydantic's text names its types and links its documentation.
+    return template.format(**error.get("ctx", {}))
 
 
 def _validate(model: type[BaseModel], body: dict[str, Any], server_fields: tuple[str, ...]) -> BaseModel:

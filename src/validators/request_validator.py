@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import json
 import re
-from decimal import Decimal
 from typing import Any
 
 from models.commands import DEFAULT_PAGE_SIZE, IdempotentRequest, ListQuery, VersionCondition
+from utils.bounded_json import JsonRejected, loads_bounded
 from exceptions.product_exceptions import (
     FieldError,
     InvalidRequest,
@@ -20,7 +21,12 @@ from exceptions.product_exceptions import (
 MAX_BODY_BYTES = 10 * 1024
 MAX_PAGE_SIZE = 100
 _PRODUCT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-_ENTITY_TAG = re.compile(r'\s*(?:W/)?"(\d{1,18})"\s*')
+# One member of an RFC 9110 list of entity tags (section 8.8.3): [W/] DQUOTE *etagc DQUOTE, where etagc is
+# %x21 / %x23-7E / obs-text; only spaces and tabs around it (5.6.1 allows empty members between commas).
+_ENTITY_TAG_MEMBER = re.compile(
+    r'[ \t]*(?:(?P<weak>W/)?"(?P<opaque>[\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:(?P<comma>,)|\Z)'
+)
+_OWS = " \t"
 _LIST_PARAMETERS = ("limit", "nextToken", "sortBy", "order", "name")
 
 
@@ -37,39 +43,37 @@ def product_id_from(path_parameters: Any) -> str:
 
 # --- JSON bodies -------------------------------------------------------------------------------
 
+# A product is an object whose deepest member is the features array: two levels.
+MAX_BODY_DEPTH = 2
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not valid JSON")
 
-
-def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in result:
-            raise ValueError(f'the key "{key}" appears twice')
-        result[key] = value
-    return result
+def _require_json_utf8(content_type: str | None) -> None:
+    """`application/json`, with no charset parameter or `utf-8` in any case; anything else is a 415."""
+    media_type, *parameters = (content_type or "").split(";")
+    if media_type.strip(" \t").lower() != "application/json":
+        raise UnsupportedMediaType()
+    for parameter in parameters:
+        name, _, value = parameter.partition("=")
+        if name.strip(" \t").lower() == "charset" and value.strip(" \t").strip('"').lower() != "utf-8":
+            raise UnsupportedMediaType()
 
 
 def json_object_body(content_type: str | None, body: bytes | None) -> dict[str, Any]:
-    """Decode a POST/PUT body: JSON media type, at most 10 KiB, a JSON object with exact numbers."""
-    media_type = (content_type or "").split(";", 1)[0].strip().lower()
-    if media_type != "application/json":
-        raise UnsupportedMediaType()
+    """Decode a POST/PUT body: JSON media type in UTF-8, at most 10 KiB, one JSON object with exact numbers."""
+    _require_json_utf8(content_type)
     raw = body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body is {len(raw)} bytes; send at most {MAX_BODY_BYTES} bytes.")
+    if raw.startswith(codecs.BOM_UTF8):
+        raise InvalidRequest("The body starts with a byte-order mark; send UTF-8 JSON without one.")
     try:
-        document = json.loads(
-            raw.decode("utf-8"),
-            parse_float=Decimal,
-            parse_constant=_reject_constant,
-            object_pairs_hook=_unique_keys,
-        )
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise InvalidRequest("The body must be UTF-8 encoded JSON.") from None
-    except ValueError as error:
-        raise InvalidRequest(f"The body is not valid JSON: {error}.") from None
+        raise InvalidRequest("The body is not valid UTF-8; send the JSON as UTF-8 text.") from None
+    try:
+        document = loads_bounded(text, MAX_BODY_DEPTH)
+    except JsonRejected as error:
+        raise InvalidRequest(error.message) from None
     if not isinstance(document, dict):
         raise InvalidRequest('The body must be a JSON object, like {"name": "..."}.')
     return document
@@ -93,19 +97,43 @@ def idempotent_request(key: str | None, body: dict[str, Any]) -> IdempotentReque
 # --- Conditional requests -----------------------------------------------------------------------
 
 
-def version_condition(header_name: str, value: str | None) -> VersionCondition | None:
-    """Parse `*` or a list of entity tags like `"3"`; None when the header is absent."""
+def if_match_condition(value: str | None) -> VersionCondition | None:
+    """If-Match compares strongly (RFC 9110 13.1.1): a weak tag never matches. None when absent."""
+    return _condition("If-Match", value, weak_matches=False)
+
+
+def if_none_match_condition(value: str | None) -> VersionCondition | None:
+    """If-None-Match compares weakly (RFC 9110 13.1.2): `W/"3"` matches version 3. None when absent."""
+    return _condition("If-None-Match", value, weak_matches=True)
+
+
+def _condition(header_name: str, value: str | None, weak_matches: bool) -> VersionCondition | None:
     if value is None:
         return None
-    if value.strip() == "*":
+    if value.strip(_OWS) == "*":
         return VersionCondition(True, frozenset())
-    versions = set()
-    for tag in value.split(","):
-        match = _ENTITY_TAG.fullmatch(tag)
-        if not match:
-            raise InvalidRequest(f'{header_name} must be * or an ETag from this API, like "3".')
-        versions.add(int(match.group(1)))
-    return VersionCondition(False, frozenset(versions))
+    tags = _entity_tags(value)
+    if tags is None:
+        raise InvalidRequest(
+            f'{header_name} must be * or a comma-separated list of ETags from this API, like "3" '
+            "(only spaces and tabs may surround them)."
+        )
+    return VersionCondition(False, frozenset(opaque for weak, opaque in tags if weak_matches or not weak))
+
+
+def _entity_tags(value: str) -> list[tuple[bool, str]] | None:
+    """The (weak, opaque-tag) members of an entity-tag list, or None when it is malformed or empty."""
+    tags: list[tuple[bool, str]] = []
+    position = 0
+    while True:
+        member = _ENTITY_TAG_MEMBER.match(value, position)
+        if member is None:
+            return None
+        if member.group("opaque") is not None:
+            tags.append((member.group("weak") is not None, member.group("opaque")))
+        if not member.group("comma"):
+            return tags or None
+        position = member.end()
 
 
 # --- List queries -------------------------------------------------------------------------------
@@ -132,7 +160,8 @@ def _build_list_query(values: dict[str, str], errors: list[FieldError]) -> ListQ
     limit = DEFAULT_PAGE_SIZE
     if "limit" in values:
         text = values["limit"]
-        if text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE_SIZE:
+        # Length first: int() of thousands of digits is an interpreter error, not a number.
+        if len(text) <= 3 and text.isascii() and text.isdigit() and 1 <= int(text) <= MAX_PAGE_SIZE:
             limit = int(text)
         else:
             errors.append(FieldError("limit", f"must be a whole number from 1 to {MAX_PAGE_SIZE}"))

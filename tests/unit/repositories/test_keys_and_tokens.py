@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 from decimal import Decimal
 
 import pytest
@@ -61,3 +63,31 @@ def test_token_with_other_key_attributes_is_rejected() -> None:
     token = encode_token("t:all", {"PK": {"S": "PRODUCT#x"}})
     with pytest.raises(ValidationFailed):
         decode_token("t:all", token, keys.TABLE_KEY)
+
+
+def _token_of(text: str) -> str:
+    return base64.urlsafe_b64encode(text.encode()).decode().rstrip("=")
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _token_of("[" * 1500 + "\n"),  # issue 7: a RecursionError (500) before the checksum was checked
+        "A" * 100_000,
+        "\u00e9" * 50,
+        _token_of("{}\n\u00e9\u00e9"),
+        "%%%",
+        "",
+    ],
+    ids=["deep-brackets", "overlong", "non-ascii", "non-ascii-checksum", "not-base64", "empty"],
+)
+def test_malformed_tokens_are_rejected_as_bad_input(token: str) -> None:
+    with pytest.raises(ValidationFailed):
+        decode_token("t:all", token, keys.TABLE_KEY)
+
+
+def test_a_forged_token_with_a_correct_checksum_cannot_recurse() -> None:
+    payload = "[" * 1500
+    checksum = hashlib.sha256(f"t:all|{payload}".encode()).hexdigest()[:16]
+    with pytest.raises(ValidationFailed):
+        decode_token("t:all", _token_of(f"{payload}\n{checksum}"), keys.TABLE_KEY)

@@ -25,7 +25,7 @@ from models.commands import (
     ProductDraft,
 )
 from services.product_service import MAX_WRITE_ATTEMPTS, ProductService, utc_now
-from validators.request_validator import version_condition
+from validators.request_validator import if_match_condition
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -91,7 +91,7 @@ def test_update_changes_only_given_fields_and_bumps_version(
 def test_update_with_matching_if_match_applies(service: ProductService, draft: ProductDraft) -> None:
     product = service.create(draft, "alice")
     updated = service.update(
-        product.product_id, ProductChanges(period="yearly"), "bob", version_condition("If-Match", '"1"')
+        product.product_id, ProductChanges(period="yearly"), "bob", if_match_condition('"1"')
     )
     assert updated.period == "yearly"
 
@@ -100,9 +100,7 @@ def test_update_with_stale_if_match_is_412(service: ProductService, draft: Produ
     product = service.create(draft, "alice")
     service.update(product.product_id, ProductChanges(period="yearly"), "bob", None)
     with pytest.raises(VersionMismatch):
-        service.update(
-            product.product_id, ProductChanges(period="weekly"), "bob", version_condition("If-Match", '"1"')
-        )
+        service.update(product.product_id, ProductChanges(period="weekly"), "bob", if_match_condition('"1"'))
     assert service.get(product.product_id).period == "yearly"
 
 
@@ -164,9 +162,7 @@ def test_update_with_if_match_that_loses_the_race_is_412(
     product = service.create(draft, "alice")
     fake_store.lose_next_writes = 1
     with pytest.raises(VersionMismatch):
-        service.update(
-            product.product_id, ProductChanges(period="yearly"), "bob", version_condition("If-Match", '"1"')
-        )
+        service.update(product.product_id, ProductChanges(period="yearly"), "bob", if_match_condition('"1"'))
 
 
 def test_update_with_if_match_star_retries_a_lost_race(
@@ -175,7 +171,7 @@ def test_update_with_if_match_star_retries_a_lost_race(
     product = service.create(draft, "alice")
     fake_store.lose_next_writes = 1
     updated = service.update(
-        product.product_id, ProductChanges(period="yearly"), "bob", version_condition("If-Match", "*")
+        product.product_id, ProductChanges(period="yearly"), "bob", if_match_condition("*")
     )
     assert updated.period == "yearly"
 
@@ -207,7 +203,7 @@ def test_delete_of_missing_product_is_404(service: ProductService) -> None:
 def test_delete_with_stale_if_match_is_412(service: ProductService, draft: ProductDraft) -> None:
     product = service.create(draft, "alice")
     with pytest.raises(VersionMismatch):
-        service.delete(product.product_id, "bob", version_condition("If-Match", '"7"'))
+        service.delete(product.product_id, "bob", if_match_condition('"7"'))
     assert service.get(product.product_id).active is True
 
 

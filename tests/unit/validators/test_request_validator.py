@@ -18,7 +18,8 @@ from validators.request_validator import (
     json_object_body,
     list_query,
     product_id_from,
-    version_condition,
+    if_match_condition,
+    if_none_match_condition,
 )
 
 PRODUCT_ID = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
@@ -59,10 +60,10 @@ def test_floats_are_parsed_as_exact_decimals() -> None:
     [
         (b"", "not valid JSON"),
         (b"{", "not valid JSON"),
-        (b'{"price": NaN}', "NaN is not valid JSON"),
-        (b'{"price": Infinity}', "Infinity is not valid JSON"),
-        (b'{"price": -Infinity}', "not valid JSON"),
-        (b'{"a": 1, "a": 2}', 'the key "a" appears twice'),
+        (b'{"price": NaN}', "NaN is not a JSON number"),
+        (b'{"price": Infinity}', "Infinity is not a JSON number"),
+        (b'{"price": -Infinity}', "-Infinity is not a JSON number"),
+        (b'{"a": 1, "a": 2}', 'The key "a" appears twice'),
         (b'{"a": "line\x01"}', "not valid JSON"),
         (b"[1, 2]", "must be a JSON object"),
         (b'"text"', "must be a JSON object"),
@@ -96,23 +97,68 @@ def test_non_canonical_product_ids_are_400(product_id: str | None) -> None:
         product_id_from({"productId": product_id} if product_id is not None else None)
 
 
-def test_absent_condition_header_is_none() -> None:
-    assert version_condition("If-Match", None) is None
+def test_absent_condition_headers_are_none() -> None:
+    assert if_match_condition(None) is None and if_none_match_condition(None) is None
 
 
 @pytest.mark.parametrize(
     ("value", "version", "matches"),
-    [('"3"', 3, True), ('"3"', 4, False), ("*", 9, True), ('"1", "2"', 2, True), ('W/"5"', 5, True)],
+    [
+        ('"3"', 3, True),
+        ('"3"', 4, False),
+        ("*", 9, True),
+        (" \t*\t ", 9, True),
+        ('"1", "2"', 2, True),
+        ('"1",\t"2"', 2, True),
+        ('"1", , "2",', 2, True),  # RFC 9110 5.6.1: empty list members are allowed
+        ('W/"5"', 5, False),  # strong comparison: a weak tag never matches
+        ('W/"5", "5"', 5, True),
+        ('"0004"', 4, False),  # opaque strings: "0004" is not "4"
+        ('"abc"', 3, False),
+        ('""', 3, False),
+    ],
 )
-def test_condition_headers_match_versions(value: str, version: int, matches: bool) -> None:
-    condition = version_condition("If-Match", value)
+def test_if_match_compares_strongly_as_opaque_strings(value: str, version: int, matches: bool) -> None:
+    condition = if_match_condition(value)
     assert condition is not None and condition.matches(version) is matches
 
 
-@pytest.mark.parametrize("value", ["3", '"abc"', '"3', "", '"3",'])
+@pytest.mark.parametrize(
+    ("value", "version", "matches"),
+    [('W/"1"', 1, True), ('"1"', 1, True), ('"01"', 1, False), ('W/"2", W/"1"', 1, True), ("*", 1, True)],
+)
+def test_if_none_match_compares_weakly_as_opaque_strings(value: str, version: int, matches: bool) -> None:
+    condition = if_none_match_condition(value)
+    assert condition is not None and condition.matches(version) is matches
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        "3",
+        '"3',
+        "",
+        " ",
+        ",",
+        '"1"\x0b',
+        '"1"\x1c',
+        '"1"\x85',
+        '\x0b"1"',
+        "*\x0b",
+        '"1" "2"',
+        'w/"1"',
+        'W/ "1"',
+        '"a"b"',
+        '"caf\u20ac"',
+        '"1";',
+        '*, "1"',
+    ],
+)
 def test_malformed_condition_headers_are_400(value: str) -> None:
     with pytest.raises(InvalidRequest, match="If-Match must be"):
-        version_condition("If-Match", value)
+        if_match_condition(value)
+    with pytest.raises(InvalidRequest, match="If-None-Match must be"):
+        if_none_match_condition(value)
 
 
 def test_empty_query_gives_defaults() -> None:
