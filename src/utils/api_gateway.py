@@ -92,7 +92,8 @@ def _body(event: Mapping[str, Any]) -> bytes | None:
     if body is None:
         return None
     if not event.get("isBase64Encoded"):
-        return str(body).encode("utf-8")
+        # surrogatepass: a lone surrogate in the event's text reaches the strict UTF-8 check as bad input.
+        return str(body).encode("utf-8", "surrogatepass")
     try:
         return base64.b64decode(body, validate=True)
     except (binascii.Error, ValueError):

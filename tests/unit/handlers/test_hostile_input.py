@@ -155,3 +155,14 @@ def test_a_charset_other_than_utf8_is_415(make_event: Event, content_type: str) 
 def test_utf8_json_is_accepted_with_or_without_charset(make_event: Event, content_type: str) -> None:
     event = make_event("POST", body=to_json(product_body()), headers={"Content-Type": content_type})
     assert create_product.handler(event, None)["statusCode"] == 201
+
+
+def test_a_text_body_holding_a_lone_surrogate_is_a_plain_400(make_event: Event) -> None:
+    event = make_event("POST", body=to_json(product_body()).replace("monthly", "month\ud800ly"))
+    assert "UTF-8" in assert_plain_400(create_product.handler(event, None))["message"]
+
+
+@pytest.mark.parametrize("name", ["Basic\ud800Plan", "Basic\x00Plan", "Basic\nPlan"])
+def test_a_name_search_with_control_characters_or_surrogates_is_400(make_event: Event, name: str) -> None:
+    body = assert_plain_400(list_products.handler(make_event("GET", query={"name": [name]}), None))
+    assert body["details"][0]["field"] == "name"
