@@ -180,9 +180,9 @@ def _build_list_query(values: dict[str, str], errors: list[FieldError]) -> ListQ
             errors.append(FieldError("name", "cannot be combined with sortBy"))
         elif not 1 <= len(name.strip()) <= 100:
             errors.append(FieldError("name", "must be 1 to 100 characters"))
-        elif any(unicodedata.category(ch) in ("Cc", "Cs") for ch in name):
-            # No stored name holds these, and DynamoDB refuses half surrogate pairs.
-            errors.append(FieldError("name", "must not contain control characters or unpaired surrogates"))
+        elif any(unicodedata.category(ch) == "Cs" for ch in name):
+            # Half a surrogate pair has no UTF-8 form: DynamoDB would refuse the query.
+            errors.append(FieldError("name", "must not contain unpaired surrogates"))
     token = values.get("nextToken")
     if token is not None and not token:
         errors.append(FieldError("nextToken", "must be the nextToken of a previous page"))

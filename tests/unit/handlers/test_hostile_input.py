@@ -162,7 +162,7 @@ def test_a_text_body_holding_a_lone_surrogate_is_a_plain_400(make_event: Event) 
     assert "UTF-8" in assert_plain_400(create_product.handler(event, None))["message"]
 
 
-@pytest.mark.parametrize("name", ["Basic\ud800Plan", "Basic\x00Plan", "Basic\nPlan"])
-def test_a_name_search_with_control_characters_or_surrogates_is_400(make_event: Event, name: str) -> None:
-    body = assert_plain_400(list_products.handler(make_event("GET", query={"name": [name]}), None))
+def test_a_name_search_holding_a_lone_surrogate_is_400(make_event: Event) -> None:
+    event = make_event("GET", query={"name": ["Basic\ud800Plan"]})
+    body = assert_plain_400(list_products.handler(event, None))
     assert body["details"][0]["field"] == "name"
