@@ -8,7 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from exceptions.product_exceptions import IdempotencyKeyTaken, NameAlreadyTaken, WriteConflict
+from exceptions.product_exceptions import (
+    FieldError,
+    IdempotencyKeyTaken,
+    NameAlreadyTaken,
+    ValidationFailed,
+    WriteConflict,
+)
 from models.commands import IdempotentRequest
 from models.record import Page, ProductRecord, name_key
 from services.product_service import ProductStore
@@ -78,6 +84,9 @@ class FakeProductStore(ProductStore):
 
 
 def _page(products: list[ProductRecord], limit: int, token: str | None) -> Page:
+    if token is not None and not (token.isascii() and token.isdigit() and len(token) <= 9):
+        # As the repository answers a token it did not issue.
+        raise ValidationFailed((FieldError("nextToken", "is not a nextToken this query returned"),))
     start = int(token or 0)
     end = start + limit
     return Page(products[start:end], str(end) if end < len(products) else None)

@@ -9,7 +9,12 @@ from typing import Any
 
 import pytest
 
-from exceptions.product_exceptions import IdempotencyKeyTaken, NameAlreadyTaken, WriteConflict
+from exceptions.product_exceptions import (
+    IdempotencyKeyTaken,
+    NameAlreadyTaken,
+    ValidationFailed,
+    WriteConflict,
+)
 from fakes import FakeProductStore
 from models.commands import IDEMPOTENCY_WINDOW_SECONDS
 from models.record import ProductRecord
@@ -117,6 +122,13 @@ def test_list_active_pages_through_every_active_product_once(store: ProductStore
     assert [len(page) for page in result] == [4, 4, 3]
     ids = [p.product_id for page in result for p in page]
     assert sorted(ids) == sorted(p.product_id for p in active)
+
+
+@pytest.mark.parametrize("token", ["not-a-token", "9" * 5000, "[" * 1500])
+def test_a_token_the_store_did_not_issue_is_refused_on_next_token(store: ProductStore, token: str) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        store.list_active(10, token)
+    assert [detail.field for detail in refused.value.details] == ["nextToken"]
 
 
 def test_exactly_full_last_page_has_no_token(store: ProductStore) -> None:
