@@ -32,9 +32,6 @@ class OversizedNumber:
     def __init__(self, token: str) -> None:
         self.length = len(token)
 
-    def __repr__(self) -> str:
-        return f"<number of {self.length} characters>"
-
 
 def nesting_depth_exceeds(text: str, max_depth: int) -> bool:
     """Whether arrays and objects nest deeper than `max_depth` (brackets inside strings do not count)."""
