@@ -23,7 +23,7 @@ os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
 
 from fakes import FakeProductStore  # noqa: E402
-from samples import to_json  # noqa: E402
+from samples import FIXED_NOW, to_json  # noqa: E402
 from local_api import EmbeddedDynamoDB  # noqa: E402
 from local_table import create_table  # noqa: E402
 from models.commands import ProductDraft  # noqa: E402
@@ -31,8 +31,6 @@ from repositories.dynamodb import create_client  # noqa: E402
 from repositories.product_repository import ProductRepository  # noqa: E402
 from services.product_service import ProductService  # noqa: E402
 from utils.settings import get_settings  # noqa: E402
-
-FIXED_NOW = "2026-01-02T03:04:05.000Z"
 
 
 @pytest.fixture

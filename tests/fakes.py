@@ -15,8 +15,8 @@ from exceptions.product_exceptions import (
     ValidationFailed,
     WriteConflict,
 )
-from models.commands import IdempotentRequest
-from models.record import Page, ProductRecord, name_key
+from models.commands import IdempotentRequest, InPlaceChange
+from models.record import Page, ProductRecord, Revision, name_key
 from services.product_service import ProductStore
 
 
@@ -25,6 +25,7 @@ class FakeProductStore(ProductStore):
     """Products by id and name claims by name key; page tokens are offsets.
 
     `lose_next_writes` makes saves lose to a simulated concurrent writer; `create_error` makes creates fail so.
+    `writes` counts the writes made (saves and revisions).
     """
 
     products: dict[str, ProductRecord] = field(default_factory=dict)
@@ -32,7 +33,7 @@ class FakeProductStore(ProductStore):
     idempotency: dict[str, tuple[str, ProductRecord, int]] = field(default_factory=dict)
     lose_next_writes: int = 0
     create_error: Exception | None = None
-    saves: int = 0
+    writes: int = 0
 
     def find_by_id(self, product_id: str) -> ProductRecord | None:
         return self.products.get(product_id)
@@ -47,6 +48,8 @@ class FakeProductStore(ProductStore):
     def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None:
         if self.create_error:
             raise self.create_error
+        if self.products.get(product.product_id) == product:
+            return  # an earlier attempt of this very write was stored
         if idempotent and self.find_idempotent_result(idempotent.key_hash, idempotent.received_at):
             raise IdempotencyKeyTaken()
         if name_key(product.name) in self.claims:
@@ -56,13 +59,26 @@ class FakeProductStore(ProductStore):
         if idempotent:
             self.idempotency[idempotent.key_hash] = (idempotent.body_hash, product, idempotent.expires_at)
 
+    def revise(self, change: InPlaceChange) -> Revision:
+        current = self.products.get(change.product_id)
+        if current is None or (change.if_match is not None and not change.if_match.matches(current.version)):
+            return Revision(current, written=False)
+        revised = current.revised(change.changes, change.by, change.at)
+        if revised is current:
+            return Revision(current, written=False)
+        self.writes += 1
+        self.products[change.product_id] = revised
+        return Revision(revised, written=True)
+
     def save(self, product: ProductRecord, previous: ProductRecord) -> None:
-        self.saves += 1
+        if self.products[product.product_id] == product:
+            return  # an earlier attempt of this very write was stored
         if self.lose_next_writes:
             self.lose_next_writes -= 1
             raise WriteConflict()
         if self.products[product.product_id].version != previous.version:
             raise WriteConflict()
+        self.writes += 1
         new_key, old_key = name_key(product.name), name_key(previous.name)
         if new_key != old_key:
             if new_key in self.claims:

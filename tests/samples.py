@@ -10,6 +10,8 @@ from typing import Any
 from models.commands import IdempotentRequest
 from models.record import ProductRecord
 
+FIXED_NOW = "2026-01-02T03:04:05.000Z"  # the service fixture's clock
+
 
 def product_body(**overrides: Any) -> dict[str, Any]:
     """A valid create body with a unique name; override any field."""

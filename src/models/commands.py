@@ -58,6 +58,27 @@ class VersionCondition:
     def matches(self, version: int) -> bool:
         return self.any_version or str(version) in self.tags
 
+    @property
+    def versions(self) -> frozenset[int]:
+        """The versions the tags can match: a tag matches only the version written exactly so ("3", not "03")."""
+        return frozenset(int(tag) for tag in self.tags if _names_a_version(tag))
+
+
+def _names_a_version(tag: str) -> bool:
+    return tag.isascii() and tag.isdigit() and len(tag) <= 18 and str(int(tag)) == tag
+
+
+@dataclass(frozen=True)
+class InPlaceChange:
+    """A partial change of fields other than the name, made by `by` at `at`, written in place if the product's
+    version is one `if_match` names (any version without it)."""
+
+    product_id: str
+    changes: ProductChanges
+    by: str
+    at: str
+    if_match: VersionCondition | None = None
+
 
 @dataclass(frozen=True)
 class ListQuery:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import TypeVar
 
-from models.commands import ProductChanges, ProductDraft
+from models.commands import InPlaceChange, ProductChanges, ProductDraft
 
 T = TypeVar("T")
 
@@ -73,13 +73,25 @@ class ProductRecord:
             return self
         return replace(changed, updated_at=at, last_updated_by=by, version=self.version + 1)
 
-    def deactivated(self, by: str, at: str) -> ProductRecord:
-        """This product soft-deleted by `by` at `at`; itself if it is already inactive."""
-        return self.revised(ProductChanges(active=False), by, at)
+    def restored(self, changes: ProductChanges, by: str, at: str) -> ProductRecord:
+        """This product made active again by `by` at `at`, with any other `changes` (one new version); itself
+        if it is active and nothing else differs."""
+        return self.revised(replace(changes, active=True), by, at)
 
-    def restored(self, by: str, at: str) -> ProductRecord:
-        """This product made active again by `by` at `at`; itself if it is active."""
-        return self.revised(ProductChanges(active=True), by, at)
+    def holds(self, change: InPlaceChange) -> bool:
+        """Whether this product already is the result of `change` (say a retry of it whose first attempt was
+        stored): the fields it sets, and its stamps."""
+        stamped = self.updated_at == change.at and self.last_updated_by == change.by
+        return stamped and self.revised(change.changes, change.by, change.at) is self
+
+
+@dataclass(frozen=True)
+class Revision:
+    """The outcome of a conditional change made in place: the product after the change when `written`, else
+    the product as it stood when the condition failed (None: there is no such product)."""
+
+    product: ProductRecord | None
+    written: bool
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Callable
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -15,8 +16,8 @@ from exceptions.product_exceptions import (
     StoreUnavailable,
     WriteConflict,
 )
-from models.commands import IdempotentRequest
-from models.record import Page, ProductRecord, name_key
+from models.commands import IdempotentRequest, InPlaceChange, ProductChanges
+from models.record import Page, ProductRecord, Revision, name_key
 from repositories import keys
 from repositories.page_token import decode_token, encode_token
 
@@ -64,6 +65,30 @@ def to_item(product: ProductRecord) -> Item:
         item["GSI1_PK"] = {"S": keys.PRICE_PARTITION}
         item["GSI1_SK"] = {"S": keys.price_sort_key(product.price, product.product_id)}
     return item
+
+
+def _value(value: str | Decimal | bool | tuple[str, ...]) -> Item:
+    """The DynamoDB attribute value of one client field."""
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, Decimal):
+        return {"N": str(value)}
+    if isinstance(value, tuple):
+        return {"L": [{"S": member} for member in value]}
+    return {"S": value}
+
+
+def _changed_fields(changes: ProductChanges) -> Item:
+    """The attribute values of the fields a partial update sends (its name and restore never come here)."""
+    sent = {
+        "description": changes.description,
+        "price": changes.price,
+        "currency": changes.currency,
+        "period": changes.period,
+        "features": changes.features,
+        "active": changes.active,
+    }
+    return {name: _value(value) for name, value in sent.items() if value is not None}
 
 
 def from_item(item: Item) -> ProductRecord:
@@ -159,7 +184,46 @@ class ProductRepository:
             free = f"{_ABSENT} OR #{keys.TTL_ATTRIBUTE} <= :now"
             now = {":now": {"N": str(idempotent.received_at)}}
             writes.append({"Put": self._put(record, free, now)})
-        _transact(self._client, writes, name_claim_index=1, idempotency_index=2 if idempotent else None)
+        self._transact(product, writes, failures={2: IdempotencyKeyTaken, 1: _name_taken})
+
+    def revise(self, change: InPlaceChange) -> Revision:
+        """Make `change` (no name, no restore) in one conditional UpdateItem: only the fields sent, the next
+        version and the stamps. It writes only if the product exists, its version is one If-Match names, and
+        some sent field differs; otherwise it returns the item as DynamoDB had it, to tell why."""
+        changes, if_match = change.changes, change.if_match
+        fields = _changed_fields(changes)
+        values: Item = {f":{name}": value for name, value in fields.items()}
+        values.update({":one": {"N": "1"}, ":at": {"S": change.at}, ":by": {"S": change.by}})
+        assignments = [f"#{name} = :{name}" for name in fields]
+        assignments += ["#version = #version + :one", "#updatedAt = :at", "#lastUpdatedBy = :by"]
+        removals = []
+        if changes.active is False:  # the price index is sparse: inactive products leave it
+            removals = ["#GSI1_PK", "#GSI1_SK"]
+        elif changes.price is not None:  # harmless while inactive: the index needs GSI1_PK too
+            values[":priceKey"] = {"S": keys.price_sort_key(changes.price, change.product_id)}
+            assignments.append("#GSI1_SK = :priceKey")
+        update = "SET " + ", ".join(assignments) + (" REMOVE " + ", ".join(removals) if removals else "")
+        condition = "attribute_exists(#PK)"
+        if if_match is not None and not if_match.any_version:
+            listed = [f":v{n}" for n in range(len(if_match.versions))]
+            values.update({name: {"N": str(v)} for name, v in zip(listed, sorted(if_match.versions))})
+            condition += f" AND #version IN ({', '.join(listed)})"
+        condition += " AND (" + " OR ".join(f"#{name} <> :{name}" for name in fields) + ")"
+        request = {
+            "TableName": self._table,
+            "Key": _key(keys.product_pk(change.product_id)),
+            "UpdateExpression": update,
+            "ConditionExpression": condition,
+            "ExpressionAttributeNames": _names(f"{update} {condition}"),
+            "ExpressionAttributeValues": values,
+            "ReturnValues": "ALL_NEW",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+        try:
+            response = _call(self._client.update_item, **request)
+        except _ConditionFailed as failed:
+            return Revision(from_item(failed.item) if failed.item else None, written=False)
+        return Revision(from_item(response["Attributes"]), written=True)
 
     def save(self, product: ProductRecord, previous: ProductRecord) -> None:
         """Replace `previous` with `product` if nobody wrote in between; moves the name claim on rename."""
@@ -167,7 +231,11 @@ class ProductRepository:
             to_item(product), "#version = :expected", {":expected": {"N": str(previous.version)}}
         )
         if name_key(product.name) == name_key(previous.name):
-            _call(self._client.put_item, **guarded)
+            try:
+                _call(self._client.put_item, **guarded)
+            except _ConditionFailed as failed:
+                if not _holds(failed.item, product):
+                    raise
             return
         release = {
             "TableName": self._table,
@@ -176,15 +244,10 @@ class ProductRepository:
             "ExpressionAttributeNames": _names(_OWNED_CLAIM),
             "ExpressionAttributeValues": {":id": {"S": product.product_id}},
         }
-        _transact(
-            self._client,
-            [
-                {"Put": guarded},
-                {"Delete": release},
-                {"Put": self._put(name_claim_item(product), _ABSENT)},
-            ],
-            name_claim_index=2,
-        )
+        claim = self._put(name_claim_item(product), _ABSENT)
+        # A lost version guard comes first: the claim it also fails may be held by this very product.
+        writes = [{"Put": guarded}, {"Delete": release}, {"Put": claim}]
+        self._transact(product, writes, failures={0: WriteConflict, 2: _name_taken})
 
     def _put(self, item: Item, condition: str, values: Item | None = None) -> dict[str, Any]:
         request: dict[str, Any] = {
@@ -192,10 +255,37 @@ class ProductRepository:
             "Item": item,
             "ConditionExpression": condition,
             "ExpressionAttributeNames": _names(condition),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
         if values:
             request["ExpressionAttributeValues"] = values
         return request
+
+    def _transact(
+        self, product: ProductRecord, writes: list[Item], failures: dict[int, Callable[[], Exception]]
+    ) -> None:
+        """TransactWriteItems of `product`'s put (first) and other writes. A failed condition raises the error
+        of the first write in `failures` (in that order) that failed, else WriteConflict.
+
+        The client request token makes AWS answer a retried transaction as the first one; where that does not
+        hold (a retry after the token expired, or a store that ignores tokens), a product item that already
+        equals `product` shows the transaction was stored.
+        """
+        try:
+            _call(
+                self._client.transact_write_items, TransactItems=writes, ClientRequestToken=str(uuid.uuid4())
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            reasons = error.response.get("CancellationReasons", [])
+            codes = [reason.get("Code") for reason in reasons]
+            if _THROTTLED_REASONS.intersection(codes):
+                raise StoreUnavailable() from None
+            if reasons and "Item" in reasons[0] and _holds(dict(reasons[0]["Item"]), product):
+                return
+            failed = {index for index, code in enumerate(codes) if code == "ConditionalCheckFailed"}
+            raise next((failures[i] for i in failures if i in failed), WriteConflict)() from None
 
     # --- lists -------------------------------------------------------------------------------
 
@@ -266,6 +356,24 @@ class ProductRepository:
         return Page([from_item(item) for item in page], encode_token(scope, last_key))
 
 
+def _name_taken() -> NameAlreadyTaken:
+    return NameAlreadyTaken("That name is already in use.")
+
+
+def _holds(item: Item | None, product: ProductRecord) -> bool:
+    """Whether a write's condition failed because an earlier attempt of this very write was stored (botocore
+    retries a call whose response timed out): the item already is `product`, version and stamps included."""
+    return item is not None and from_item(item) == product
+
+
+class _ConditionFailed(WriteConflict):
+    """A single-item write's condition failed; `item` is the item as it was (None: there was none)."""
+
+    def __init__(self, item: Item | None) -> None:
+        super().__init__()
+        self.item = item
+
+
 def _call(operation: Callable[..., Any], **request: Any) -> Any:
     """Run one DynamoDB call; throttling and outages become StoreUnavailable, lost conditions a WriteConflict."""
     try:
@@ -273,32 +381,10 @@ def _call(operation: Callable[..., Any], **request: Any) -> Any:
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "")
         if code == "ConditionalCheckFailedException":
-            raise WriteConflict() from None
+            item: Item | None = error.response.get("Item")  # type: ignore[assignment]  # ALL_OLD, untyped
+            raise _ConditionFailed(item) from None
         if code in _UNAVAILABLE:
             raise StoreUnavailable() from None
         raise
     except BotoCoreError:
         raise StoreUnavailable() from None
-
-
-def _transact(
-    client: DynamoDBClient,
-    items: list[dict[str, Any]],
-    name_claim_index: int,
-    idempotency_index: int | None = None,
-) -> None:
-    """TransactWriteItems, naming which condition failed: idempotency key, name claim, or (else) the version."""
-    try:
-        _call(client.transact_write_items, TransactItems=items)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-            raise
-        reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
-        if _THROTTLED_REASONS.intersection(reasons):
-            raise StoreUnavailable() from None
-        failed = {index for index, code in enumerate(reasons) if code == "ConditionalCheckFailed"}
-        if idempotency_index in failed:
-            raise IdempotencyKeyTaken() from None
-        if name_claim_index in failed:
-            raise NameAlreadyTaken("That name is already in use.") from None
-        raise WriteConflict() from None

@@ -18,10 +18,18 @@ from exceptions.product_exceptions import (
     VersionMismatch,
     WriteConflict,
 )
-from models.commands import IdempotentRequest, ListQuery, ProductChanges, ProductDraft, VersionCondition
-from models.record import Page, ProductRecord
+from models.commands import (
+    IdempotentRequest,
+    InPlaceChange,
+    ListQuery,
+    ProductChanges,
+    ProductDraft,
+    VersionCondition,
+)
+from models.record import Page, ProductRecord, Revision
 
 MAX_WRITE_ATTEMPTS = 5
+MAX_VERSIONS = 100  # the most If-Match versions one condition names (DynamoDB's IN takes 100 values)
 
 
 class ProductStore(Protocol):
@@ -31,10 +39,17 @@ class ProductStore(Protocol):
     def find_name_owner(self, name: str) -> str | None: ...
     def find_idempotent_result(self, key_hash: str, now: int) -> tuple[str, ProductRecord] | None: ...
     def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None: ...
+    def revise(self, change: InPlaceChange) -> Revision: ...
     def save(self, product: ProductRecord, previous: ProductRecord) -> None: ...
     def list_active(self, limit: int, token: str | None) -> Page: ...
     def list_by_price(self, limit: int, descending: bool, token: str | None) -> Page: ...
     def list_by_name(self, name: str, limit: int, token: str | None) -> Page: ...
+
+
+def _fits_one_condition(if_match: VersionCondition | None) -> bool:
+    """Whether one conditional write can name the versions If-Match allows: DynamoDB's IN takes at most 100
+    values, and when no version can match, a read tells 412 from 404."""
+    return if_match is None or if_match.any_version or 0 < len(if_match.versions) <= MAX_VERSIONS
 
 
 def utc_now() -> str:
@@ -112,18 +127,47 @@ class ProductService:
     def update(
         self, product_id: str, changes: ProductChanges, caller: str, if_match: VersionCondition | None
     ) -> ProductRecord:
-        """Apply a partial change (restore with active=true); the version must match If-Match if given."""
+        """Apply a partial change (restore with active=true); the version must match If-Match if given.
+
+        A change of other fields is made in place, in one conditional write; a rename (its name claim moves)
+        and a restore (it rejoins the price index) read the product first.
+        """
+        at = self._clock()
+        if changes.name is None and not changes.active:
+            return self._revise(InPlaceChange(product_id, changes, caller, at, if_match))
         try:
-            return self._write(
-                product_id, lambda current: current.revised(changes, caller, self._clock()), if_match
-            )
+            if changes.active:
+                return self._write(
+                    product_id, lambda current: current.restored(changes, caller, at), if_match
+                )
+            return self._write(product_id, lambda current: current.revised(changes, caller, at), if_match)
         except NameAlreadyTaken:
             assert changes.name is not None  # only a rename can lose the race for a name
             raise self._name_taken(changes.name) from None
 
     def delete(self, product_id: str, caller: str, if_match: VersionCondition | None) -> None:
         """Soft delete: mark inactive. Deleting an inactive product changes nothing."""
-        self._write(product_id, lambda current: current.deactivated(caller, self._clock()), if_match)
+        self._revise(InPlaceChange(product_id, ProductChanges(active=False), caller, self._clock(), if_match))
+
+    def _revise(self, change: InPlaceChange) -> ProductRecord:
+        """Change the product in place in one conditional write: it merges with concurrent changes of other
+        fields, so it needs no retry; a failed condition is told apart by the product as it stood."""
+        if_match = change.if_match
+        if not _fits_one_condition(if_match):
+            return self._write(
+                change.product_id,
+                lambda current: current.revised(change.changes, change.by, change.at),
+                if_match,
+            )
+        revision = self._store.revise(change)
+        current = revision.product
+        if current is None:
+            raise ProductNotFound(change.product_id)
+        if revision.written or current.holds(change):
+            return current  # written, or an earlier attempt of this very request was stored
+        if if_match is not None and not if_match.matches(current.version):
+            raise VersionMismatch()
+        return current  # nothing differed: nothing written
 
     def _write(
         self,

@@ -267,3 +267,41 @@ def test_concurrent_puts_without_if_match_lose_no_field(api: ApiClient, created:
         "USD",
     )
     assert final["version"] == 1 + len(changes)
+
+
+def test_one_rename_sent_at_once_answers_every_request_200(api: ApiClient) -> None:
+    for _ in range(3):
+        created = api.post(PRODUCTS, product_body()).json()["product"]
+        path, name = f"{PRODUCTS}/{created['productId']}", f"Renamed {created['name']}"
+        responses = in_parallel(10, lambda: api.put(path, {"name": name}))
+        assert [r.status for r in responses] == [200] * 10, [r.body for r in responses if r.status != 200]
+        final = api.get(path).json()["product"]
+        assert (final["name"], final["version"]) == (name, 2)
+
+
+def test_one_rename_sent_at_once_with_if_match_answers_200_or_412(
+    api: ApiClient, created: dict[str, Any]
+) -> None:
+    path, name = f"{PRODUCTS}/{created['productId']}", f"Renamed {created['name']}"
+    responses = in_parallel(10, lambda: api.put(path, {"name": name}, headers={"If-Match": '"1"'}))
+    assert set(r.status for r in responses) == {200, 412}, [r.body for r in responses]
+    # Every 200 is the one stored write (two requests can only both win by writing the very same product).
+    assert {r.json()["product"]["version"] for r in responses if r.status == 200} == {2}
+    assert api.get(path).json()["product"]["name"] == name
+
+
+def test_rename_with_a_price_racing_the_same_rename_applies_both(api: ApiClient) -> None:
+    for _ in range(3):
+        created = api.post(PRODUCTS, product_body()).json()["product"]
+        path, name = f"{PRODUCTS}/{created['productId']}", f"Renamed {created['name']}"
+        bodies = iter([{"name": name, "price": 5}, {"name": name}])
+        lock = threading.Lock()
+
+        def put() -> Response:
+            with lock:
+                body = next(bodies)
+            return api.put(path, body)
+
+        assert [r.status for r in in_parallel(2, put)] == [200, 200]
+        final = api.get(path).json()["product"]
+        assert (final["name"], final["price"]) == (name, 5)

@@ -3,6 +3,7 @@ use and against the DynamoDB repository on moto's server, so the fake cannot dri
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -16,10 +17,13 @@ from exceptions.product_exceptions import (
     WriteConflict,
 )
 from fakes import FakeProductStore
-from models.commands import IDEMPOTENCY_WINDOW_SECONDS
-from models.record import ProductRecord
+from models.commands import IDEMPOTENCY_WINDOW_SECONDS, InPlaceChange, ProductChanges
+from models.record import ProductRecord, Revision
 from samples import keyed, product_record
 from services.product_service import ProductStore
+from validators.request_validator import if_match_condition
+
+LATER = "2026-02-01T00:00:00.000Z"
 
 
 @pytest.fixture(params=["fake", "dynamodb"])
@@ -177,3 +181,116 @@ def test_idempotency_records_are_not_listed(store: ProductStore) -> None:
     product = product_record()
     store.create(product, keyed())
     assert [p.product_id for p in store.list_active(10, None).products] == [product.product_id]
+
+
+def test_revise_sets_only_the_fields_sent_and_stamps_the_next_version(store: ProductStore) -> None:
+    product = product_record()
+    store.create(product)
+    revision = store.revise(
+        InPlaceChange(product.product_id, ProductChanges(price=Decimal("120.50")), "bob", LATER, None)
+    )
+    expected = replace(product, price=Decimal("120.50"), version=2, updated_at=LATER, last_updated_by="bob")
+    assert revision == Revision(expected, written=True)
+    assert store.find_by_id(product.product_id) == expected
+
+
+def test_revisions_of_different_fields_merge(store: ProductStore) -> None:
+    product = product_record()
+    store.create(product)
+    store.revise(
+        InPlaceChange(product.product_id, ProductChanges(price=Decimal("42.00")), "bob", LATER, None)
+    )
+    store.revise(
+        InPlaceChange(
+            product.product_id, ProductChanges(features=("Backups",), period="yearly"), "eve", LATER, None
+        )
+    )
+    stored = store.find_by_id(product.product_id)
+    assert stored is not None
+    assert (stored.price, stored.features, stored.period, stored.version) == (
+        Decimal("42.00"),
+        ("Backups",),
+        "yearly",
+        3,
+    )
+
+
+def test_revise_of_a_missing_product_finds_nothing(store: ProductStore) -> None:
+    assert store.revise(
+        InPlaceChange(str(uuid.uuid4()), ProductChanges(active=False), "bob", LATER, None)
+    ) == Revision(None, written=False)
+
+
+@pytest.mark.parametrize(
+    "changes, if_match",
+    [
+        (ProductChanges(period="yearly"), '"2"'),
+        (ProductChanges(price=Decimal("95.0"), features=("One-page website",)), None),
+        (ProductChanges(price=Decimal("95.0")), '"1"'),
+    ],
+    ids=["stale version", "no difference", "no difference at the version"],
+)
+def test_revise_that_fails_its_condition_returns_the_product_unchanged(
+    store: ProductStore, changes: ProductChanges, if_match: str | None
+) -> None:
+    product = product_record()
+    store.create(product)
+    condition = if_match_condition(if_match)
+    assert store.revise(InPlaceChange(product.product_id, changes, "bob", LATER, condition)) == Revision(
+        product, written=False
+    )
+    assert store.find_by_id(product.product_id) == product
+
+
+def test_deactivating_revision_leaves_the_lists(store: ProductStore) -> None:
+    product = product_record()
+    store.create(product)
+    store.revise(
+        InPlaceChange(
+            product.product_id,
+            ProductChanges(active=False),
+            "bob",
+            LATER,
+            if_match_condition('"1"'),
+        )
+    )
+    assert store.list_active(10, None).products == []
+    assert store.list_by_price(10, False, None).products == []
+    assert store.list_by_name(product.name, 10, None).products == []
+
+
+def test_revised_price_moves_the_product_in_price_order(store: ProductStore) -> None:
+    cheap, dear = product_record(name="Cheap Plan", price="5.00"), product_record(
+        name="Dear Plan", price="50.00"
+    )
+    store.create(cheap)
+    store.create(dear)
+    store.revise(InPlaceChange(cheap.product_id, ProductChanges(price=Decimal("500.00")), "bob", LATER, None))
+    ordered = [p.product_id for p in store.list_by_price(10, False, None).products]
+    assert ordered == [dear.product_id, cheap.product_id]
+
+
+def test_repeating_a_stored_create_succeeds(store: ProductStore) -> None:
+    product = product_record()
+    store.create(product, keyed())
+    store.create(product, keyed())
+    assert store.find_by_id(product.product_id) == product
+
+
+@pytest.mark.parametrize("name", ["Entry Plan", "Starter Plan"], ids=["same name", "rename"])
+def test_repeating_a_stored_save_succeeds(store: ProductStore, name: str) -> None:
+    product = product_record(name="Entry Plan")
+    store.create(product)
+    updated = replace(product, name=name, period="yearly", version=2, updated_at=LATER)
+    store.save(updated, product)
+    store.save(updated, product)
+    assert store.find_by_id(product.product_id) == updated
+    assert store.find_name_owner(name) == product.product_id
+
+
+def test_a_stale_rename_to_a_name_this_product_holds_is_a_conflict(store: ProductStore) -> None:
+    product = product_record(name="Entry Plan")
+    store.create(product)
+    store.save(replace(product, name="Starter Plan", version=2, updated_at=LATER), product)
+    with pytest.raises(WriteConflict):  # not NameAlreadyTaken: the claim's owner is this product
+        store.save(replace(product, name="Starter Plan", version=2, last_updated_by="eve"), product)

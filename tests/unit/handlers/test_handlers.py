@@ -176,6 +176,40 @@ def test_delete_is_204_and_then_404_on_get(make_event: Event) -> None:
     )
 
 
+def delete(
+    make_event: Event, product_id: str, if_match: str | None = None, by: str = "ops@example.com"
+) -> int:
+    headers = {"If-Match": if_match} if if_match else None
+    claims = {"claims": {"email": by}}
+    event = make_event("DELETE", path_parameters=by_id(product_id), headers=headers, authorizer=claims)
+    status: int = delete_product.handler(event, None)["statusCode"]
+    return status
+
+
+def test_delete_tells_missing_from_already_inactive_from_a_stale_version(make_event: Event) -> None:
+    product_id = create(make_event)["productId"]
+    assert delete(make_event, product_id, '"2"') == 412
+    assert delete(make_event, product_id, '"1"') == 204
+    assert delete(make_event, product_id, '"2"', by="sam@example.com") == 204  # already inactive: no write
+    # Another caller's stale delete: a mismatch (the same caller's, at the same instant, would be its own retry).
+    assert delete(make_event, product_id, '"1"', by="sam@example.com") == 412
+    assert delete(make_event, "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f") == 404
+
+
+def test_restore_with_another_change_is_one_new_version(make_event: Event) -> None:
+    product_id = create(make_event)["productId"]
+    delete(make_event, product_id)
+    body = {"active": True, "period": "yearly"}
+    response = update_product.handler(make_event("PUT", body=body, path_parameters=by_id(product_id)), None)
+    restored = body_of(response)["product"]
+    assert (response["statusCode"], restored["active"], restored["period"], restored["version"]) == (
+        200,
+        True,
+        "yearly",
+        3,
+    )
+
+
 def test_cors_headers_echo_an_allowed_origin(make_event: Event) -> None:
     response = list_products.handler(make_event(headers={"Origin": ADMIN_ORIGIN}), None)
     assert response["headers"]["Access-Control-Allow-Origin"] == ADMIN_ORIGIN

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from models.commands import ProductChanges, ProductDraft
+from models.commands import InPlaceChange, ProductChanges, ProductDraft
 from models.record import ProductRecord, name_key
 
 PRODUCT_ID = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
@@ -50,12 +50,23 @@ def test_revision_that_changes_nothing_is_the_same_record(product: ProductRecord
 
 
 def test_deactivation_stamps_the_next_version_once(product: ProductRecord) -> None:
-    deleted = product.deactivated("bob", LATER)
+    deleted = product.revised(ProductChanges(active=False), "bob", LATER)
     assert (deleted.active, deleted.version, deleted.last_updated_by) == (False, 2, "bob")
-    assert deleted.deactivated("carol", LATER) is deleted
+    assert deleted.revised(ProductChanges(active=False), "carol", LATER) is deleted
 
 
-def test_restore_reactivates_a_deactivated_product(product: ProductRecord) -> None:
-    restored = product.deactivated("bob", LATER).restored("carol", LATER)
-    assert (restored.active, restored.version, restored.last_updated_by) == (True, 3, "carol")
-    assert product.restored("carol", LATER) is product
+def test_restore_reactivates_a_deactivated_product_with_any_other_changes(product: ProductRecord) -> None:
+    deleted = product.revised(ProductChanges(active=False), "bob", LATER)
+    restored = deleted.restored(ProductChanges(period="yearly"), "carol", LATER)
+    assert (restored.active, restored.period, restored.version) == (True, "yearly", 3)
+    assert restored.last_updated_by == "carol"
+    assert product.restored(ProductChanges(active=True), "carol", LATER) is product
+
+
+def test_a_record_holds_the_write_that_made_it(product: ProductRecord) -> None:
+    changes = ProductChanges(price=Decimal("120.00"))
+    revised = product.revised(changes, "bob", LATER)
+    assert revised.holds(InPlaceChange(PRODUCT_ID, changes, "bob", LATER))
+    assert not revised.holds(InPlaceChange(PRODUCT_ID, changes, "carol", LATER))
+    assert not revised.holds(InPlaceChange(PRODUCT_ID, changes, "bob", CREATED))
+    assert not revised.holds(InPlaceChange(PRODUCT_ID, ProductChanges(price=Decimal("121.00")), "bob", LATER))

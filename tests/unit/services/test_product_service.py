@@ -17,14 +17,14 @@ from exceptions.product_exceptions import (
     WriteConflict,
 )
 from fakes import FakeProductStore
-from samples import keyed
+from samples import FIXED_NOW, keyed
 from models.commands import (
     IDEMPOTENCY_WINDOW_SECONDS,
     ListQuery,
     ProductChanges,
     ProductDraft,
 )
-from services.product_service import MAX_WRITE_ATTEMPTS, ProductService, utc_now
+from services.product_service import MAX_VERSIONS, MAX_WRITE_ATTEMPTS, ProductService, utc_now
 from validators.request_validator import if_match_condition
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
@@ -118,12 +118,63 @@ def test_update_can_restore_an_inactive_product(service: ProductService, draft: 
     assert service.get(product.product_id).active is True
 
 
+@pytest.mark.parametrize(
+    "changes",
+    [ProductChanges(name="Entry Plan"), ProductChanges(price=Decimal("95.0")), ProductChanges(active=True)],
+    ids=["read first", "in place", "restore"],
+)
 def test_update_without_any_difference_writes_nothing(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore, changes: ProductChanges
+) -> None:
+    product = service.create(draft, "alice")
+    assert service.update(product.product_id, changes, "bob", if_match_condition('"1"')) == product
+    assert service.update(product.product_id, changes, "bob", None) == product
+    assert fake_store.writes == 0
+
+
+def test_update_in_place_with_stale_if_match_and_no_difference_is_412(
+    service: ProductService, draft: ProductDraft
+) -> None:
+    product = service.create(draft, "alice")
+    with pytest.raises(VersionMismatch):
+        service.update(
+            product.product_id,
+            ProductChanges(price=product.price),
+            "bob",
+            if_match_condition('"2"'),
+        )
+
+
+def test_update_naming_more_versions_than_one_condition_holds_reads_first(
+    service: ProductService, draft: ProductDraft
+) -> None:
+    product = service.create(draft, "alice")
+    tags = ", ".join(f'"{n}"' for n in range(1, MAX_VERSIONS + 2))
+    stale_tags = ", ".join(f'"{n}"' for n in range(3, MAX_VERSIONS + 4))
+    changes = ProductChanges(period="yearly")
+    assert service.update(product.product_id, changes, "bob", if_match_condition(tags)).version == 2
+    with pytest.raises(VersionMismatch):
+        service.update(product.product_id, changes, "bob", if_match_condition(stale_tags))
+
+
+def test_in_place_update_already_stored_by_an_earlier_attempt_succeeds(
     service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
 ) -> None:
     product = service.create(draft, "alice")
-    assert service.update(product.product_id, ProductChanges(name=product.name), "bob", None) == product
-    assert fake_store.saves == 0
+    changes = ProductChanges(price=Decimal("120.00"))
+    fake_store.products[product.product_id] = product.revised(changes, "bob", FIXED_NOW)  # the first attempt
+    updated = service.update(product.product_id, changes, "bob", if_match_condition('"1"'))
+    assert (updated.price, updated.version) == (Decimal("120.00"), 2)
+
+
+def test_delete_with_stale_if_match_already_stored_by_an_earlier_attempt_succeeds(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    product = service.create(draft, "alice")
+    fake_store.products[product.product_id] = product.revised(ProductChanges(active=False), "bob", FIXED_NOW)
+    service.delete(product.product_id, "bob", if_match_condition('"1"'))
+    with pytest.raises(VersionMismatch):
+        service.delete(product.product_id, "carol", if_match_condition('"1"'))
 
 
 def test_rename_to_a_taken_name_is_409(service: ProductService, draft: ProductDraft) -> None:
@@ -144,7 +195,10 @@ def test_update_retries_a_lost_race_without_if_match(
 ) -> None:
     product = service.create(draft, "alice")
     fake_store.lose_next_writes = MAX_WRITE_ATTEMPTS - 1
-    assert service.update(product.product_id, ProductChanges(period="yearly"), "bob", None).period == "yearly"
+    assert (
+        service.update(product.product_id, ProductChanges(name="Starter Plan"), "bob", None).name
+        == "Starter Plan"
+    )
 
 
 def test_update_gives_up_after_repeated_lost_races(
@@ -153,7 +207,7 @@ def test_update_gives_up_after_repeated_lost_races(
     product = service.create(draft, "alice")
     fake_store.lose_next_writes = MAX_WRITE_ATTEMPTS
     with pytest.raises(ConcurrentModification):
-        service.update(product.product_id, ProductChanges(period="yearly"), "bob", None)
+        service.update(product.product_id, ProductChanges(name="Starter Plan"), "bob", None)
 
 
 def test_update_with_if_match_that_loses_the_race_is_412(
@@ -162,7 +216,12 @@ def test_update_with_if_match_that_loses_the_race_is_412(
     product = service.create(draft, "alice")
     fake_store.lose_next_writes = 1
     with pytest.raises(VersionMismatch):
-        service.update(product.product_id, ProductChanges(period="yearly"), "bob", if_match_condition('"1"'))
+        service.update(
+            product.product_id,
+            ProductChanges(name="Starter Plan"),
+            "bob",
+            if_match_condition('"1"'),
+        )
 
 
 def test_update_with_if_match_star_retries_a_lost_race(
@@ -171,9 +230,9 @@ def test_update_with_if_match_star_retries_a_lost_race(
     product = service.create(draft, "alice")
     fake_store.lose_next_writes = 1
     updated = service.update(
-        product.product_id, ProductChanges(period="yearly"), "bob", if_match_condition("*")
+        product.product_id, ProductChanges(name="Starter Plan"), "bob", if_match_condition("*")
     )
-    assert updated.period == "yearly"
+    assert updated.name == "Starter Plan"
 
 
 def test_delete_marks_inactive_and_bumps_version(
@@ -192,7 +251,7 @@ def test_delete_of_inactive_product_changes_nothing(
     service.delete(product.product_id, "bob", None)
     service.delete(product.product_id, "carol", None)
     assert fake_store.products[product.product_id].version == 2
-    assert fake_store.saves == 1
+    assert fake_store.writes == 1
 
 
 def test_delete_of_missing_product_is_404(service: ProductService) -> None:
