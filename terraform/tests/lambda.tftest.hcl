@@ -116,8 +116,8 @@ run "least_privilege_roles" {
       list_products  = ["dynamodb:Query", "dynamodb:Scan"]
       get_product    = ["dynamodb:GetItem"]
       create_product = ["dynamodb:GetItem", "dynamodb:PutItem"]
-      update_product = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem"]
-      delete_product = ["dynamodb:GetItem", "dynamodb:PutItem"]
+      update_product = ["dynamodb:DeleteItem", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"]
+      delete_product = ["dynamodb:UpdateItem"]
     })
     error_message = "Each role grants exactly the DynamoDB actions its function's code makes."
   }
