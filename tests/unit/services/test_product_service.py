@@ -104,9 +104,14 @@ def test_update_with_stale_if_match_is_412(service: ProductService, draft: Produ
     assert service.get(product.product_id).period == "yearly"
 
 
-def test_update_of_missing_product_is_404(service: ProductService) -> None:
+@pytest.mark.parametrize(
+    "changes",
+    [ProductChanges(price=Decimal("1.00")), ProductChanges(name="Starter Plan"), ProductChanges(active=True)],
+    ids=["in place", "rename", "restore"],
+)
+def test_update_of_missing_product_is_404(service: ProductService, changes: ProductChanges) -> None:
     with pytest.raises(ProductNotFound):
-        service.update(MISSING_ID, ProductChanges(price=Decimal("1.00")), "bob", None)
+        service.update(MISSING_ID, changes, "bob", None)
 
 
 def test_update_can_restore_an_inactive_product(service: ProductService, draft: ProductDraft) -> None:
