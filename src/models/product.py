@@ -16,6 +16,29 @@ MIN_PRICE = Decimal("0.01")
 MAX_PRICE = Decimal("999999.99")
 DEFAULT_CURRENCY = "ZAR"
 MAX_FEATURES = 20
+MIN_NAME_LENGTH = 3
+
+# Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt): characters that render as nothing.
+# They include the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, which Unicode classes as letters.
+INVISIBLE_RANGES = (
+    (0x00AD, 0x00AD),
+    (0x034F, 0x034F),
+    (0x061C, 0x061C),
+    (0x115F, 0x1160),
+    (0x17B4, 0x17B5),
+    (0x180B, 0x180F),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x206F),
+    (0x3164, 0x3164),
+    (0xFE00, 0xFE0F),
+    (0xFEFF, 0xFEFF),
+    (0xFFA0, 0xFFA0),
+    (0xFFF0, 0xFFF8),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0000, 0xE0FFF),
+)
 
 
 def _has_control_characters(value: str, allowed: str = "") -> bool:
@@ -39,12 +62,28 @@ def _name_character(ch: str) -> bool:
     return ch in NAME_PUNCTUATION or (ord(ch) <= 0xFFFF and (ch.isalpha() or ch.isdigit()))
 
 
+def is_invisible(ch: str) -> bool:
+    """Whether a character renders as nothing (a default-ignorable code point)."""
+    return any(low <= ord(ch) <= high for low, high in INVISIBLE_RANGES)
+
+
+def _code_points(characters: set[str]) -> str:
+    return ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".rstrip() for ch in sorted(characters))
+
+
 def _product_name(value: str) -> str:
-    bad = sorted({ch for ch in value if not _name_character(ch)})
+    """A trimmed name's stored form (NFC), if every character is visible and allowed."""
+    invisible = {ch for ch in value if is_invisible(ch)}
+    if invisible:
+        raise ValueError(f"must not contain invisible characters ({_code_points(invisible)})")
+    bad = {ch for ch in value if not _name_character(ch)}
     if bad:
-        shown = " ".join(repr(ch) for ch in bad)
+        shown = " ".join(repr(ch) for ch in sorted(bad))
         raise ValueError(f"may contain only letters, digits, spaces and - & ' . , ( ) + / : # (not {shown})")
-    return value
+    stored = unicodedata.normalize("NFC", value)
+    if len(stored) < MIN_NAME_LENGTH:  # composing (Hangul jamo into syllables) can shorten a name
+        raise ValueError(f"must be at least {MIN_NAME_LENGTH} characters after trimming")
+    return stored
 
 
 def _currency_code(value: str) -> str:
@@ -73,7 +112,7 @@ def _trimmed(min_length: int, max_length: int) -> Any:
     return StringConstraints(strip_whitespace=True, min_length=min_length, max_length=max_length)
 
 
-Name = Annotated[str, _trimmed(3, 100), AfterValidator(_product_name)]
+Name = Annotated[str, _trimmed(MIN_NAME_LENGTH, 100), AfterValidator(_product_name)]
 Description = Annotated[str, _trimmed(10, 500), AfterValidator(_multiline_text)]
 Price = Annotated[
     Decimal,

@@ -3,6 +3,7 @@ import this)."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -13,9 +14,18 @@ from models.commands import InPlaceChange, ProductChanges, ProductDraft
 T = TypeVar("T")
 
 
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
 def name_key(name: str) -> str:
-    """The case-insensitive identity of a product name: two products may not share one."""
-    return unicodedata.normalize("NFC", name.strip()).casefold()
+    """The identity of a product name as a person reads it: two products may not share one.
+
+    NFKC folds compatibility forms (full-width letters, ligatures, superscripts, Kelvin and Ohm signs) into plain
+    ones, full case folding makes `ß` and `SS` one, and every whitespace run counts as one space. NFKC runs again
+    after folding because folding can un-normalize (so the key of a key is itself).
+    """
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
+    return _WHITESPACE_RUN.sub(" ", folded).strip()
 
 
 def _sent_or(value: T | None, current: T) -> T:

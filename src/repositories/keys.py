@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 from models.record import name_key
@@ -32,6 +33,19 @@ def product_pk(product_id: str) -> str:
 def name_claim_pk(name: str) -> str:
     """Partition key of the item that reserves a name."""
     return f"{NAME_CLAIM_PREFIX}{name_key(name)}"
+
+
+def legacy_name_key(name: str) -> str:
+    """The name key of items written before the key folded compatibility forms and inner spaces (NFC and case
+    folding only). Such items are still found and still block duplicates until scripts/migrate_name_keys.py has
+    rewritten them."""
+    return unicodedata.normalize("NFC", name.strip()).casefold()
+
+
+def legacy_name_claim_pk(name: str) -> str | None:
+    """Partition key of a name's legacy claim, when it differs from the current one (else None)."""
+    legacy = legacy_name_key(name)
+    return None if legacy == name_key(name) else f"{NAME_CLAIM_PREFIX}{legacy}"
 
 
 def price_sort_key(price: Decimal, product_id: str) -> str:

@@ -14,6 +14,7 @@ from exceptions.product_exceptions import (
     IdempotencyKeyTaken,
     NameAlreadyTaken,
     StoreUnavailable,
+    ValidationFailed,
     WriteConflict,
 )
 from models.commands import IdempotentRequest, InPlaceChange, ProductChanges
@@ -156,8 +157,11 @@ class ProductRepository:
 
     def find_name_owner(self, name: str) -> str | None:
         """The id of the product holding `name` (case-insensitively), if any."""
-        item = self._get(keys.name_claim_pk(name))
-        return item["productId"]["S"] if item else None
+        for pk in _claim_pks(name):
+            item = self._get(pk)
+            if item:
+                return str(item["productId"]["S"])
+        return None
 
     def _get(self, pk: str) -> Item | None:
         response = _call(self._client.get_item, TableName=self._table, Key=_key(pk), ConsistentRead=True)
@@ -184,7 +188,27 @@ class ProductRepository:
             free = f"{_ABSENT} OR #{keys.TTL_ATTRIBUTE} <= :now"
             now = {":now": {"N": str(idempotent.received_at)}}
             writes.append({"Put": self._put(record, free, now)})
-        self._transact(product, writes, failures={2: IdempotencyKeyTaken, 1: _name_taken})
+        failures: dict[int, Callable[[], Exception]] = {2: IdempotencyKeyTaken} if idempotent else {}
+        failures[1] = _name_taken
+        failures.update(dict.fromkeys(self._with_legacy_claim_check(writes, product.name), _name_taken))
+        self._transact(product, writes, failures)
+
+    def _with_legacy_claim_check(
+        self, writes: list[dict[str, Any]], name: str, owned: list[str] | None = None
+    ) -> set[int]:
+        """Add a check that no unmigrated claim holds `name` under its legacy key (no extra round trip), unless
+        the writes already touch it or the product holds it (`owned`); the index of the check, if added."""
+        legacy = keys.legacy_name_claim_pk(name)
+        if legacy is None or legacy in _written_pks(writes) or legacy in (owned or []):
+            return set()
+        check = {
+            "TableName": self._table,
+            "Key": _key(legacy),
+            "ConditionExpression": _ABSENT,
+            "ExpressionAttributeNames": _names(_ABSENT),
+        }
+        writes.append({"ConditionCheck": check})
+        return {len(writes) - 1}
 
     def revise(self, change: InPlaceChange) -> Revision:
         """Make `change` (no name, no restore) in one conditional UpdateItem: only the fields sent, the next
@@ -237,17 +261,26 @@ class ProductRepository:
                 if not _holds(failed.item, product):
                     raise
             return
-        release = {
+        # A lost version guard comes first: the claim it also fails may be held by this very product.
+        writes: list[dict[str, Any]] = [
+            {"Put": guarded},
+            {"Put": self._put(name_claim_item(product), _ABSENT)},
+        ]
+        failures: dict[int, Callable[[], Exception]] = {0: WriteConflict, 1: _name_taken}
+        for pk in _claim_pks(previous.name):  # an unmigrated product's claim is under its legacy key
+            if pk not in _written_pks(writes):
+                writes.append({"Delete": self._release(pk, product.product_id)})
+        failures.update(dict.fromkeys(self._with_legacy_claim_check(writes, product.name), _name_taken))
+        self._transact(product, writes, failures)
+
+    def _release(self, claim_pk: str, product_id: str) -> dict[str, Any]:
+        return {
             "TableName": self._table,
-            "Key": _key(keys.name_claim_pk(previous.name)),
+            "Key": _key(claim_pk),
             "ConditionExpression": _OWNED_CLAIM,
             "ExpressionAttributeNames": _names(_OWNED_CLAIM),
-            "ExpressionAttributeValues": {":id": {"S": product.product_id}},
+            "ExpressionAttributeValues": {":id": {"S": product_id}},
         }
-        claim = self._put(name_claim_item(product), _ABSENT)
-        # A lost version guard comes first: the claim it also fails may be held by this very product.
-        writes = [{"Put": guarded}, {"Delete": release}, {"Put": claim}]
-        self._transact(product, writes, failures={0: WriteConflict, 2: _name_taken})
 
     def _put(self, item: Item, condition: str, values: Item | None = None) -> dict[str, Any]:
         request: dict[str, Any] = {
@@ -315,16 +348,34 @@ class ProductRepository:
         return self._page(self._client.query, request, scope, keys.PRICE_INDEX_KEY, limit, token)
 
     def list_by_name(self, name: str, limit: int, token: str | None) -> Page:
-        """Active products whose name equals `name` case-insensitively (the name index)."""
+        """Active products whose name reads as `name` (the name index). Products not yet migrated are indexed
+        under the legacy key: when the name's current key finds none, its legacy key is tried."""
+        name_keys = list(dict.fromkeys((name_key(name), keys.legacy_name_key(name))))
+        if token is not None:  # a later page continues the key whose query issued the token
+            name_keys = [next((key for key in name_keys if self._issued_for(key, token)), name_keys[0])]
+        for key in name_keys:
+            page = self._list_name_key(key, limit, token)
+            if page.products:
+                break
+        return page
+
+    def _issued_for(self, key: str, token: str) -> bool:
+        try:
+            decode_token(f"{self._table}:name:{key}", token, keys.NAME_INDEX_KEY)
+        except ValidationFailed:
+            return False
+        return True
+
+    def _list_name_key(self, key: str, limit: int, token: str | None) -> Page:
         request = {
             "TableName": self._table,
             "IndexName": keys.NAME_INDEX,
             "KeyConditionExpression": "#GSI2_PK = :name",
             "FilterExpression": "#active = :true",
             "ExpressionAttributeNames": _names("#GSI2_PK #active"),
-            "ExpressionAttributeValues": {":name": {"S": name_key(name)}, ":true": {"BOOL": True}},
+            "ExpressionAttributeValues": {":name": {"S": key}, ":true": {"BOOL": True}},
         }
-        scope = f"name:{name_key(name)}"
+        scope = f"name:{key}"
         return self._page(self._client.query, request, scope, keys.NAME_INDEX_KEY, limit, token, read_ahead=2)
 
     def _page(
@@ -372,6 +423,22 @@ class _ConditionFailed(WriteConflict):
     def __init__(self, item: Item | None) -> None:
         super().__init__()
         self.item = item
+
+
+def _claim_pks(name: str) -> list[str]:
+    """Where a name's claim may be: its key, then its legacy key when that differs."""
+    legacy = keys.legacy_name_claim_pk(name)
+    return [keys.name_claim_pk(name)] + ([legacy] if legacy else [])
+
+
+def _written_pks(writes: list[dict[str, Any]]) -> set[str]:
+    """The partition keys a transaction touches (DynamoDB refuses two operations on one item)."""
+    pks = set()
+    for write in writes:
+        (request,) = write.values()
+        item = request.get("Key") or request["Item"]
+        pks.add(item["PK"]["S"])
+    return pks
 
 
 def _call(operation: Callable[..., Any], **request: Any) -> Any:

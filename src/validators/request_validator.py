@@ -7,9 +7,10 @@ import hashlib
 import json
 import re
 import unicodedata
+from dataclasses import asdict
 from typing import Any
 
-from models.commands import DEFAULT_PAGE_SIZE, IdempotentRequest, ListQuery, VersionCondition
+from models.commands import DEFAULT_PAGE_SIZE, IdempotentRequest, ListQuery, ProductDraft, VersionCondition
 from utils.bounded_json import JsonRejected, loads_bounded
 from exceptions.product_exceptions import (
     FieldError,
@@ -80,19 +81,22 @@ def json_object_body(content_type: str | None, body: bytes | None) -> dict[str, 
     return document
 
 
-def idempotent_request(key: str | None, body: dict[str, Any]) -> IdempotentRequest | None:
-    """Hashes of an Idempotency-Key header (1-255 visible ASCII characters) and of the body it came with."""
+def idempotent_request(key: str | None, caller: str, draft: ProductDraft) -> IdempotentRequest | None:
+    """An Idempotency-Key header (1-255 visible ASCII characters) scoped to its caller, and the product it came
+    with: another caller's same key is another key, and bodies that validate to the same product are the same.
+    """
     if key is None:
         return None
     if not 1 <= len(key) <= 255 or not all("!" <= ch <= "~" for ch in key):
         raise InvalidRequest(
             "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces), such as a UUID."
         )
-    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
-    return IdempotentRequest(
-        key_hash=hashlib.sha256(key.encode()).hexdigest(),
-        body_hash=hashlib.sha256(canonical.encode()).hexdigest(),
-    )
+    product = json.dumps(asdict(draft), sort_keys=True, separators=(",", ":"), default=str)
+    return IdempotentRequest(key_hash=_sha256(json.dumps([caller, key])), body_hash=_sha256(product))
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --- Conditional requests -----------------------------------------------------------------------

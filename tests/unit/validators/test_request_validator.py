@@ -12,7 +12,8 @@ from exceptions.product_exceptions import (
     UnsupportedMediaType,
     ValidationFailed,
 )
-from models.commands import ListQuery
+from models.commands import IdempotentRequest, ListQuery, ProductDraft
+from validators.product_validator import parse_new_product
 from validators.request_validator import (
     idempotent_request,
     json_object_body,
@@ -201,20 +202,47 @@ def test_bad_list_queries_are_400_with_a_detail(
     assert message in details[field]
 
 
-def test_no_idempotency_key_means_no_replay() -> None:
-    assert idempotent_request(None, {"a": 1}) is None
+def test_no_idempotency_key_means_no_replay(draft: ProductDraft) -> None:
+    assert idempotent_request(None, "alice", draft) is None
 
 
-def test_idempotency_hash_ignores_key_order_but_not_values() -> None:
-    first = idempotent_request("key-1", {"a": 1, "b": Decimal("2.5")})
-    same = idempotent_request("key-1", {"b": Decimal("2.5"), "a": 1})
-    other = idempotent_request("key-1", {"a": 1, "b": Decimal("2.6")})
-    assert first is not None and same is not None and other is not None
-    assert first.body_hash == same.body_hash != other.body_hash
-    assert first.key_hash != "key-1"
+def test_idempotency_body_hash_is_the_validated_product_not_its_spelling() -> None:
+    spelled = [
+        {"name": "X Plan", "description": "A plan for tests.", "price": 100, "period": "monthly"},
+        {
+            "period": " monthly",
+            "price": Decimal("100.0"),
+            "name": "X Plan ",
+            "description": "A plan for tests.",
+        },
+        {
+            "name": "X Plan",
+            "description": "A plan for tests.",
+            "price": 100,
+            "period": "monthly",
+            "currency": "ZAR",
+        },
+    ]
+    hashes = {_keyed("key-1", "alice", parse_new_product(body)).body_hash for body in spelled}
+    other = _keyed("key-1", "alice", parse_new_product(dict(spelled[0], price=Decimal("100.01"))))
+    assert len(hashes) == 1 and other.body_hash not in hashes
+
+
+def test_idempotency_key_is_scoped_to_its_caller(draft: ProductDraft) -> None:
+    alice = _keyed("key-1", "alice", draft)
+    assert alice.key_hash != _keyed("key-1", "bob", draft).key_hash
+    assert alice.key_hash == _keyed("key-1", "alice", draft).key_hash
+    assert alice.key_hash != _keyed("key-2", "alice", draft).key_hash
+    assert "key-1" not in alice.key_hash
+
+
+def _keyed(key: str, caller: str, draft: ProductDraft) -> IdempotentRequest:
+    found = idempotent_request(key, caller, draft)
+    assert found is not None
+    return found
 
 
 @pytest.mark.parametrize("key", ["", "k" * 256, "tab\there", "with space", "naïve"])
-def test_bad_idempotency_keys_are_400(key: str) -> None:
+def test_bad_idempotency_keys_are_400(key: str, draft: ProductDraft) -> None:
     with pytest.raises(InvalidRequest, match="Idempotency-Key"):
-        idempotent_request(key, {})
+        idempotent_request(key, "alice", draft)
