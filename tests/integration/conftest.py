@@ -9,7 +9,10 @@ import pytest
 
 from api_client import ApiClient
 from local_api import LocalApi
+from models.record import ProductRecord
+from repositories import keys
 from repositories.dynamodb import create_client
+from repositories.product_repository import name_claim_item, to_item
 from samples import product_body
 from utils.settings import get_settings
 
@@ -44,3 +47,19 @@ def created(api: ApiClient) -> dict[str, Any]:
     assert response.status == 201, response.body
     product: dict[str, Any] = response.json()["product"]
     return product
+
+
+@pytest.fixture
+def write_legacy(dynamodb_endpoint: str) -> Any:
+    """Store a product as the code before the current name key did: its claim and GSI2_PK under the legacy key."""
+
+    def write(product: ProductRecord) -> None:
+        client = create_client(get_settings())
+        item = dict(to_item(product), GSI2_PK={"S": keys.legacy_name_key(product.name)})
+        claim = dict(
+            name_claim_item(product), PK={"S": keys.NAME_CLAIM_PREFIX + keys.legacy_name_key(product.name)}
+        )
+        for stored in (item, claim):
+            client.put_item(TableName=get_settings().table_name, Item=stored)
+
+    return write

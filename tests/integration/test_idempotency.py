@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from api_client import ApiClient
+from local_api import LocalApi
 from samples import product_body
 from test_product_api import PRODUCTS, in_parallel
 
@@ -53,3 +54,43 @@ def test_concurrent_retries_with_one_key_create_one_product(api: ApiClient) -> N
 def test_malformed_key_is_400(api: ApiClient) -> None:
     response = api.post(PRODUCTS, product_body(), headers={"Idempotency-Key": "x" * 256})
     assert response.status == 400
+
+
+def test_another_caller_with_the_same_key_and_body_never_gets_the_first_product(local_api: LocalApi) -> None:
+    alice, bob = (ApiClient(local_api.base_url, access_key=name) for name in ("alice", "bob"))
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = product_body()
+    first = alice.post(PRODUCTS, body, headers=key)
+    assert first.status == 201
+    answer = bob.post(PRODUCTS, body, headers=key)
+    # Bob's key is his own: his request is a new create, and Alice's product already holds the name.
+    assert answer.status == 409 and first.json()["product"]["productId"] not in answer.body.decode()
+
+
+def test_another_caller_with_the_same_key_and_another_body_gets_its_own_201(local_api: LocalApi) -> None:
+    alice, bob = (ApiClient(local_api.base_url, access_key=name) for name in ("alice", "bob"))
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    first = alice.post(PRODUCTS, product_body(), headers=key).json()["product"]
+    answer = bob.post(PRODUCTS, product_body(), headers=key)
+    assert answer.status == 201
+    product = answer.json()["product"]
+    assert product["productId"] != first["productId"] and product["lastUpdatedBy"].endswith("/bob")
+    assert alice.post(PRODUCTS, product_body(), headers=key).status == 422  # Alice's key is still hers
+
+
+@pytest.mark.parametrize(
+    "respelled", [{"price": 100.0}, {"name": "{name} "}, {"currency": "ZAR", "period": " monthly"}]
+)
+def test_a_body_that_validates_to_the_same_product_is_replayed(
+    api: ApiClient, respelled: dict[str, object]
+) -> None:
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = product_body(price=100)
+    first = api.post(PRODUCTS, body, headers=key)
+    assert first.status == 201
+    again = {
+        field: str(value).format(name=body["name"]) if field == "name" else value
+        for field, value in respelled.items()
+    }
+    retry = api.post(PRODUCTS, dict(body, **again), headers=key)
+    assert (retry.status, retry.json()["product"]) == (201, first.json()["product"])
