@@ -1,0 +1,215 @@
+"""One-off migration: move name claims and GSI2_PK from the legacy name key to the current one.
+
+Products written before names were compared as a person reads them (NFKC, full case folding, collapsed
+whitespace) have their name claim and GSI2_PK under the legacy key (NFC and case folding only). The API still
+finds them and still lets them block duplicates, but only under their exact legacy spelling; this script moves
+each to the current key, one transaction per product:
+
+- claim the current key (only if it is free or already this product's),
+- release the legacy claim (only if it is this product's),
+- set GSI2_PK to the current key (only if the product still has the name that was read).
+
+Dry run by default (prints the plan, writes nothing); `--apply` writes. Idempotent and resumable: a product
+already migrated is skipped, so a run that stopped half way is simply run again. Two products whose names now
+read as one (for example "Basic Plan" and "Basic  Plan") are a collision: reported, never overwritten, and left
+as they were; rename one of them through the API and run the script again. Exit status 1 when any collision or
+concurrent change was reported, else 0.
+
+    TABLE_NAME=bbws-products-dev python scripts/migrate_name_keys.py            # dry run
+    TABLE_NAME=bbws-products-dev python scripts/migrate_name_keys.py --apply    # write
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+
+from botocore.exceptions import ClientError  # noqa: E402
+
+from models.record import name_key  # noqa: E402
+from repositories import keys  # noqa: E402
+from repositories.dynamodb import create_client  # noqa: E402
+from utils.settings import get_settings  # noqa: E402
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
+
+Item = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Move:
+    """One product's move to the current key: what it holds now and what it should hold."""
+
+    product_id: str
+    name: str
+    index_key: str  # the product's GSI2_PK as read
+    claim_pk: str  # PRODUCTNAME#<current key>
+    legacy_claim_pk: str | None  # this product's claim under the legacy key, if it holds one
+
+    @property
+    def needed(self) -> bool:
+        return self.index_key != name_key(self.name) or self.legacy_claim_pk is not None
+
+
+@dataclass
+class Report:
+    products: int = 0
+    migrated: int = 0
+    already: int = 0
+    collisions: int = 0
+    changed: int = 0
+
+    def line(self, applied: bool) -> str:
+        done = "migrated" if applied else "to migrate"
+        return (
+            f"{self.products} products: {self.migrated} {done}, {self.already} already migrated, "
+            f"{self.collisions} collisions, {self.changed} changed during the run"
+        )
+
+
+def scan(client: DynamoDBClient, table: str) -> Iterator[Item]:
+    """Every item of the table, strongly consistent, page by page."""
+    request: dict[str, Any] = {"TableName": table, "ConsistentRead": True}
+    while True:
+        page = client.scan(**request)
+        yield from page.get("Items", [])
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def plan(items: list[Item]) -> tuple[list[Move], dict[str, str]]:
+    """Each product's move, and who holds each claim now (claim PK to product id)."""
+    claims = {
+        item["PK"]["S"]: item["productId"]["S"]
+        for item in items
+        if item.get("entityType", {}).get("S") == keys.ENTITY_NAME_CLAIM
+    }
+    moves = []
+    for item in items:
+        if item.get("entityType", {}).get("S") != keys.ENTITY_PRODUCT:
+            continue
+        product_id, name = item["productId"]["S"], item["name"]["S"]
+        legacy = keys.legacy_name_claim_pk(name)
+        moves.append(
+            Move(
+                product_id=product_id,
+                name=name,
+                index_key=item.get("GSI2_PK", {}).get("S", ""),
+                claim_pk=keys.name_claim_pk(name),
+                legacy_claim_pk=legacy if legacy and claims.get(legacy) == product_id else None,
+            )
+        )
+    return sorted(moves, key=lambda move: move.product_id), claims
+
+
+def _key(pk: str) -> Item:
+    return {"PK": {"S": pk}, "SK": {"S": keys.METADATA_SK}}
+
+
+def transaction(table: str, move: Move) -> list[Item]:
+    """The writes of one move, each guarded so a re-run or a concurrent API write is never overwritten."""
+    owned = "attribute_not_exists(#PK) OR #productId = :id"
+    names = {"#PK": "PK", "#productId": "productId"}
+    product_id = {":id": {"S": move.product_id}}
+    claim = _key(move.claim_pk) | {
+        "entityType": {"S": keys.ENTITY_NAME_CLAIM},
+        "productId": {"S": move.product_id},
+    }
+    writes: list[Item] = [
+        {
+            "Put": {
+                "TableName": table,
+                "Item": claim,
+                "ConditionExpression": owned,
+                "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": product_id,
+            }
+        },
+        {
+            "Update": {
+                "TableName": table,
+                "Key": _key(keys.product_pk(move.product_id)),
+                "UpdateExpression": "SET #GSI2_PK = :key",
+                "ConditionExpression": "#name = :name",
+                "ExpressionAttributeNames": {"#GSI2_PK": "GSI2_PK", "#name": "name"},
+                "ExpressionAttributeValues": {":key": {"S": name_key(move.name)}, ":name": {"S": move.name}},
+            }
+        },
+    ]
+    if move.legacy_claim_pk:
+        writes.append(
+            {
+                "Delete": {
+                    "TableName": table,
+                    "Key": _key(move.legacy_claim_pk),
+                    "ConditionExpression": owned,
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": product_id,
+                }
+            }
+        )
+    return writes
+
+
+def migrate(client: DynamoDBClient, table: str, apply: bool) -> Report:
+    """Plan every product's move and, with `apply`, write each one; print one line per move or problem."""
+    moves, claims = plan(list(scan(client, table)))
+    report = Report(products=len(moves))
+    verb = "migrated" if apply else "would migrate"
+    for move in moves:
+        if not move.needed:
+            report.already += 1
+            continue
+        owner = claims.get(move.claim_pk)
+        if owner is not None and owner != move.product_id:
+            report.collisions += 1
+            print(
+                f"COLLISION {move.product_id} {move.name!r} reads as the name of product {owner}: "
+                "left as it is; rename one of them, then run again"
+            )
+            continue
+        if apply:
+            problem = _write(client, table, move)
+            if problem:
+                report.changed += 1
+                print(f"CHANGED {move.product_id} {move.name!r}: {problem}; run again")
+                continue
+        claims[move.claim_pk] = move.product_id  # later products see the claim this run made (or would make)
+        report.migrated += 1
+        print(f"{verb} {move.product_id} {move.name!r} -> {name_key(move.name)!r}")
+    return report
+
+
+def _write(client: DynamoDBClient, table: str, move: Move) -> str | None:
+    """Write one move; what stopped it, if a guard failed."""
+    try:
+        client.transact_write_items(TransactItems=transaction(table, move))  # type: ignore[arg-type]
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        return "another write changed the product or took the name since it was read"
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--apply", action="store_true", help="write the changes (default: dry run)")
+    arguments = parser.parse_args(argv)
+    settings = get_settings()
+    mode = "applying" if arguments.apply else "dry run (nothing is written; --apply writes)"
+    print(f"table {settings.table_name}: {mode}")
+    report = migrate(create_client(settings), settings.table_name, arguments.apply)
+    print(report.line(arguments.apply))
+    return 1 if report.collisions or report.changed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
