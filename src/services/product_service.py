@@ -97,23 +97,22 @@ class ProductService:
         """
         if idempotent is not None:
             idempotent = replace(idempotent, received_at=self._epoch())
-            earlier = self._earlier_result(idempotent)
+        for _ in range(MAX_WRITE_ATTEMPTS):
+            earlier = self._earlier_result(idempotent) if idempotent else None
             if earlier is not None:
                 return earlier
-        product = ProductRecord.new(self._new_id(), draft, caller, self._clock())
-        try:
-            self._store.create(product, idempotent)
-        except IdempotencyKeyTaken:
-            # A concurrent request with the same key won the race: answer with its product.
-            earlier = self._earlier_result(idempotent) if idempotent else None
-            if earlier is None:
-                raise ConcurrentModification() from None
-            return earlier
-        except NameAlreadyTaken:
-            raise self._name_taken(draft.name) from None
-        except WriteConflict:
-            raise ConcurrentModification() from None
-        return product
+            product = ProductRecord.new(self._new_id(), draft, caller, self._clock())
+            try:
+                self._store.create(product, idempotent)
+                return product
+            except NameAlreadyTaken:
+                raise self._name_taken(draft.name) from None
+            except (IdempotencyKeyTaken, WriteConflict):
+                # Lost to a concurrent request: with the same key, answer with its product (read again above,
+                # also when DynamoDB cancelled this transaction while the other was still committing).
+                if idempotent is None:
+                    raise ConcurrentModification() from None
+        raise ConcurrentModification()
 
     def _earlier_result(self, idempotent: IdempotentRequest) -> ProductRecord | None:
         found = self._store.find_idempotent_result(idempotent.key_hash, idempotent.received_at)

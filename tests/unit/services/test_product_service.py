@@ -331,6 +331,29 @@ def test_losing_the_key_race_replays_the_winner(
     assert service.create(draft, "alice", keyed()) == winner
 
 
+def test_a_transaction_cancelled_while_the_same_key_commits_replays_the_winner(
+    service: ProductService,
+    draft: ProductDraft,
+    fake_store: FakeProductStore,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # DynamoDB cancels a transaction that touches items another transaction is writing (TransactionConflict):
+    # the loser's retry reads the winner's record.
+    winner = service.create(draft, "alice", keyed())
+    lookups = iter([None, ("body-1", winner)])
+    monkeypatch.setattr(fake_store, "find_idempotent_result", lambda key, now: next(lookups))
+    fake_store.create_error = WriteConflict()
+    assert service.create(draft, "alice", keyed()) == winner
+
+
+def test_a_create_without_a_key_that_loses_a_transaction_is_a_conflict(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    fake_store.create_error = WriteConflict()
+    with pytest.raises(ConcurrentModification):
+        service.create(draft, "alice")
+
+
 def test_losing_the_key_race_to_an_expiring_record_is_a_conflict(
     service: ProductService,
     draft: ProductDraft,
