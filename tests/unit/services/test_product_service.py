@@ -317,32 +317,21 @@ def test_key_expires_after_24_hours(fake_store: FakeProductStore, draft: Product
     assert second.product_id != first.product_id
 
 
+# DynamoDB cancels the loser's transaction because the record exists (IdempotencyKeyTaken), or because another
+# transaction was still writing the same items (TransactionConflict: a WriteConflict): either way it replays.
+@pytest.mark.parametrize("lost", [IdempotencyKeyTaken(), WriteConflict()], ids=["key-taken", "in-flight"])
 def test_losing_the_key_race_replays_the_winner(
     service: ProductService,
     draft: ProductDraft,
     fake_store: FakeProductStore,
     monkeypatch: pytest.MonkeyPatch,
+    lost: Exception,
 ) -> None:
     winner = service.create(draft, "alice", keyed())
     lookups = iter([None, ("body-1", winner)])
 
     monkeypatch.setattr(fake_store, "find_idempotent_result", lambda key, now: next(lookups))
-    fake_store.create_error = IdempotencyKeyTaken()
-    assert service.create(draft, "alice", keyed()) == winner
-
-
-def test_a_transaction_cancelled_while_the_same_key_commits_replays_the_winner(
-    service: ProductService,
-    draft: ProductDraft,
-    fake_store: FakeProductStore,
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    # DynamoDB cancels a transaction that touches items another transaction is writing (TransactionConflict):
-    # the loser's retry reads the winner's record.
-    winner = service.create(draft, "alice", keyed())
-    lookups = iter([None, ("body-1", winner)])
-    monkeypatch.setattr(fake_store, "find_idempotent_result", lambda key, now: next(lookups))
-    fake_store.create_error = WriteConflict()
+    fake_store.create_error = lost
     assert service.create(draft, "alice", keyed()) == winner
 
 
