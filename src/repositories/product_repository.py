@@ -254,24 +254,26 @@ class ProductRepository:
         guarded = self._put(
             to_item(product), "#version = :expected", {":expected": {"N": str(previous.version)}}
         )
-        if name_key(product.name) == name_key(previous.name):
-            try:
-                _call(self._client.put_item, **guarded)
-            except _ConditionFailed as failed:
-                if not _holds(failed.item, product):
-                    raise
-            return
         # A lost version guard comes first: the claim it also fails may be held by this very product.
-        writes: list[dict[str, Any]] = [
-            {"Put": guarded},
-            {"Put": self._put(name_claim_item(product), _ABSENT)},
-        ]
-        failures: dict[int, Callable[[], Exception]] = {0: WriteConflict, 1: _name_taken}
-        for pk in _claim_pks(previous.name):  # an unmigrated product's claim is under its legacy key
-            if pk not in _written_pks(writes):
-                writes.append({"Delete": self._release(pk, product.product_id)})
-        failures.update(dict.fromkeys(self._with_legacy_claim_check(writes, product.name), _name_taken))
-        self._transact(product, writes, failures)
+        writes: list[dict[str, Any]] = [{"Put": guarded}]
+        failures: dict[int, Callable[[], Exception]] = {0: WriteConflict}
+        if name_key(product.name) != name_key(previous.name):
+            writes.append({"Put": self._put(name_claim_item(product), _ABSENT)})
+            failures[1] = _name_taken
+            for pk in _claim_pks(previous.name):  # an unmigrated product's claim is under its legacy key
+                if pk not in _written_pks(writes):
+                    writes.append({"Delete": self._release(pk, product.product_id)})
+        # A respelling under the same key (two spaces for one) may still meet an unmigrated product's claim.
+        added = self._with_legacy_claim_check(writes, product.name, owned=_claim_pks(previous.name))
+        failures.update(dict.fromkeys(added, _name_taken))
+        if len(writes) > 1:
+            self._transact(product, writes, failures)
+            return
+        try:
+            _call(self._client.put_item, **guarded)
+        except _ConditionFailed as failed:
+            if not _holds(failed.item, product):
+                raise
 
     def _release(self, claim_pk: str, product_id: str) -> dict[str, Any]:
         return {

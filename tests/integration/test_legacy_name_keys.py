@@ -102,3 +102,23 @@ def test_a_name_whose_keys_agree_needs_no_legacy_check(repository: ProductReposi
     assert keys.legacy_name_claim_pk("Entry Plan") is None
     repository.create(product_record(name="Entry Plan"))
     assert repository.find_name_owner("ENTRY PLAN") is not None
+
+
+def test_a_respelling_under_the_same_key_meets_a_legacy_claim(
+    repository: ProductRepository, write_legacy: WriteLegacy
+) -> None:
+    write_legacy(product_record(name="Basic  Plan"))
+    plain = product_record(name="Basic Plan")  # its key and legacy key agree: nothing checks the legacy claim
+    repository.create(plain)
+    with pytest.raises(NameAlreadyTaken):
+        repository.save(replace(plain, name="Basic  Plan", version=2), plain)
+
+
+def test_a_legacy_product_keeps_its_own_spelling_on_update(
+    repository: ProductRepository, write_legacy: WriteLegacy
+) -> None:
+    legacy = product_record(name="Basic  Plan")
+    write_legacy(legacy)
+    repository.save(replace(legacy, price=legacy.price + 1, version=2), legacy)
+    repository.save(replace(legacy, name="BASIC  PLAN", version=3), replace(legacy, version=2))
+    assert repository.find_by_id(legacy.product_id) == replace(legacy, name="BASIC  PLAN", version=3)
