@@ -6,7 +6,7 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from exceptions.product_exceptions import ValidationFailed
@@ -58,11 +58,13 @@ def look_alike(draw: st.DrawFn, words: list[str]) -> str:
     return draw(st.sampled_from(("", " ", "\u3000"))) + text + draw(st.sampled_from(("", " ", "\t")))
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a property on time
 @given(st.text())
 def test_name_key_of_a_key_is_the_key(name: str) -> None:
     assert name_key(name_key(name)) == name_key(name)
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a property on time
 @given(plain_words.flatmap(lambda words: st.tuples(st.just(" ".join(words)), look_alike(words))))
 def test_spellings_a_person_reads_as_one_share_the_key(pair: tuple[str, str]) -> None:
     plain, spelled = pair
@@ -77,6 +79,7 @@ name_like = st.text(
 )
 
 
+@settings(deadline=None)  # a loaded CI machine must not fail a property on time
 @given(name_like)
 def test_an_accepted_name_is_stored_trimmed_in_nfc_with_the_key_of_what_was_sent(name: str) -> None:
     try:
