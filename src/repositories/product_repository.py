@@ -156,7 +156,7 @@ class ProductRepository:
         return from_item(item) if item else None
 
     def find_name_owner(self, name: str) -> str | None:
-        """The id of the product holding `name` (case-insensitively), if any."""
+        """The id of the product holding `name` (as names are compared, legacy claims included), if any."""
         for pk in _claim_pks(name):
             item = self._get(pk)
             if item:
