@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 PORT ?= 3000
 SEED ?= 0
 
-.PHONY: run test format lint typecheck unit pytest contract terraform bench clean
+.PHONY: run test format lint typecheck unit pytest contract terraform bench load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,17 @@ test: lint typecheck pytest contract terraform
 # Not a test: measures cold start, request overhead and list reads, and rewrites docs/PERFORMANCE.md.
 bench: $(VENV)/.dev-installed
 	$(BIN)/python scripts/benchmark.py
+
+# Locust at RATE requests/s for DURATION s with the production mix; without URL it starts the local server.
+# Fails when an operation's p95 passes P95_MS or the error rate passes MAX_ERROR_RATE (a fraction).
+URL ?=
+RATE ?= 50
+DURATION ?= 60
+P95_MS ?= 300
+MAX_ERROR_RATE ?= 0
+load: $(VENV)/.dev-installed
+	$(BIN)/python scripts/load_test.py --rate $(RATE) --duration $(DURATION) --p95-ms $(P95_MS) \
+		--max-error-rate $(MAX_ERROR_RATE) $(if $(URL),--url $(URL))
 
 clean:
 	rm -rf $(VENV) .venv-checkov build .coverage .pytest_cache .mypy_cache

@@ -3,7 +3,7 @@
 
 Each HTTP request becomes the REST proxy event (payload 1.0) AWS would send and goes to the same
 `handlers.<name>.handler` the Lambda functions run. Unless DYNAMODB_ENDPOINT_URL points elsewhere, moto's
-DynamoDB runs in this process on a free loopback port, with the table built from the Terraform schema;
+DynamoDB runs in a child process (scripts/local_dynamodb.py) on a free loopback port, with the table built from the Terraform schema;
 LOCAL_DYNAMODB=aws uses a real table (TABLE_NAME) with the usual AWS credential chain instead.
 
     python scripts/local_api.py [--port 3000] [--seed]
@@ -41,6 +41,7 @@ from exceptions.product_exceptions import (  # noqa: E402
     RouteNotFound,
 )
 from function_manifest import load_functions  # noqa: E402
+from local_dynamodb import EmbeddedDynamoDB  # noqa: E402
 from local_table import create_table  # noqa: E402
 from repositories.dynamodb import create_client  # noqa: E402
 from utils.api_gateway import error_response_for  # noqa: E402
@@ -110,56 +111,6 @@ def _default_environment(real_aws: bool) -> None:
         defaults.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
-
-
-def _forget_tracked_models(app: Any) -> Any:
-    """Wrap moto's WSGI app so it stops keeping every model object it ever made.
-
-    moto records each instance of its models for its web dashboard, and a DynamoDB transaction deep-copies the
-    whole table (its rollback snapshot), so every write kept a copy of every item: memory, request time and the
-    final garbage collection at exit grew with the square of the table size (a minute to stop with a few hundred
-    products). Nothing here uses the dashboard, so the record is dropped after each request.
-    """
-    from moto.core.model_instances import reset_model_data
-
-    def forgetful_app(environ: Any, start_response: Any) -> Any:
-        try:
-            return app(environ, start_response)
-        finally:
-            reset_model_data()
-
-    return forgetful_app
-
-
-class EmbeddedDynamoDB:
-    """moto's DynamoDB on a free loopback port. One request at a time, so each call is atomic as in AWS."""
-
-    def __init__(self) -> None:
-        from moto.moto_server.werkzeug_app import (
-            DomainDispatcherApplication,
-            MotoRequestHandler,
-            create_backend_app,
-        )
-        from werkzeug.serving import make_server
-
-        class QuietHandler(MotoRequestHandler):  # type: ignore[misc]
-            def log_request(self, *args: Any, **kwargs: Any) -> None:
-                return None
-
-        app = _forget_tracked_models(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server("127.0.0.1", 0, app, threaded=False, request_handler=QuietHandler)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def endpoint_url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_port}"
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._thread.join()
 
 
 def proxy_event(

@@ -1,0 +1,25 @@
+"""`make load`'s tool, briefly and gently against its own local server: the mix runs without one error."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.integration
+SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "load_test.py"
+
+
+def test_a_short_local_load_run_passes_with_no_errors(tmp_path: Path) -> None:
+    # Generous p95: the self-test shows the tool and the mix work; capacity is measured by make load/bench.
+    command = [sys.executable, str(SCRIPT), "--rate", "8", "--duration", "4", "--products", "12"]
+    command += ["--p95-ms", "3000", "--output", str(tmp_path)]
+    run = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert report["errors"] == 0 and report["errors_by_status"] == {}
+    assert report["requests"] >= 10
+    assert {operation["name"] for operation in report["operations"]} >= {"get", "list"}

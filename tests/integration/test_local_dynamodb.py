@@ -1,0 +1,86 @@
+"""The local DynamoDB's fast answers (scripts/local_dynamodb.py) read the same to botocore as moto's own."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import boto3
+import pytest
+
+from local_dynamodb import EmbeddedDynamoDB
+from local_table import create_table
+
+pytestmark = pytest.mark.integration
+TABLE = "bbws-products-answers"
+KEY = {"PK": {"S": "PRODUCT#1"}, "SK": {"S": "METADATA"}}
+ITEM = KEY | {
+    "name": {"S": "Entry Plan"},
+    "price": {"N": "95.00"},
+    "features": {"L": [{"S": "Email support"}]},
+    "tags": {"SS": ["a", "b"]},
+    "active": {"BOOL": True},
+    "note": {"NULL": True},
+    "meta": {"M": {"n": {"N": "1"}}},
+}
+
+
+def _calls(client: Any) -> list[Any]:
+    """Every item operation the repository makes, successful and refused, in one fixed order."""
+    update = dict(UpdateExpression="SET #p = :p", ExpressionAttributeNames={"#p": "price"})
+    refused = dict(ConditionExpression="attribute_not_exists(PK)")
+    return [
+        lambda: client.put_item(TableName=TABLE, Item=ITEM),
+        lambda: client.get_item(TableName=TABLE, Key=KEY, ConsistentRead=True),
+        lambda: client.get_item(TableName=TABLE, Key={"PK": {"S": "none"}, "SK": {"S": "none"}}),
+        lambda: client.update_item(
+            TableName=TABLE,
+            Key=KEY,
+            **update,
+            ExpressionAttributeValues={":p": {"N": "9"}},
+            ReturnValues="ALL_NEW",
+        ),
+        lambda: client.scan(TableName=TABLE, Limit=1),
+        lambda: client.query(
+            TableName=TABLE,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": KEY["PK"]},
+        ),
+        lambda: client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": TABLE, "Item": ITEM | {"SK": {"S": "OTHER"}}}}]
+        ),
+        lambda: client.put_item(
+            TableName=TABLE, Item=ITEM, **refused, ReturnValuesOnConditionCheckFailure="ALL_OLD"
+        ),
+        lambda: client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": TABLE, "Item": ITEM, **refused}}]
+        ),
+        lambda: client.batch_write_item(RequestItems={TABLE: [{"DeleteRequest": {"Key": KEY}}]}),
+        lambda: client.delete_item(TableName=TABLE, Key=KEY, ReturnValues="ALL_OLD"),
+    ]
+
+
+def _answers(fast: bool) -> Iterator[Any]:
+    server = EmbeddedDynamoDB(fast_answers=fast)
+    try:
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=server.endpoint_url,
+            region_name="eu-west-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+        )
+        create_table(client, TABLE)
+        for call in _calls(client):
+            try:
+                answer = call()
+            except client.exceptions.ClientError as error:
+                answer = error.response
+            answer.pop("ResponseMetadata", None)
+            yield answer
+    finally:
+        server.stop()
+
+
+def test_fast_answers_parse_the_same_as_motos_own() -> None:
+    assert list(_answers(fast=True)) == list(_answers(fast=False))
