@@ -1,14 +1,13 @@
-"""Product bodies: pydantic models plus the contract's messages (imported only by write functions)."""
+"""Product bodies: pydantic validation plus the contract's messages (imported only by write functions)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic_core import ErrorDetails, ValidationError
 
 from exceptions.product_exceptions import FieldError, InvalidRequest, ValidationFailed
-from models.product import MAX_PRICE, MIN_PRICE, ProductCreate, ProductUpdate
+from models.product import MAX_PRICE, MIN_PRICE, BodySchema, ProductCreate, ProductUpdate
 from models.commands import ProductChanges, ProductDraft
 
 SERVER_FIELDS = ("productId", "createdAt", "updatedAt", "lastUpdatedBy", "version")
@@ -50,12 +49,12 @@ def _message(error: ErrorDetails, server_fields: tuple[str, ...]) -> str:
     return template.format(**error.get("ctx", {}))
 
 
-def _validate(model: type[BaseModel], body: dict[str, Any], server_fields: tuple[str, ...]) -> BaseModel:
+def _validate(model: BodySchema, body: dict[str, Any], server_fields: tuple[str, ...]) -> dict[str, Any]:
     nulls = [FieldError(key, "must not be null") for key, value in body.items() if value is None]
     if nulls:
         raise ValidationFailed(tuple(nulls))
     try:
-        return model.model_validate(body)
+        return model.validate(body)
     except ValidationError as error:
         details: dict[str, FieldError] = {}
         for item in error.errors():
@@ -66,15 +65,14 @@ def _validate(model: type[BaseModel], body: dict[str, Any], server_fields: tuple
 
 def parse_new_product(body: dict[str, Any]) -> ProductDraft:
     """Validate a create body; `active` and server fields are refused."""
-    model = _validate(ProductCreate, body, SERVER_FIELDS + ("active",))
-    assert isinstance(model, ProductCreate)
+    fields = _validate(ProductCreate, body, SERVER_FIELDS + ("active",))
     return ProductDraft(
-        name=model.name,
-        description=model.description,
-        price=model.price,
-        period=model.period,
-        currency=model.currency,
-        features=tuple(model.features),
+        name=fields["name"],
+        description=fields["description"],
+        price=fields["price"],
+        period=fields["period"],
+        currency=fields["currency"],
+        features=tuple(fields["features"]),
     )
 
 
@@ -82,14 +80,14 @@ def parse_changes(body: dict[str, Any]) -> ProductChanges:
     """Validate an update body; only the fields sent are set."""
     if not body:
         raise InvalidRequest('Send at least one field to change, such as {"price": 99.0}.')
-    model = _validate(ProductUpdate, body, SERVER_FIELDS)
-    assert isinstance(model, ProductUpdate)
+    changes = _validate(ProductUpdate, body, SERVER_FIELDS)
+    features = changes.get("features")
     return ProductChanges(
-        name=model.name,
-        description=model.description,
-        price=model.price,
-        currency=model.currency,
-        period=model.period,
-        features=None if model.features is None else tuple(model.features),
-        active=model.active,
+        name=changes.get("name"),
+        description=changes.get("description"),
+        price=changes.get("price"),
+        currency=changes.get("currency"),
+        period=changes.get("period"),
+        features=None if features is None else tuple(features),
+        active=changes.get("active"),
     )

@@ -1,17 +1,23 @@
-"""openapi.yaml and the pydantic request models state the same field rules (the models are the source)."""
+"""openapi.yaml and the request body schemas state the same field rules (the schemas are the source)."""
 
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any, get_args
+from typing import Any
 
 import jsonschema_rs
 import pytest
 from openapi_spec_validator import validate
-from pydantic import BaseModel
 
 from exceptions.product_exceptions import ApiError
-from models.product import ProductCreate, ProductUpdate
+from models.product import (
+    MAX_PRICE,
+    MIN_PRICE,
+    PRICE_DECIMAL_PLACES,
+    BodySchema,
+    ProductCreate,
+    ProductUpdate,
+)
 from openapi_contract import _resolve, spec
 from models.currencies import ACTIVE_CURRENCIES
 from validators.product_validator import parse_changes, parse_new_product
@@ -29,29 +35,31 @@ def doc_validator(name: str) -> Any:
     return jsonschema_rs.Draft4Validator(doc_schema(name))
 
 
-def constraint(metadata: list[Any], attribute: str) -> Any:
-    """The first value of `attribute` among a field's metadata (annotated-types, StringConstraints, ...)."""
-    return next((getattr(m, attribute) for m in metadata if getattr(m, attribute, None) is not None), None)
+def constraint(schema: Any, attribute: str) -> Any:
+    """The first value of `attribute` in a pydantic-core schema, looking through its wrappers (depth first)."""
+    if isinstance(schema, dict):
+        if attribute in schema:
+            return schema[attribute]
+        for key in ("schema", "items_schema"):
+            found = constraint(schema.get(key), attribute)
+            if found is not None:
+                return found
+    return None
 
 
-def string_limits(model: type[BaseModel], field: str) -> tuple[int, int]:
-    metadata = model.model_fields[field].metadata
-    return constraint(metadata, "min_length"), constraint(metadata, "max_length")
+def string_limits(model: BodySchema, field: str) -> tuple[int, int]:
+    schema = model.fields[field]["schema"]
+    return constraint(schema, "min_length"), constraint(schema, "max_length")
 
 
 def feature_limits() -> tuple[int, int, int]:
     """(items max, item min length, item max length) of `features`."""
-    field = ProductCreate.model_fields["features"]
-    (item,) = get_args(field.annotation)
-    item_metadata = list(get_args(item)[1:])
-    return (
-        constraint(field.metadata, "max_length"),
-        constraint(item_metadata, "min_length"),
-        constraint(item_metadata, "max_length"),
-    )
+    features = ProductCreate.fields["features"]["schema"]["schema"]  # inside the default
+    item = features["items_schema"]
+    return features["max_length"], constraint(item, "min_length"), constraint(item, "max_length")
 
 
-def model_accepts(model: type[BaseModel], body: dict[str, Any]) -> bool:
+def model_accepts(model: BodySchema, body: dict[str, Any]) -> bool:
     """Whether the API's body validation (the model behind parse_new_product/parse_changes) takes `body`."""
     parse = parse_changes if model is ProductUpdate else parse_new_product
     try:
@@ -70,30 +78,32 @@ def test_openapi_document_is_valid_openapi_3_0() -> None:
 def test_request_schema_has_the_models_fields_and_forbids_others(schema_name: str) -> None:
     model = MODELS[schema_name]
     schema = doc_schema(schema_name)
-    assert set(schema["properties"]) == set(model.model_fields)
+    assert set(schema["properties"]) == set(model.fields)
     assert schema["additionalProperties"] is False
-    assert model.model_config.get("extra") == "forbid"
+    assert model.schema["extra_behavior"] == "forbid"
 
 
 @pytest.mark.parametrize("schema_name", MODELS)
 def test_request_schema_requires_what_the_model_requires(schema_name: str) -> None:
     model = MODELS[schema_name]
-    required = {name for name, field in model.model_fields.items() if field.is_required()}
+    required = {name for name, field in model.fields.items() if field.get("required")}
     assert set(doc_schema(schema_name).get("required", [])) == required
 
 
 def test_create_defaults_match_the_model() -> None:
     properties = doc_schema("ProductCreate")["properties"]
-    assert properties["currency"]["default"] == ProductCreate.model_fields["currency"].default
-    assert properties["features"]["default"] == ProductCreate.model_fields["features"].default_factory()
+    assert properties["currency"]["default"] == ProductCreate.fields["currency"]["schema"]["default"]
+    assert (
+        properties["features"]["default"] == ProductCreate.fields["features"]["schema"]["default_factory"]()
+    )
 
 
 def test_price_bounds_and_decimal_places_match_the_model() -> None:
-    metadata = ProductCreate.model_fields["price"].metadata
+    # The probes of test_price_schema_accepts_exactly_what_the_model_accepts show the rules enforce these.
     price = doc_schema("Price")
-    assert Decimal(str(price["minimum"])) == constraint(metadata, "ge")
-    assert Decimal(str(price["maximum"])) == constraint(metadata, "le")
-    assert Decimal(str(price["multipleOf"])) == Decimal(1).scaleb(-constraint(metadata, "decimal_places"))
+    assert Decimal(str(price["minimum"])) == MIN_PRICE
+    assert Decimal(str(price["maximum"])) == MAX_PRICE
+    assert Decimal(str(price["multipleOf"])) == Decimal(1).scaleb(-PRICE_DECIMAL_PLACES)
 
 
 def test_currency_enum_is_the_models_currency_set() -> None:
