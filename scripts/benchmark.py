@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """Measure what can be measured here, as ratios within one run, and write docs/PERFORMANCE.md.
 
+- DynamoDB calls each operation makes (every botocore call of the process is counted);
 - cold start of each function (fresh interpreter: import, first request) beside the floor of importing boto3,
   creating a DynamoDB client and making one call;
-- a warm handler's own cost per request beside the botocore call it cannot avoid;
-- items DynamoDB reads per default list page as the table grows;
-- the size of each Lambda package.
+- a warm handler's own cost per request beside the DynamoDB call it cannot avoid;
+- what a list request reads as soft-deleted products pile up (default list, sortBy=price, name);
+- the size of each Lambda package;
+- the local server under the production mix (scripts/load_test.py).
 
 Everything runs against moto's DynamoDB on loopback, so absolute times say little about AWS; the ratios are
-the point. Usage: python scripts/benchmark.py [--output docs/PERFORMANCE.md]
+the point. Usage: python scripts/benchmark.py [--output docs/PERFORMANCE.md] [--skip-load]
 """
 
 from __future__ import annotations
@@ -16,10 +18,16 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import statistics
 import subprocess
 import sys
 import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +43,23 @@ os.environ.update(
     LOG_LEVEL="WARNING",
 )
 
+from botocore.client import BaseClient  # noqa: E402
+
 from function_manifest import load_functions  # noqa: E402
+from load_report import Report  # noqa: E402
 from local_api import EmbeddedDynamoDB, proxy_event  # noqa: E402
 from local_table import create_table  # noqa: E402
 
-COLD_RUNS = 7
+COLD_RUNS = 15
 WARM_REQUESTS = 300
 FUNCTIONS = load_functions()
+DELETED_COUNTS = (0, 1_000, 10_000)
+ACTIVE_PRODUCTS = 50
+LOAD_RATE, LOAD_SECONDS, LOAD_PRODUCTS = 50, 30, 200
+# A walk making more calls than this in one request is not repeated with more deleted products: each call
+# against moto reads the whole table, so the next size would take hours, and the answer is already clear.
+UNBOUNDED_CALLS = 500
+SEED_MARK = "Zq9Zq000000"  # in a template product's name; replaced by a counter in each copy
 
 COLD_PROBE = """
 import json, sys, time
@@ -66,16 +84,199 @@ print(json.dumps({{"import": imported - started, "first": done - imported}}))
 """
 
 
-def event_for(name: str, product_id: str) -> dict[str, Any]:
-    body = {"name": f"Cold Plan {time.time_ns()}", "description": "Measured cold start.", "price": 9.5}
+# --- counting DynamoDB calls ---------------------------------------------------------------------------
+
+
+@dataclass
+class Call:
+    operation: str
+    seconds: float
+    items_read: int
+
+
+@dataclass
+class CallLog:
+    """Every DynamoDB call this process makes, whichever client makes it (botocore's one entry point)."""
+
+    calls: list[Call] = field(default_factory=list)
+
+    @contextmanager
+    def recording(self) -> Iterator[CallLog]:
+        original = BaseClient._make_api_call
+
+        def counted(client: Any, operation: str, params: dict[str, Any]) -> Any:
+            started = time.perf_counter()
+            response = original(client, operation, params)
+            items = response.get("ScannedCount", len(response.get("Items", [])) or int("Item" in response))
+            self.calls.append(Call(operation, time.perf_counter() - started, items))
+            return response
+
+        BaseClient._make_api_call = counted  # type: ignore[method-assign]
+        try:
+            yield self
+        finally:
+            BaseClient._make_api_call = original  # type: ignore[method-assign]
+
+    def take(self) -> list[Call]:
+        taken, self.calls = self.calls, []
+        return taken
+
+
+def event_for(
+    name: str, product_id: str, body: dict[str, Any] | None = None, query: str = ""
+) -> dict[str, Any]:
+    """The proxy event for function `name` (its route from the manifest); a default body for writes."""
+    default = {"name": f"Cold Plan {time.time_ns()}", "description": "Measured cold start.", "price": 9.5}
     signed = [("Content-Type", "application/json"), ("Authorization", "AWS4-HMAC-SHA256 Credential=bench/")]
-    payloads = {"POST": json.dumps(body | {"period": "monthly"}).encode(), "PUT": b'{"price": 10.5}'}
+    defaults = {"POST": default | {"period": "monthly"}, "PUT": {"price": 10.5}}
     function = FUNCTIONS[name]
     method, path = function.method, function.path.replace("{productId}", product_id)
-    payload = payloads.get(method, b"")
-    event, _ = proxy_event(method, path, signed, payload, "127.0.0.1")
+    payload = body if body is not None else defaults.get(method)
+    raw = json.dumps(payload).encode() if payload is not None else b""
+    event, _ = proxy_event(method, path + query, signed, raw, "127.0.0.1")
     assert event is not None
     return event
+
+
+def invoke(name: str, product_id: str = "", **kwargs: Any) -> dict[str, Any]:
+    """Run one handler in this process (as a warm Lambda container would) and return its response."""
+    from importlib import import_module
+
+    response: dict[str, Any] = import_module(f"handlers.{name}").handler(
+        event_for(name, product_id, **kwargs), None
+    )
+    assert response["statusCode"] < 500, response
+    return response
+
+
+def calls_per_operation(log: CallLog) -> list[tuple[str, list[str]]]:
+    """The DynamoDB operations each API operation makes, in order."""
+    rows: list[tuple[str, list[str]]] = []
+
+    def measure(label: str, name: str, product_id: str = "", **kwargs: Any) -> dict[str, Any]:
+        log.take()
+        response = invoke(name, product_id, **kwargs)
+        rows.append((label, [call.operation for call in log.take()]))
+        return response
+
+    body = {"name": "Counted Plan", "description": "Counts its calls.", "price": 20, "period": "monthly"}
+    created = measure("create", "create_product", body=body)
+    product_id = json.loads(created["body"])["product"]["productId"]
+    measure("get", "get_product", product_id)
+    measure("list (default)", "list_products")
+    measure("update, price only", "update_product", product_id, body={"price": 21})
+    measure("update, rename", "update_product", product_id, body={"name": "Counted Plan Renamed"})
+    measure("delete", "delete_product", product_id)
+    measure("update, restore (active: true)", "update_product", product_id, body={"active": True})
+    return rows
+
+
+# --- list cost as deletes pile up ----------------------------------------------------------------------
+
+
+def _table_items(client: Any, table: str) -> list[dict[str, Any]]:
+    items: list[dict[str, Any]] = []
+    for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
+        items += page["Items"]
+    return items
+
+
+def _empty(client: Any, table: str) -> None:
+    keys = [{"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}} for i in _table_items(client, table)]
+    _batch_write(client, table, keys)
+
+
+def _batch_write(client: Any, table: str, requests: list[dict[str, Any]]) -> None:
+    for start in range(0, len(requests), 25):
+        pending = {table: requests[start : start + 25]}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
+
+
+def _template(client: Any, table: str, deleted: bool) -> list[dict[str, Any]]:
+    """The items one product leaves in the table, made through the handlers (so they follow the code)."""
+    body = {
+        "name": f"Bench Plan {SEED_MARK}",
+        "description": "A seeded product.",
+        "price": 30,
+        "period": "monthly",
+    }
+    before = {json.dumps(item, sort_keys=True) for item in _table_items(client, table)}
+    product_id = json.loads(invoke("create_product", body=body)["body"])["product"]["productId"]
+    if deleted:
+        invoke("delete_product", product_id)
+    items = [i for i in _table_items(client, table) if json.dumps(i, sort_keys=True) not in before]
+    _batch_write(client, table, [{"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}} for i in items])
+    return [json.loads(json.dumps(item).replace(product_id, "{id}")) for item in items]
+
+
+def _copies(template: list[dict[str, Any]], first: int, count: int) -> list[dict[str, Any]]:
+    text = json.dumps(template)
+    mark = re.compile(re.escape(SEED_MARK), re.IGNORECASE)
+    requests = []
+    for number in range(first, first + count):
+        stamped = mark.sub(lambda m: m.group(0)[:5] + f"{number:06d}", text)
+        copy = stamped.replace("{id}", str(uuid.uuid4()))
+        requests += [{"PutRequest": {"Item": item}} for item in json.loads(copy)]
+    return requests
+
+
+@dataclass(frozen=True)
+class ListCost:
+    view: str
+    deleted: int
+    requests: int
+    calls_worst: int
+    calls_median: float
+    items_per_product: float
+    seconds_worst: float
+
+
+def _walk(log: CallLog, view: str, query: str, deleted: int) -> ListCost:
+    """Follow nextToken from the first page to the last; per request: calls made, items read, products."""
+    calls, read, returned, seconds = [], 0, 0, []
+    token = ""
+    while True:
+        log.take()
+        started = time.perf_counter()
+        response = invoke("list_products", query=query + (f"&nextToken={token}" if token else ""))
+        seconds.append(time.perf_counter() - started)
+        made = log.take()
+        calls.append(len(made))
+        read += sum(call.items_read for call in made)
+        page = json.loads(response["body"])
+        returned += len(page["products"])
+        token = page.get("nextToken") or ""
+        if not token:
+            break
+    per_product = read / returned if returned else float("inf")
+    return ListCost(
+        view, deleted, len(calls), max(calls), statistics.median(calls), per_product, max(seconds)
+    )
+
+
+def list_costs(log: CallLog, client: Any, table: str) -> list[ListCost]:
+    _empty(client, table)
+    active, gone = _template(client, table, deleted=False), _template(client, table, deleted=True)
+    _batch_write(client, table, _copies(active, 1, ACTIVE_PRODUCTS))
+    one_name = f"Bench Plan {SEED_MARK[:5]}{1:06d}"
+    views = {"default": "?limit=50", "sortBy=price": "?limit=50&sortBy=price", "name": f"?name={one_name}"}
+    rows: list[ListCost] = []
+    made, unbounded = 0, set()
+    for deleted in DELETED_COUNTS:
+        _batch_write(client, table, _copies(gone, 100_000 + made, deleted - made))
+        made = deleted
+        for view, query in views.items():
+            if view in unbounded:
+                rows.append(ListCost(view, deleted, 0, 0, 0, 0.0, 0.0))  # not run (see UNBOUNDED_CALLS)
+                continue
+            rows.append(_walk(log, view, query.replace(" ", "%20"), deleted))
+            if rows[-1].calls_worst > UNBOUNDED_CALLS:
+                unbounded.add(view)
+    return rows
+
+
+# --- cold start, warm cost, packages, load -------------------------------------------------------------
 
 
 def run_probe(code: str) -> dict[str, float]:
@@ -92,20 +293,28 @@ def median_ms(samples: list[dict[str, float]], key: str) -> float:
     return statistics.median(sample[key] for sample in samples) * 1000
 
 
-def cold_starts(endpoint: str, product_id: str) -> list[tuple[str, float, float]]:
-    rows = []
-    floor = [run_probe(FLOOR_PROBE.format(endpoint=endpoint)) for _ in range(COLD_RUNS)]
-    rows.append(
-        ("boto3 floor (import, client + one GetItem)", median_ms(floor, "import"), median_ms(floor, "first"))
-    )
+def cold_starts(endpoint: str, product_id: str) -> list[tuple[str, float, float, float]]:
+    """(name, import ms, first request ms, total ms): medians of fresh interpreters, taken in turns.
+
+    Taking the probes in turns (floor, get, list, ...; again) rather than each in a block keeps a change in
+    the machine's other load from landing on one function only.
+    """
+    codes = {"boto3 floor (import, client + one GetItem)": FLOOR_PROBE.format(endpoint=endpoint)}
     for name in FUNCTIONS:
-        code = COLD_PROBE.format(src=str(ROOT / "src"), name=name, event=repr(event_for(name, product_id)))
-        samples = [run_probe(code) for _ in range(COLD_RUNS)]
-        rows.append((name, median_ms(samples, "import"), median_ms(samples, "first")))
-    return rows
+        event = event_for(name, product_id)
+        codes[name] = COLD_PROBE.format(src=str(ROOT / "src"), name=name, event=repr(event))
+    samples: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
+    for _ in range(COLD_RUNS):
+        for name, code in codes.items():
+            sample = run_probe(code)
+            samples[name].append(sample | {"total": sample["import"] + sample["first"]})
+    return [
+        (name, median_ms(runs, "import"), median_ms(runs, "first"), median_ms(runs, "total"))
+        for name, runs in samples.items()
+    ]
 
 
-def warm_overhead(product_id: str) -> tuple[float, float]:
+def warm_overhead(log: CallLog, product_id: str) -> tuple[float, float]:
     """Median ms per warm GET by id: the whole handler, and the botocore GetItem inside it.
 
     Timing the call inside the same request (rather than a separate loop of bare calls) makes the difference
@@ -115,97 +324,21 @@ def warm_overhead(product_id: str) -> tuple[float, float]:
     import io
 
     from handlers import get_product
-    from repositories import product_repository
     from utils.logger import get_logger
 
     event = event_for("get_product", product_id)
-    inner: list[float] = []
-    call = product_repository._call
-
-    def timed_call(operation: Any, **request: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return call(operation, **request)
-        finally:
-            inner.append(time.perf_counter() - started)
-
-    product_repository._call = timed_call  # type: ignore[assignment]
     get_logger().setLevel("INFO")  # include the log line the function writes for every request
-    totals = []
+    totals, inner = [], []
     with contextlib.redirect_stdout(io.StringIO()):
         get_product.handler(event, None)
-        inner.clear()
         for _ in range(WARM_REQUESTS):
+            log.take()
             started = time.perf_counter()
             assert get_product.handler(event, None)["statusCode"] == 200
             totals.append(time.perf_counter() - started)
-    product_repository._call = call  # type: ignore[assignment]
+            inner.append(sum(call.seconds for call in log.take()))
+    get_logger().setLevel("WARNING")
     return statistics.median(totals) * 1000, statistics.median(inner) * 1000
-
-
-def items_read_per_page(sizes: tuple[int, ...]) -> list[tuple[int, int, float, int]]:
-    """(active products, pages, mean items read per page, Scan calls) for a full walk of the default list.
-
-    Every fourth product is inactive, as soft deletes leave them; each product also has its name claim.
-    """
-    import uuid
-    from decimal import Decimal
-
-    from models.record import ProductRecord
-    from repositories.dynamodb import create_client
-    from repositories.product_repository import ProductRepository, name_claim_item, to_item
-    from utils.settings import get_settings
-
-    settings = get_settings()
-    client = create_client(settings)
-    counted = {"scanned": 0, "calls": 0}
-    original_scan = client.scan
-
-    def counting_scan(**request: Any) -> Any:
-        response = original_scan(**request)
-        counted["scanned"] += response["ScannedCount"]
-        counted["calls"] += 1
-        return response
-
-    repository = ProductRepository(client, settings.table_name)
-    rows, made = [], 0
-    for size in sizes:
-        batch: list[dict[str, Any]] = []
-        while made < size:
-            product = ProductRecord(
-                str(uuid.uuid4()),
-                f"Scale Plan {made:05d}",
-                "A product for the scale test.",
-                Decimal("9.99"),
-                "ZAR",
-                "monthly",
-                (),
-                made % 4 != 3,
-                "2026-01-01T00:00:00Z",
-                "2026-01-01T00:00:00Z",
-                "bench",
-                1,
-            )
-            batch += [
-                {"PutRequest": {"Item": to_item(product)}},
-                {"PutRequest": {"Item": name_claim_item(product)}},
-            ]
-            made += 1
-        for start in range(0, len(batch), 25):  # seeded directly: moto's transactions slow down with size
-            client.batch_write_item(RequestItems={settings.table_name: batch[start : start + 25]})
-        client.scan = counting_scan  # type: ignore[method-assign]
-        counted.update(scanned=0, calls=0)
-        pages, active, token = 0, 0, None
-        while True:
-            page = repository.list_active(50, token)
-            pages += 1
-            active += len(page.products)
-            token = page.next_token
-            if token is None:
-                break
-        client.scan = original_scan  # type: ignore[method-assign]
-        rows.append((active, pages, counted["scanned"] / pages, counted["calls"]))
-    return rows
 
 
 def package_sizes() -> list[tuple[str, int]]:
@@ -214,60 +347,129 @@ def package_sizes() -> list[tuple[str, int]]:
     return [(path.name, path.stat().st_size) for path in sorted((ROOT / "build" / "lambda").glob("*.zip"))]
 
 
+def local_load() -> tuple[Report, dict[str, float], tuple[float, float]]:
+    """scripts/load_test.py against its own local server; the report, CPU per request, and load averages."""
+    output = ROOT / "build" / "load-bench"
+    before = os.getloadavg()[0]
+    command = [sys.executable, str(ROOT / "scripts" / "load_test.py"), "--output", str(output)]
+    command += ["--rate", str(LOAD_RATE), "--duration", str(LOAD_SECONDS), "--products", str(LOAD_PRODUCTS)]
+    environment = {k: v for k, v in os.environ.items() if k not in ("DYNAMODB_ENDPOINT_URL", "TABLE_NAME")}
+    subprocess.run(command, capture_output=True, text=True, env=environment | {"LOG_LEVEL": "INFO"})
+    saved = json.loads((output / "report.json").read_text(encoding="utf-8"))
+    return Report.from_dict(saved), saved.get("cpu_ms_per_request", {}), (before, os.getloadavg()[0])
+
+
+# --- the report ----------------------------------------------------------------------------------------
+
+
+def _operations(names: list[str]) -> str:
+    counts = Counter(names)
+    return ", ".join(f"{name} x{count}" if count > 1 else name for name, count in counts.items()) or "none"
+
+
 def report(
-    cold: list[tuple[str, float, float]],
+    calls: list[tuple[str, list[str]]],
+    cold: list[tuple[str, float, float, float]],
     warm: tuple[float, float],
-    scale: list[Any],
+    lists: list[ListCost],
     sizes: list[tuple[str, int]],
+    load: tuple[Report, dict[str, float], tuple[float, float]] | None,
 ) -> str:
-    floor_total = cold[0][1] + cold[0][2]
+    floor_total = cold[0][3]
     lines = [
         "# Performance figures",
         "",
-        "Measured by `python scripts/benchmark.py` (or `make bench`) on the development machine (2 cores), against",
+        "Regenerated by `make bench` (`python scripts/benchmark.py`) on the development machine (2 cores), against",
         "moto's DynamoDB on loopback. Absolute times are this machine's, not AWS's; the ratios within one run are",
         "what the figures are for. Re-run after any change to imports or the request path.",
         "",
-        f"## Cold start (median of {COLD_RUNS} fresh interpreters)",
+        "## DynamoDB calls per operation",
+        "",
+        "Each operation runs once through its handler; every botocore call the process makes is counted (at",
+        "`BaseClient._make_api_call`, the one entry point of every client). In AWS each call is a round trip of",
+        "several milliseconds, so this is most of a request's latency.",
+        "",
+        "| operation | calls | DynamoDB operations |",
+        "|---|---:|---|",
+    ]
+    lines += [f"| {label} | {len(names)} | {_operations(names)} |" for label, names in calls]
+    lines += [
+        "",
+        f"## Cold start (median of {COLD_RUNS} fresh interpreters, taken in turns)",
+        "",
+        "Each probe is a new `python -I` process: import the handler module, then handle one request (which",
+        "creates the DynamoDB client). The floor is what any function pays: import boto3, create a client and",
+        "make one GetItem.",
         "",
         "| function | import ms | first request ms | total ms | total / boto3 floor |",
         "|---|---:|---:|---:|---:|",
     ]
-    for name, imported, first in cold:
-        total = imported + first
+    for name, imported, first, total in cold:
         lines.append(f"| {name} | {imported:.0f} | {first:.0f} | {total:.0f} | {total / floor_total:.2f} |")
-    handler_ms, bare_ms = warm
+    handler_ms, call_ms = warm
     lines += [
         "",
         f"## Warm request cost (median of {WARM_REQUESTS} GET by id)",
         "",
+        "The handler runs in this process, as in a warm container; the DynamoDB call inside the same request is",
+        "timed at botocore's entry point, so the difference is the handler's own work.",
+        "",
         "| path | ms per request |",
         "|---|---:|",
         f"| `get_product.handler`, whole request (parse, GetItem, response, JSON log line) | {handler_ms:.3f} |",
-        f"| the botocore `GetItem` call inside it | {bare_ms:.3f} |",
-        f"| handler's own cost | {handler_ms - bare_ms:.3f} ({(handler_ms - bare_ms) / bare_ms:.0%} of the call) |",
+        f"| the botocore `GetItem` call inside it | {call_ms:.3f} |",
+        f"| handler's own cost | {handler_ms - call_ms:.3f} ({(handler_ms - call_ms) / call_ms:.0%} of the call) |",
         "",
-        "## Items read per default list page (limit 50, full walk)",
+        f"## List cost as soft-deleted products pile up ({ACTIVE_PRODUCTS} active products)",
         "",
-        "Every product also has a name-claim item, and a quarter of the products are soft-deleted, so a scan",
-        "reads about 2.7 items per active product. It reads ahead so most pages take one call, and stops as soon",
-        "as the page and one more active product are found.",
+        "Each product and its name claim are copied from ones made through the handlers (a deleted product after",
+        "the delete handler), then written with BatchWriteItem. Each view is walked from the first page to the",
+        "last by following `nextToken` (limit 50; `name` asks for one product's name). A request's calls are its",
+        "Scan or Query calls; items read are DynamoDB's ScannedCount, summed over the walk and divided by the",
+        "products returned.",
         "",
-        "| active products | pages | items read per page | Scan calls |",
-        "|---:|---:|---:|---:|",
+        "| view | deleted products | requests | calls per request, worst | median | items read per product |"
+        " slowest request ms |",
+        "|---|---:|---:|---:|---:|---:|---:|",
     ]
-    lines += [f"| {size} | {pages} | {per_page:.0f} | {calls} |" for size, pages, per_page, calls in scale]
+    lines += [
+        (
+            f"| {c.view} | {c.deleted:,} | {c.requests} | {c.calls_worst} | {c.calls_median:g} | "
+            f"{c.items_per_product:.1f} | {c.seconds_worst * 1000:.0f} |"
+            if c.requests
+            else f"| {c.view} | {c.deleted:,} | not run: one request passed {UNBOUNDED_CALLS} calls with fewer "
+            "deleted products | | | | |"
+        )
+        for c in lists
+    ]
     lines += [
         "",
         "## Package sizes (`scripts/package_lambdas.sh`, arm64)",
         "",
-        "Each function ZIP carries `src/` without the other handlers; pydantic lives in the layer, which only the",
-        "create and update functions use. boto3 comes from the Lambda runtime.",
+        "Each function ZIP carries `src/` without the other handlers; the dependencies layer (pydantic-core for the",
+        "write functions' body validation) is attached only to create and update. boto3 comes from the runtime.",
         "",
         "| package | bytes |",
         "|---|---:|",
     ]
     lines += [f"| {name} | {size:,} |" for name, size in sizes]
+    lines += ["", "## Local server under load (`make load`)", ""]
+    if load is None:
+        lines.append("Not measured in this run (`--skip-load`).")
+    else:
+        result, cpu, (load_before, load_after) = load
+        shares = ", ".join(f"{name} {ms} ms" for name, ms in cpu.items())
+        lines += [
+            f"`scripts/load_test.py --rate {LOAD_RATE} --duration {LOAD_SECONDS} --products {LOAD_PRODUCTS}`: "
+            "Locust, headless, the production mix (60% get, 25% list of which a third sortBy=price, 10% update",
+            "with If-Match, 5% create; writes SigV4-signed) against `scripts/local_api.py` with moto's DynamoDB in",
+            f"its own process. Machine load average {load_before:.1f} before and {load_after:.1f} after (other work",
+            "shares these 2 cores, so latency here is an upper bound).",
+            "",
+            *result.table(),
+            "",
+            f"CPU per request: {shares} (from /proc, so other load on the machine does not inflate it much).",
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -276,24 +478,29 @@ def main() -> int:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--output", type=Path, default=ROOT / "docs" / "PERFORMANCE.md")
+    parser.add_argument("--skip-load", action="store_true", help="leave out the local load test (30 s)")
     args = parser.parse_args()
     dynamodb = EmbeddedDynamoDB()
     dynamodb.start()
     os.environ["DYNAMODB_ENDPOINT_URL"] = dynamodb.endpoint_url
+    log = CallLog()
     try:
-        from handlers import create_product
         from repositories.dynamodb import create_client
         from utils.settings import get_settings
 
-        create_table(create_client(get_settings()), get_settings().table_name)
-        created = create_product.handler(event_for("create_product", ""), None)
-        product_id = json.loads(created["body"])["product"]["productId"]
-        warm = warm_overhead(product_id)
-        cold = cold_starts(dynamodb.endpoint_url, product_id)
-        scale = items_read_per_page((100, 1000, 5000))
+        client, table = create_client(get_settings()), get_settings().table_name
+        create_table(client, table)
+        with log.recording():
+            calls = calls_per_operation(log)
+            product_id = json.loads(invoke("create_product")["body"])["product"]["productId"]
+            warm = warm_overhead(log, product_id)
+        cold = cold_starts(dynamodb.endpoint_url, product_id)  # while the table is small
+        with log.recording():
+            lists = list_costs(log, client, table)
     finally:
         dynamodb.stop()
-    text = report(cold, warm, scale, package_sizes())
+    load = None if args.skip_load else local_load()
+    text = report(calls, cold, warm, lists, package_sizes(), load)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     print(text)
