@@ -13,6 +13,7 @@ per operation, throughput and errors by status; exits 1 when a p95 or the error 
 from __future__ import annotations
 
 import argparse
+import http.client
 import json
 import math
 import os
@@ -20,14 +21,13 @@ import re
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -55,14 +55,23 @@ class SignedClient:
             request.headers["Content-Type"] = "application/json"
         if method != "GET":
             self._signer.add_auth(request)
-        prepared = urllib.request.Request(
-            request.url, data=data, method=method, headers=dict(request.headers.items())
-        )
-        try:
-            with urllib.request.urlopen(prepared, timeout=30) as response:
-                return response.status, json.loads(response.read() or b"null")
-        except urllib.error.HTTPError as error:
-            return error.code, json.loads(error.read() or b"null")
+        return _send(method, request.url, data, dict(request.headers.items()))
+
+
+def _send(method: str, url: str, data: bytes | None, headers: dict[str, str]) -> tuple[int, Any]:
+    """One HTTP(S) exchange (http or https only); the status and the JSON body."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        raise ValueError(f"--url must be http or https, not {parts.scheme!r}")
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = kind(parts.netloc, timeout=30)
+    try:
+        target = parts.path + (f"?{parts.query}" if parts.query else "")
+        connection.request(method, target, body=data, headers=headers)
+        response = connection.getresponse()
+        return response.status, json.loads(response.read() or b"null")
+    finally:
+        connection.close()
 
 
 def active_products(client: SignedClient) -> list[tuple[str, int]]:
