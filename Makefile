@@ -7,7 +7,15 @@ BIN := $(VENV)/bin
 PORT ?= 3000
 SEED ?= 0
 
-.PHONY: run test format lint typecheck unit pytest contract terraform bench load clean
+# Every step of `make test` is one target whose recipe is one `$(STEP) <name> -- <command>` line: a banner with
+# the step's elapsed time, and its counts in build/summary.tsv, which .ci/run sums into its last line
+# (`N passed, N failed`). A command that records no counts of its own counts as one check; one that knows its
+# test cases records them with scripts/ci_summary.py (see its docstring). To add a step: a target with one
+# $(STEP) line, listed in `test:` below.
+STEP := bash scripts/ci_step.sh
+REPORTS := build/reports
+
+.PHONY: run test format lint typecheck unit pytest contract terraform workflows bench load clean summary-reset
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,30 +37,42 @@ format: $(VENV)/.dev-installed
 	$(BIN)/black src scripts tests
 
 lint: $(VENV)/.dev-installed
-	$(BIN)/black --check --quiet src scripts tests
+	$(STEP) lint -- $(BIN)/black --check --quiet src scripts tests
 
 typecheck: $(VENV)/.dev-installed
-	$(BIN)/mypy
+	$(STEP) typecheck -- $(BIN)/mypy
 
 # Fast feedback while working: tests/unit only (no servers, no packages).
 unit: $(VENV)/.dev-installed
 	$(BIN)/pytest tests/unit -q
 
-# Every pytest test (unit, integration, contract, deployment) with branch coverage of src/.
+# Every pytest test (unit, integration, contract, deployment, pipeline) with branch coverage of src/; each test
+# counts in CI's summary (JUnit report); coverage reports go to build/reports for CI's artifacts.
 # pytest exits 5 when it collected no tests: that is a failure here, never a pass.
 pytest: $(VENV)/.dev-installed
-	status=0; $(BIN)/pytest --cov --cov-branch --cov-report=term --cov-fail-under=90 || status=$$?; \
-	if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status
+	$(STEP) pytest -- bash -c 'status=0; $(BIN)/pytest --junitxml=$(REPORTS)/pytest-junit.xml --cov --cov-branch \
+	  --cov-report=term --cov-report=xml:$(REPORTS)/coverage.xml --cov-report=html:$(REPORTS)/coverage-html \
+	  --cov-fail-under=90 || status=$$?; python3 scripts/ci_summary.py junit pytest $(REPORTS)/pytest-junit.xml; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status'
 
-# schemathesis against the local server, then the post-deployment validation script against it.
+# schemathesis against the local server (every generated case counts), then the post-deployment validation.
 contract: $(VENV)/.dev-installed
-	bash scripts/check_contract.sh
+	$(STEP) contract -- bash scripts/check_contract.sh
 
-# fmt, validate, terraform test, checkov, packages, and a real apply of both stacks against moto.
+# fmt, validate, terraform test, checkov, packages, and a real apply of the three stacks against moto.
 terraform: $(VENV)/.dev-installed
-	bash scripts/check_terraform.sh
+	$(STEP) terraform -- bash scripts/check_terraform.sh
 
-test: lint typecheck pytest contract terraform
+# zizmor (offline) over .github/: no findings allowed.
+workflows: $(VENV)/.dev-installed
+	$(STEP) zizmor -- $(BIN)/zizmor --offline --no-progress .github/
+
+summary-reset:
+	@mkdir -p build && rm -f build/summary.tsv
+
+test: summary-reset lint typecheck workflows pytest contract terraform
+	@python3 scripts/ci_summary.py table
+	@python3 scripts/ci_summary.py print
 
 # Not a test: measures cold start, request overhead and list reads, and rewrites docs/PERFORMANCE.md.
 bench: $(VENV)/.dev-installed

@@ -14,7 +14,12 @@ MAX_EXAMPLES="${MAX_EXAMPLES:-50}"
 if [[ "${CI:-}" == "true" ]]; then SEED="${SCHEMATHESIS_SEED:-20261125}"; else SEED="${SCHEMATHESIS_SEED:-$RANDOM}"; fi
 WORK="$(mktemp -d)"
 SERVER_LOG="$WORK/local_api.log"
+# The fuzzing report (JSON run report and JUnit) lands here; CI keeps it as an artifact.
+REPORTS="$ROOT/build/reports"
+fuzz_status=0
+validation_status=0
 cd "$ROOT"
+mkdir -p "$REPORTS"
 
 # Locally the server only checks that writes carry a SigV4 header, so dummy credentials do.
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
@@ -70,9 +75,17 @@ SCHEMATHESIS_HOOKS="$ROOT/tests/contract/hooks.py" "$VENV_BIN/st" \
     --seed "$SEED" \
     --exclude-method OPTIONS \
     --generation-database none \
-    --no-color
+    --no-color \
+    --report json,junit \
+    --report-json-path "$REPORTS/schemathesis.json" \
+    --report-junit-path "$REPORTS/schemathesis-junit.xml" || fuzz_status=$?
+# Every generated case counts in CI's summary line (scripts/ci_summary.py), pass or fail.
+[[ -n "${CI_SUMMARY:-}" ]] && python3 scripts/ci_summary.py schemathesis contract-fuzz-cases "$REPORTS/schemathesis.json"
+[[ ${fuzz_status} -eq 0 ]] || exit "${fuzz_status}"
 
 echo "==> post-deployment validation against the local API"
-"$VENV_BIN/python" scripts/validate_deployment.py --base-url "$BASE_URL"
+"$VENV_BIN/python" scripts/validate_deployment.py --base-url "$BASE_URL" | tee "$WORK/validation.log" || validation_status=$?
+[[ -n "${CI_SUMMARY:-}" ]] && python3 scripts/ci_summary.py validation post-deployment-validation "$WORK/validation.log"
+[[ ${validation_status} -eq 0 ]] || exit "${validation_status}"
 
 echo "==> contract checks passed"

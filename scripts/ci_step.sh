@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Run one step of `make test`: a banner before and after it with its elapsed time, and its counts in
+# build/summary.tsv (the file .ci/run sums into its last line, scripts/ci_summary.py).
+#
+#   bash scripts/ci_step.sh NAME -- COMMAND [ARGS...]
+#
+# The command sees CI_SUMMARY (the summary file) and records its own counts with `ci_summary.py record|junit|
+# tftest|...`. A step that records nothing counts as one check, passed or failed by its exit status; a step
+# that fails although every count it recorded passed (coverage under the bar, a crash after the tests) gets
+# one failed check more, so a failing step can never add up to "0 failed".
+set -uo pipefail
+
+name="$1"
+shift
+[[ "${1:-}" == "--" ]] && shift
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export CI_SUMMARY="${CI_SUMMARY:-${repo_root}/build/summary.tsv}"
+mkdir -p "$(dirname "${CI_SUMMARY}")"
+touch "${CI_SUMMARY}"
+[[ -f "${repo_root}/build/.gitignore" ]] || printf '*\n' > "${repo_root}/build/.gitignore"
+summary=(python3 "${repo_root}/scripts/ci_summary.py")
+
+lines_before=$(wc -l < "${CI_SUMMARY}")
+started=${SECONDS}
+printf '\n==> [%s] %s\n' "${name}" "$*"
+"$@"
+status=$?
+elapsed=$((SECONDS - started))
+
+recorded="$(tail -n +"$((lines_before + 1))" "${CI_SUMMARY}")"
+if [[ -z "${recorded}" ]]; then
+  if [[ ${status} -eq 0 ]]; then "${summary[@]}" record "${name}" 1 0; else "${summary[@]}" record "${name}" 0 1; fi
+elif [[ ${status} -ne 0 ]] && ! awk -F'\t' '$3 > 0 { found = 1 } END { exit !found }' <<< "${recorded}"; then
+  "${summary[@]}" record "${name}-exit-status" 0 1
+fi
+counts="$(tail -n +"$((lines_before + 1))" "${CI_SUMMARY}" | awk -F'\t' '{ p += $2; f += $3; s += $4 } END { printf "%d passed, %d failed, %d skipped", p, f, s }')"
+if [[ ${status} -eq 0 ]]; then verdict="ok"; else verdict="FAILED (exit ${status})"; fi
+printf '<== [%s] %s in %d s: %s\n' "${name}" "${verdict}" "${elapsed}" "${counts}"
+exit "${status}"
