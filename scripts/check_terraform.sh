@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Every deployment check, offline: formatting, validation and tests of both Terraform stacks, checkov, the
-# Lambda packages, and a real apply of both stacks against moto's server (scripts/tf_local_apply.sh).
+# Every deployment check, offline: formatting, validation and tests of the three Terraform stacks (bootstrap,
+# infrastructure, Lambda), checkov, the Lambda packages, and a real apply of the three stacks against moto's
+# server (scripts/tf_local_apply.sh). With CI_SUMMARY set (make test), each check's counts go to CI's summary.
 #
 #   bash scripts/check_terraform.sh
 #
@@ -12,28 +13,41 @@ set -euo pipefail
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "${repo_root}"
 tf=(bash scripts/tf_run.sh)
-stacks=(terraform/infrastructure terraform)
+stacks=(terraform/bootstrap terraform/infrastructure terraform)
 started=${SECONDS}
+logs="$(mktemp -d)"
+trap 'rm -rf "${logs}"' EXIT
 
 step() {
   printf '\n==> [%3ss] %s\n' "$((SECONDS - started))" "$*"
 }
 
+# Counts for CI's summary line (scripts/ci_summary.py); a no-op outside `make test`.
+summary() {
+  if [[ -n "${CI_SUMMARY:-}" ]]; then python3 scripts/ci_summary.py "$@"; fi
+}
+
 step "terraform fmt -check -recursive terraform"
 "${tf[@]}" fmt -check -recursive -diff terraform
+summary record terraform-fmt 1 0
 
 step "packages for Lambda (arm64): scripts/package_lambdas.sh"
 bash scripts/package_lambdas.sh
+summary record lambda-packages 1 0
 
 for stack in "${stacks[@]}"; do
   step "terraform init (no backend) + validate: ${stack}"
   "${tf[@]}" -chdir="${stack}" init -backend=false -input=false -no-color > /dev/null
   "${tf[@]}" -chdir="${stack}" validate -no-color
+  summary record "terraform-validate:${stack}" 1 0
 done
 
 for stack in "${stacks[@]}"; do
   step "terraform test (mock provider): ${stack}"
-  "${tf[@]}" -chdir="${stack}" test -no-color
+  status=0
+  "${tf[@]}" -chdir="${stack}" test -no-color | tee "${logs}/test.log" || status=$?
+  summary tftest "terraform-test:${stack}" "${logs}/test.log"
+  [[ ${status} -eq 0 ]] || exit "${status}"
 done
 
 step "checkov over terraform/"
@@ -47,7 +61,11 @@ if [[ ! -x "${checkov_venv}/bin/checkov" || "$(cat "${stamp}" 2>/dev/null)" != "
   "${checkov_venv}/bin/pip" install --quiet --disable-pip-version-check -r requirements-checkov.txt
   echo "${wanted}" > "${stamp}"
 fi
-"${checkov_venv}/bin/checkov" --directory terraform --framework terraform --skip-download --quiet --compact
+status=0
+"${checkov_venv}/bin/checkov" --directory terraform --framework terraform --skip-download --quiet --compact \
+  | tee "${logs}/checkov.log" || status=$?
+summary checkov checkov "${logs}/checkov.log"
+[[ ${status} -eq 0 ]] || exit "${status}"
 
 step "local apply against moto: scripts/tf_local_apply.sh"
 bash scripts/tf_local_apply.sh

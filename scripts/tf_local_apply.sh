@@ -1,19 +1,21 @@
 #!/usr/bin/env bash
-# Apply both stacks for real against moto's server on loopback, verify the result with boto3, re-plan
-# (expecting no changes) and destroy.
+# Apply the three stacks for real against moto's server on loopback, as from an empty account: the bootstrap
+# stack first (state buckets, GitHub OIDC provider, plan and deploy roles), then the infrastructure and Lambda
+# stacks into its dev state bucket, each through scripts/deploy_stack.sh (a saved plan, then exactly that plan
+# applied, as the deploy workflows do). Verify with boto3, check that a stale plan is refused, re-plan
+# (expecting no changes) and destroy all three.
 #
-# Steps: start moto on a free loopback port; create the state bucket; apply terraform/infrastructure with
-# dev.tfvars through the S3 backend; apply terraform/ (reading that state through terraform_remote_state);
-# verify with scripts/tf_local_check.py; plan both with -detailed-exitcode (0 = no changes); destroy both.
 # The endpoints and fake credentials live only in override files written into a scratch copy of terraform/,
-# never in the real configuration. Needs the packages: run scripts/package_lambdas.sh first.
+# never in the real configuration. Needs the packages: run scripts/package_lambdas.sh first. Counts go to
+# CI's summary (scripts/ci_summary.py) when CI_SUMMARY is set.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${CHECK_PYTHON:-${repo_root}/.venv/bin/python}"
 tf=(bash "${repo_root}/scripts/tf_run.sh")
 environment="dev"
-state_bucket="bbws-terraform-state-local"
+# The bootstrap stack names its buckets <prefix>-<env>; dev's holds the other two stacks' states here.
+state_bucket="bbws-terraform-state-${environment}"
 package_dir="${repo_root}/build/lambda"
 
 [[ -f "${package_dir}/list_products.zip" ]] || { echo "tf_local_apply.sh: no packages in ${package_dir}; run scripts/package_lambdas.sh" >&2; exit 1; }
@@ -49,7 +51,7 @@ run_logged() {
   fi
 }
 
-"${python}" "${repo_root}/scripts/tf_local_check.py" wait-and-bootstrap --bucket "${state_bucket}"
+"${python}" "${repo_root}/scripts/tf_local_check.py" wait
 
 echo "==> scratch copy of terraform/ with local overrides in ${work_dir}"
 (cd "${repo_root}" && tar --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' -cf - terraform) | tar -xf - -C "${work_dir}"
@@ -90,6 +92,7 @@ for stack in infrastructure lambda; do
   printf 'bucket       = "%s"\nkey          = "%s"\nregion       = "eu-west-1"\nuse_lockfile = true\n%s\n' \
     "${state_bucket}" "${key}" "${s3_settings}" > "${work_dir}/${stack}.backend.hcl"
 done
+provider_override > "${work_dir}/terraform/bootstrap/local_override.tf"
 provider_override > "${work_dir}/terraform/infrastructure/local_override.tf"
 {
   provider_override
@@ -106,19 +109,52 @@ data "terraform_remote_state" "infrastructure" {
 HCL
 } > "${work_dir}/terraform/local_override.tf"
 
+bootstrap_dir="${work_dir}/terraform/bootstrap"
 infra_dir="${work_dir}/terraform/infrastructure"
 lambda_dir="${work_dir}/terraform"
 infra_vars=(-var-file=environments/${environment}.tfvars)
-lambda_vars=(-var-file=environments/${environment}.tfvars -var "infrastructure_state_bucket=${state_bucket}" -var "package_dir=${package_dir}")
+lambda_vars=(-var-file=environments/${environment}.tfvars -var "package_dir=${package_dir}")
+export TERRAFORM="bash ${repo_root}/scripts/tf_run.sh"
+deploy=(bash "${repo_root}/scripts/deploy_stack.sh")
+steps_passed=0
+passed() { steps_passed=$((steps_passed + 1)); echo "    ok: $*"; }
 
-echo "==> init both stacks against the S3 backend on moto"
-run_logged init-infrastructure "${tf[@]}" -chdir="${infra_dir}" init -input=false -no-color -backend-config="${work_dir}/infrastructure.backend.hcl"
-run_logged init-lambda "${tf[@]}" -chdir="${lambda_dir}" init -input=false -no-color -backend-config="${work_dir}/lambda.backend.hcl"
+echo "==> bootstrap stack: plan, then apply that plan (local state, as an administrator would)"
+export TF_VAR_github_repository="example-org/bbws-product-api" TF_VAR_state_bucket_force_destroy=true
+TF_BACKEND_CONFIG=none run_logged plan-bootstrap "${deploy[@]}" plan "${bootstrap_dir}" "${environment}" "${work_dir}/plan-bootstrap"
+TF_BACKEND_CONFIG=none run_logged apply-bootstrap "${deploy[@]}" apply "${bootstrap_dir}" "${environment}" "${work_dir}/plan-bootstrap"
+passed "bootstrap applied: $("${tf[@]}" -chdir="${bootstrap_dir}" state list | grep -c -v '^data\.') resources"
+"${python}" "${repo_root}/scripts/tf_local_check.py" verify-bootstrap --repository "${TF_VAR_github_repository}"
 
-echo "==> apply infrastructure (${environment}.tfvars)"
-run_logged apply-infrastructure "${tf[@]}" -chdir="${infra_dir}" apply -input=false -no-color -auto-approve "${infra_vars[@]}"
-echo "==> apply Lambda stack (${environment}.tfvars, remote state from the infrastructure stack)"
-run_logged apply-lambda "${tf[@]}" -chdir="${lambda_dir}" apply -input=false -no-color -auto-approve "${lambda_vars[@]}"
+echo "==> a stale plan is refused: plan, change the state, apply the first plan"
+TF_BACKEND_CONFIG=none run_logged plan-stale "${deploy[@]}" plan "${bootstrap_dir}" "${environment}" "${work_dir}/plan-stale"
+# Any write to the state makes the plan stale; forgetting one resource (and importing it back after) is quick.
+policy='aws_s3_bucket_policy.state["dev"]'
+run_logged state-in-between "${tf[@]}" -chdir="${bootstrap_dir}" state rm "${policy}"
+set +e
+TF_BACKEND_CONFIG=none "${deploy[@]}" apply "${bootstrap_dir}" "${environment}" "${work_dir}/plan-stale" > "${work_dir}/apply-stale.log" 2>&1
+status=$?
+set -e
+if [[ ${status} -ne 3 ]] || ! grep -q "Re-run the workflow" "${work_dir}/apply-stale.log"; then
+  cat "${work_dir}/apply-stale.log" >&2
+  echo "tf_local_apply.sh: applying a stale plan exited ${status}; expected 3 and the advice to re-run" >&2
+  exit 1
+fi
+run_logged state-restore "${tf[@]}" -chdir="${bootstrap_dir}" import -input=false -no-color "${policy}" "${state_bucket}"
+passed "stale plan refused: $(grep -o 'Stale plan.*changed after this plan' "${work_dir}/apply-stale.log")"
+
+# moto applies the bucket policy's Deny without its aws:SecureTransport condition, so it would refuse every
+# object request (there is no TLS on loopback either). The policy was verified above; lift it for the rest.
+"${python}" "${repo_root}/scripts/tf_local_check.py" lift-bucket-policy --bucket "${state_bucket}"
+
+echo "==> infrastructure stack (${environment}.tfvars): plan, apply that plan, through the S3 backend"
+TF_BACKEND_CONFIG="${work_dir}/infrastructure.backend.hcl" run_logged plan-infrastructure "${deploy[@]}" plan "${infra_dir}" "${environment}" "${work_dir}/plan-infrastructure"
+TF_BACKEND_CONFIG="${work_dir}/infrastructure.backend.hcl" run_logged apply-infrastructure "${deploy[@]}" apply "${infra_dir}" "${environment}" "${work_dir}/plan-infrastructure"
+passed "infrastructure applied"
+echo "==> Lambda stack (${environment}.tfvars, remote state from the infrastructure stack): plan, apply that plan"
+TF_BACKEND_CONFIG="${work_dir}/lambda.backend.hcl" run_logged plan-lambda "${deploy[@]}" plan "${lambda_dir}" "${environment}" "${work_dir}/plan-lambda" -var "package_dir=${package_dir}"
+TF_BACKEND_CONFIG="${work_dir}/lambda.backend.hcl" run_logged apply-lambda "${deploy[@]}" apply "${lambda_dir}" "${environment}" "${work_dir}/plan-lambda"
+passed "Lambda stack applied"
 
 infra_count="$("${tf[@]}" -chdir="${infra_dir}" state list | grep -c -v '^data\.')"
 lambda_count="$("${tf[@]}" -chdir="${lambda_dir}" state list | grep -c -v '^data\.')"
@@ -140,11 +176,14 @@ for pair in "infrastructure:${infra_dir}" "lambda:${lambda_dir}"; do
     echo "tf_local_apply.sh: re-plan of the ${stack} stack exited ${status} (0 = no changes expected)" >&2
     exit 1
   fi
-  echo "    ${stack}: no changes"
+  passed "${stack}: re-plan shows no changes"
 done
 
-echo "==> destroy both stacks"
+echo "==> destroy the three stacks"
 run_logged destroy-lambda "${tf[@]}" -chdir="${lambda_dir}" destroy -input=false -no-color -auto-approve "${lambda_vars[@]}"
 run_logged destroy-infrastructure "${tf[@]}" -chdir="${infra_dir}" destroy -input=false -no-color -auto-approve "${infra_vars[@]}"
-grep -h "Destroy complete" "${work_dir}/destroy-lambda.log" "${work_dir}/destroy-infrastructure.log" | sed 's/^/    /' 
-echo "==> local apply passed"
+run_logged destroy-bootstrap "${tf[@]}" -chdir="${bootstrap_dir}" destroy -input=false -no-color -auto-approve
+grep -h "Destroy complete" "${work_dir}"/destroy-*.log | sed 's/^/    /'
+passed "all three stacks destroyed"
+if [[ -n "${CI_SUMMARY:-}" ]]; then python3 "${repo_root}/scripts/ci_summary.py" record local-apply-steps "${steps_passed}" 0; fi
+echo "==> local apply passed (${steps_passed} steps)"

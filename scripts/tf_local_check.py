@@ -1,12 +1,16 @@
-"""Bootstrap and verify the local apply of both Terraform stacks against moto's server.
+"""Verify the local apply of the Terraform stacks against moto's server.
 
-`wait-and-bootstrap` waits for the server (LOCAL_AWS_ENDPOINT) and creates the versioned state bucket.
+`wait` waits for the server (LOCAL_AWS_ENDPOINT). `verify-bootstrap` checks what the bootstrap stack built: the
+state buckets' versioning, encryption, public access block and TLS-only policy, GitHub's OIDC provider, and
+each plan and deploy role's trust (this repository, one GitHub environment) and resources (the environment's).
+`lift-bucket-policy` removes a state bucket's policy afterwards: moto ignores its TLS condition and would
+refuse every object request.
 `verify` checks what `terraform apply` built, independently of the Terraform code: the five functions and
 the handlers inside the packages they were deployed from, each role's exact actions, every API method's
 integration and authorization (the 404 answers on /, /v1.0 and the /{proxy+} catch-all included), the
 X-Request-Id mapping of every MOCK answer and gateway response, the stage, every alarm by name (with the
 function alarms' metric and function), and the table's schema against scripts/local_table.py. Every problem
-is listed, and any problem exits non-zero.
+is listed, and any problem exits non-zero; with CI_SUMMARY set the counts go to CI's summary line.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from typing import Any
 import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from ci_summary import record  # noqa: E402
 from function_manifest import load_functions  # noqa: E402
 from local_table import create_table_request, load_schema  # noqa: E402
 
@@ -58,22 +63,99 @@ def client(service: str) -> Any:
     return boto3.client(service, region_name=REGION, endpoint_url=os.environ["LOCAL_AWS_ENDPOINT"])
 
 
-def wait_and_bootstrap(bucket: str) -> None:
+def wait_for_server() -> None:
     endpoint = os.environ["LOCAL_AWS_ENDPOINT"]
     deadline = time.monotonic() + 30
     while True:
         try:
             # The endpoint is the loopback URL tf_local_apply.sh started moto on, never user input.
             urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2)  # nosec B310
-            break
+            return
         except OSError:
             if time.monotonic() > deadline:
                 raise SystemExit(f"moto did not answer on {endpoint} within 30 s")
             time.sleep(0.2)
+
+
+ENVIRONMENTS = ("dev", "sit", "prod")
+GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
+# Statements whose resources cannot carry the environment's name (API Gateway ids, the state bucket paths).
+UNNAMED_RESOURCES = {"FindLogGroups", "RestApis", "StateBucket", "StateObjects", "StateLocks"}
+
+
+def verify_state_bucket(problems: Problems, bucket: str) -> None:
     s3 = client("s3")
-    s3.create_bucket(Bucket=bucket, CreateBucketConfiguration={"LocationConstraint": REGION})
-    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
-    print(f"    state bucket {bucket} created (versioned)")
+    versioning = s3.get_bucket_versioning(Bucket=bucket).get("Status")
+    problems.expect(versioning == "Enabled", f"{bucket}: versioning {versioning}")
+    rules = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"]
+    algorithms = [r["ApplyServerSideEncryptionByDefault"]["SSEAlgorithm"] for r in rules]
+    problems.expect(algorithms == ["AES256"], f"{bucket}: encryption {algorithms}")
+    block = s3.get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    problems.expect(all(block.values()) and len(block) == 4, f"{bucket}: public access block {block}")
+    statements = json.loads(s3.get_bucket_policy(Bucket=bucket)["Policy"])["Statement"]
+    problems.expect(
+        any(
+            s["Effect"] == "Deny"
+            and s.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") == "false"
+            for s in statements
+        ),
+        f"{bucket}: no TLS-only statement in {statements}",
+    )
+
+
+def verify_role(problems: Problems, iam: Any, environment: str, kind: str, repository: str) -> None:
+    name = f"bbws-product-api-{kind}-{environment}"
+    role = iam.get_role(RoleName=name)["Role"]
+    trust = role["AssumeRolePolicyDocument"]
+    if isinstance(trust, str):
+        trust = json.loads(trust)
+    conditions = trust["Statement"][0]["Condition"]["StringEquals"]
+    github_environment = f"{environment}-plan" if kind == "plan" else environment
+    problems.expect(
+        conditions.get(f"{GITHUB_OIDC_HOST}:sub") == f"repo:{repository}:environment:{github_environment}",
+        f"{name}: trusted subject {conditions.get(f'{GITHUB_OIDC_HOST}:sub')}",
+    )
+    problems.expect(
+        conditions.get(f"{GITHUB_OIDC_HOST}:aud") == "sts.amazonaws.com",
+        f"{name}: audience {conditions.get(f'{GITHUB_OIDC_HOST}:aud')}",
+    )
+    statements = policy_statements(iam, name)
+    actions = {a for s in statements for a in as_set(s["Action"])}
+    problems.expect(all("*" not in a for a in actions), f"{name}: wildcard action among {sorted(actions)}")
+    writes = {a for a in actions if a.split(":")[1].startswith(("Create", "Delete", "Update", "Put"))}
+    if kind == "plan":
+        problems.expect(
+            writes == {"s3:PutObject", "s3:DeleteObject"}, f"{name}: writes {sorted(writes)} (lock only)"
+        )
+    else:
+        problems.expect({"dynamodb:CreateTable", "lambda:UpdateFunctionCode"} <= writes, f"{name}: {writes}")
+    for statement in statements:
+        if statement.get("Sid") not in UNNAMED_RESOURCES:
+            resources = as_set(statement["Resource"])
+            problems.expect(
+                all(environment in r for r in resources), f"{name}: {statement.get('Sid')} on {resources}"
+            )
+
+
+def verify_bootstrap(repository: str) -> None:
+    problems = Problems()
+    for environment in ENVIRONMENTS:
+        verify_state_bucket(problems, f"bbws-terraform-state-{environment}")
+    iam = client("iam")
+    providers = [p["Arn"] for p in iam.list_open_id_connect_providers()["OpenIDConnectProviderList"]]
+    github = [arn for arn in providers if arn.endswith(f"oidc-provider/{GITHUB_OIDC_HOST}")]
+    if problems.expect(len(github) == 1, f"GitHub OIDC providers: {providers}"):
+        audiences = iam.get_open_id_connect_provider(OpenIDConnectProviderArn=github[0])["ClientIDList"]
+        problems.expect(audiences == ["sts.amazonaws.com"], f"OIDC provider audiences {audiences}")
+    for environment in ENVIRONMENTS:
+        for kind in ("plan", "deploy"):
+            verify_role(problems, iam, environment, kind, repository)
+    report(problems, "bootstrap-checks")
+
+
+def lift_bucket_policy(bucket: str) -> None:
+    client("s3").delete_bucket_policy(Bucket=bucket)
+    print(f"    bucket policy of {bucket} lifted for the local run (moto ignores its TLS condition)")
 
 
 def package_sha256(path: Path) -> str:
@@ -438,6 +520,13 @@ def verify(environment: str, package_dir: Path) -> None:
     function_arns = verify_functions(problems, environment, package_dir, table_arn)
     verify_api(problems, environment, function_arns)
     verify_alarms(problems, environment)
+    report(problems, "local-apply-checks")
+
+
+def report(problems: Problems, name: str) -> None:
+    """Print the outcome (every problem), record it in CI's summary, exit non-zero on any problem."""
+    if os.environ.get("CI_SUMMARY"):
+        record(name, problems.checked - len(problems.items), len(problems.items))
     if problems.items:
         print(f"FAILED: {len(problems.items)} of {problems.checked} checks", file=sys.stderr)
         for item in problems.items:
@@ -449,14 +538,21 @@ def verify(environment: str, package_dir: Path) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    bootstrap = commands.add_parser("wait-and-bootstrap")
-    bootstrap.add_argument("--bucket", required=True)
+    commands.add_parser("wait")
+    bootstrap = commands.add_parser("verify-bootstrap")
+    bootstrap.add_argument("--repository", required=True, help="owner/name the roles must trust")
+    lift = commands.add_parser("lift-bucket-policy")
+    lift.add_argument("--bucket", required=True)
     check = commands.add_parser("verify")
     check.add_argument("--environment", required=True)
     check.add_argument("--package-dir", type=Path, required=True)
     args = parser.parse_args()
-    if args.command == "wait-and-bootstrap":
-        wait_and_bootstrap(args.bucket)
+    if args.command == "wait":
+        wait_for_server()
+    elif args.command == "verify-bootstrap":
+        verify_bootstrap(args.repository)
+    elif args.command == "lift-bucket-policy":
+        lift_bucket_policy(args.bucket)
     else:
         verify(args.environment, args.package_dir)
 
