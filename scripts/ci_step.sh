@@ -22,7 +22,9 @@ summary=(python3 "${repo_root}/scripts/ci_summary.py")
 
 lines_before=$(wc -l < "${CI_SUMMARY}")
 started=${SECONDS}
-printf '\n==> [%s] %s\n' "${name}" "$*"
+command_line="$*"
+command_line="${command_line%%$'\n'*}"
+printf '\n==> [%s] %s\n' "${name}" "${command_line:0:100}"
 "$@"
 status=$?
 elapsed=$((SECONDS - started))

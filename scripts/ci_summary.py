@@ -127,7 +127,7 @@ def table(markdown: bool) -> str:
         lines.append("| **total** | **{}** | **{}** | **{}** |".format(*totals(rows)))
         lines += coverage_lines(summary_file().parent / "reports" / "coverage.xml")
     else:
-        lines = [f"    {n:<40} {p:>6} passed {f:>4} failed {s:>4} skipped" for n, p, f, s in rows]
+        lines = [f"    {n:<46} {p:>6} passed {f:>4} failed {s:>4} skipped" for n, p, f, s in rows]
     return "\n".join(lines)
 
 

@@ -9,6 +9,7 @@
 # never in the real configuration. Needs the packages: run scripts/package_lambdas.sh first. Counts go to
 # CI's summary (scripts/ci_summary.py) when CI_SUMMARY is set.
 set -euo pipefail
+started=${SECONDS}
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${CHECK_PYTHON:-${repo_root}/.venv/bin/python}"
@@ -117,7 +118,7 @@ lambda_vars=(-var-file=environments/${environment}.tfvars -var "package_dir=${pa
 export TERRAFORM="bash ${repo_root}/scripts/tf_run.sh"
 deploy=(bash "${repo_root}/scripts/deploy_stack.sh")
 steps_passed=0
-passed() { steps_passed=$((steps_passed + 1)); echo "    ok: $*"; }
+passed() { steps_passed=$((steps_passed + 1)); echo "    ok [$((SECONDS - started)) s]: $*"; }
 
 echo "==> bootstrap stack: plan, then apply that plan (local state, as an administrator would)"
 export TF_VAR_github_repository="example-org/bbws-product-api" TF_VAR_state_bucket_force_destroy=true
