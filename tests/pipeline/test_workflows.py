@@ -141,9 +141,17 @@ def test_dev_deploys_on_pushes_to_main_that_touch_the_stack_and_by_hand(stack: s
     assert triggers["push"]["branches"] == ["main"]
     paths = triggers["push"]["paths"]
     wanted = (
-        {"terraform/infrastructure/**"}
+        {"terraform/infrastructure/**", "terraform/tags.json"}
         if stack == "infrastructure"
-        else {"src/**", "terraform/*.tf", "scripts/package_lambdas.sh", "requirements.txt"}
+        else {
+            "src/**",
+            "terraform/*.tf",
+            "terraform/*.json",
+            "terraform/templates/**",
+            "scripts/package_lambdas.sh",
+            "scripts/function_manifest.py",
+            "requirements.txt",
+        }
     )
     assert wanted <= set(paths)
     if stack == "lambda":
