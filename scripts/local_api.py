@@ -17,6 +17,7 @@ import importlib
 import json
 import os
 import re
+import secrets
 import signal
 import sys
 import threading
@@ -109,6 +110,8 @@ def _default_environment(real_aws: bool) -> None:
     }
     if not real_aws:
         defaults.update(AWS_ACCESS_KEY_ID="local", AWS_SECRET_ACCESS_KEY="local")
+    # Each local server seals its page tokens with its own random secret, as each deployment does.
+    defaults["PAGE_TOKEN_SECRET"] = secrets.token_urlsafe(32)
     for name, value in defaults.items():
         os.environ.setdefault(name, value)
 

@@ -18,12 +18,13 @@ os.environ.update(
     AWS_REGION="eu-west-1",
     AWS_ACCESS_KEY_ID="testing",
     AWS_SECRET_ACCESS_KEY="testing",
+    PAGE_TOKEN_SECRET="test-page-token-secret-of-at-least-32-characters",
 )
 os.environ.pop("AWS_PROFILE", None)
 os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
 
 from fakes import FakeProductStore  # noqa: E402
-from samples import FIXED_NOW, to_json  # noqa: E402
+from samples import FIXED_NOW, page_tokens, to_json  # noqa: E402
 from local_api import EmbeddedDynamoDB  # noqa: E402
 from local_table import create_table  # noqa: E402
 from models.commands import ProductDraft  # noqa: E402
@@ -116,4 +117,4 @@ def empty_table(dynamodb_endpoint: str) -> None:
 
 @pytest.fixture
 def repository(dynamodb_endpoint: str) -> ProductRepository:
-    return ProductRepository(create_client(get_settings()), get_settings().table_name)
+    return ProductRepository(create_client(get_settings()), get_settings().table_name, page_tokens())

@@ -1,14 +1,18 @@
-"""Sample request bodies for tests."""
+"""Sample request bodies, stored products and page tokens for tests."""
 
 from __future__ import annotations
 
 import json
+import time
 import uuid
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from models.commands import IdempotentRequest
 from models.record import ProductRecord
+from repositories.page_token import PageTokens
+from utils.settings import get_settings
 
 FIXED_NOW = "2026-01-02T03:04:05.000Z"  # the service fixture's clock
 
@@ -52,3 +56,11 @@ def product_record(name: str = "Entry Plan", price: str = "95.00", active: bool 
 def keyed(body_hash: str = "body-1", received_at: int = 1_000) -> IdempotentRequest:
     """A create's Idempotency-Key record request (key "key-1")."""
     return IdempotentRequest(key_hash="key-1", body_hash=body_hash, received_at=received_at)
+
+
+def page_tokens(clock: Callable[[], float] = time.time) -> PageTokens:
+    """Page tokens under the session's secret (the one the factory and the local server read), at a chosen
+    clock: to make tokens the server accepts, or expired ones."""
+    secret = get_settings().page_token_secret
+    assert secret is not None
+    return PageTokens(secret, clock=clock)

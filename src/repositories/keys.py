@@ -19,6 +19,7 @@ PRICE_INDEX = "ProductsByPriceIndex"
 NAME_INDEX = "ProductsByNameIndex"
 PRICE_PARTITION = "PRODUCT"
 PRICE_DIGITS = 8  # 999999.99 is 99999999 cents
+MAX_CENTS = 10**PRICE_DIGITS - 1
 
 TABLE_KEY = ("PK", "SK")
 PRICE_INDEX_KEY = ("PK", "SK", "GSI1_PK", "GSI1_SK")
@@ -48,9 +49,18 @@ def legacy_name_claim_pk(name: str) -> str | None:
     return None if legacy == name_key(name) else f"{NAME_CLAIM_PREFIX}{legacy}"
 
 
+def price_cents(price: Decimal) -> int:
+    """A price in whole cents."""
+    return int((price * 100).to_integral_value())
+
+
 def price_sort_key(price: Decimal, product_id: str) -> str:
     """GSI1 sort key: zero-padded cents, so string order is numeric order."""
-    cents = int((price * 100).to_integral_value())
+    return cents_sort_key(price_cents(price), product_id)
+
+
+def cents_sort_key(cents: int, product_id: str) -> str:
+    """GSI1 sort key from a price already in cents (as a page token carries it)."""
     return f"{cents:0{PRICE_DIGITS}d}#{product_id}"
 
 

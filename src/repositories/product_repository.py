@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +21,7 @@ from exceptions.product_exceptions import (
 from models.commands import IdempotentRequest, InPlaceChange, ProductChanges
 from models.record import Page, ProductRecord, Revision, name_key
 from repositories import keys
-from repositories.page_token import decode_token, encode_token
+from repositories.page_token import PageTokens, Position, rejected
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -39,7 +40,7 @@ _THROTTLED_REASONS = {"ThrottlingError", "ProvisionedThroughputExceeded", "Reque
 _ACTIVE_PRODUCTS = "#entityType = :product AND #active = :true"
 _ABSENT = "attribute_not_exists(#PK)"
 _OWNED_CLAIM = f"{_ABSENT} OR #productId = :id"  # a missing claim may be released too
-_MAX_SCAN_BATCH = 1000
+_TABLE_PREFIXES = (keys.PRODUCT_PREFIX, keys.NAME_CLAIM_PREFIX, keys.IDEMPOTENCY_PREFIX)
 
 
 def to_item(product: ProductRecord) -> Item:
@@ -144,9 +145,17 @@ def _key(pk: str) -> Item:
 class ProductRepository:
     """Products in one DynamoDB table (see `repositories.keys` for the layout)."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(
+        self,
+        client: DynamoDBClient,
+        table_name: str,
+        page_tokens: PageTokens | None = None,
+        scan_budget: ScanBudget | None = None,
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._tokens = page_tokens  # only the list function is given the secret
+        self._budget = scan_budget or ScanBudget()
 
     # --- reads -------------------------------------------------------------------------------
 
@@ -325,7 +334,7 @@ class ProductRepository:
     # --- lists -------------------------------------------------------------------------------
 
     def list_active(self, limit: int, token: str | None) -> Page:
-        """Active products in table order, strongly consistent."""
+        """Active products in table order, strongly consistent; a bounded read (see ScanBudget)."""
         request = {
             "TableName": self._table,
             "FilterExpression": _ACTIVE_PRODUCTS,
@@ -334,7 +343,7 @@ class ProductRepository:
             "ConsistentRead": True,
         }
         # Scan's Limit counts items read before the filter; read ahead so most pages take one call.
-        return self._page(self._client.scan, request, "all", keys.TABLE_KEY, limit, token, read_ahead=2)
+        return self._page(self._client.scan, request, _Listing("all", read_ahead=2), limit, token)
 
     def list_by_price(self, limit: int, descending: bool, token: str | None) -> Page:
         """Active products by price (the sparse price index)."""
@@ -346,8 +355,8 @@ class ProductRepository:
             "ExpressionAttributeValues": {":partition": {"S": keys.PRICE_PARTITION}},
             "ScanIndexForward": not descending,
         }
-        scope = "price:desc" if descending else "price:asc"
-        return self._page(self._client.query, request, scope, keys.PRICE_INDEX_KEY, limit, token)
+        listing = _Listing("price:desc" if descending else "price:asc", index_key=_price_index_key)
+        return self._page(self._client.query, request, listing, limit, token)
 
     def list_by_name(self, name: str, limit: int, token: str | None) -> Page:
         """Active products whose name reads as `name` (the name index). Products not yet migrated are indexed
@@ -362,8 +371,10 @@ class ProductRepository:
         return page
 
     def _issued_for(self, key: str, token: str) -> bool:
+        if self._tokens is None:
+            return False
         try:
-            decode_token(f"{self._table}:name:{key}", token, keys.NAME_INDEX_KEY)
+            self._tokens.open(f"{self._table}:name:{key}", token)
         except ValidationFailed:
             return False
         return True
@@ -377,36 +388,109 @@ class ProductRepository:
             "ExpressionAttributeNames": _names("#GSI2_PK #active"),
             "ExpressionAttributeValues": {":name": {"S": key}, ":true": {"BOOL": True}},
         }
-        scope = f"name:{key}"
-        return self._page(self._client.query, request, scope, keys.NAME_INDEX_KEY, limit, token, read_ahead=2)
+        listing = _Listing(f"name:{key}", index_key=lambda _: {"GSI2_PK": {"S": key}}, read_ahead=2)
+        return self._page(self._client.query, request, listing, limit, token)
 
     def _page(
         self,
         operation: Callable[..., Any],
         request: dict[str, Any],
-        scope: str,
-        key_attributes: tuple[str, ...],
+        listing: _Listing,
         limit: int,
         token: str | None,
-        read_ahead: int = 1,
     ) -> Page:
-        """Read until the page and one more item are found (so `nextToken` means more exist) or the end."""
-        scope = f"{self._table}:{scope}"
-        start = decode_token(scope, token, key_attributes) if token else None
+        """Read until the page and one more product are found (so `nextToken` means more exist), the end, or
+        the budget's last call: then the page may be short, even empty, and the token resumes where DynamoDB
+        stopped."""
+        if self._tokens is None:
+            raise RuntimeError("PAGE_TOKEN_SECRET is not set: listing needs the page token secret")
+        scope = f"{self._table}:{listing.scope}"
+        start = _start_key(self._tokens.open(scope, token), listing) if token else None
         items: list[Item] = []
-        while len(items) <= limit:
-            wanted = min((limit + 1 - len(items)) * read_ahead, _MAX_SCAN_BATCH)
-            call = dict(request, Limit=wanted, **({"ExclusiveStartKey": start} if start else {}))
-            response = _call(operation, **call)
+        read = 0
+        for call in range(self._budget.calls):
+            wanted = (
+                (limit + 1) * listing.read_ahead if call == 0 else self._budget.next_batch(limit, read, items)
+            )
+            response = _call(
+                operation, **request, Limit=wanted, **({"ExclusiveStartKey": start} if start else {})
+            )
             items.extend(response.get("Items", []))
+            read += response.get("ScannedCount", 0)
             start = response.get("LastEvaluatedKey")
-            if not start:
+            if not start or len(items) > limit:
                 break
-        if len(items) <= limit:
-            return Page([from_item(item) for item in items], None)
-        page = items[:limit]
-        last_key = {name: page[-1][name] for name in key_attributes}
-        return Page([from_item(item) for item in page], encode_token(scope, last_key))
+        if len(items) > limit:
+            items, start = items[:limit], items[limit - 1]
+        next_token = self._tokens.seal(scope, _position(start, listing)) if start else None
+        return Page([from_item(item) for item in items], next_token)
+
+
+@dataclass(frozen=True)
+class ScanBudget:
+    """How much one list request may read: at most `calls` DynamoDB calls (the SPEC's bar is 5). The first is
+    sized to the page; the others to what the first found, at most `batch` items each (DynamoDB also ends a
+    call at 1 MB read). When the budget runs out, the page is returned short with a `nextToken`."""
+
+    calls: int = 5
+    batch: int = 4000
+
+    def next_batch(self, limit: int, read: int, found: list[Item]) -> int:
+        """Items to read next: twice what the density of active products so far suggests, up to `batch`."""
+        if not found:
+            return self.batch
+        missing = limit + 1 - len(found)
+        return max(1, min(self.batch, 2 * missing * read // len(found)))
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """One list path: the scope its tokens are bound to, and how a position becomes its start key (the table's
+    key plus, on an index, the index's key; without `index_key`, the path is the Scan of the whole table)."""
+
+    scope: str
+    index_key: Callable[[Position], Item] | None = None
+    read_ahead: int = 1
+
+
+def _price_index_key(position: Position) -> Item:
+    if position.cents is None or position.product_id is None or not 0 < position.cents <= keys.MAX_CENTS:
+        raise rejected()
+    sort_key = keys.cents_sort_key(position.cents, position.product_id)
+    return {"GSI1_PK": {"S": keys.PRICE_PARTITION}, "GSI1_SK": {"S": sort_key}}
+
+
+def _position(key: Item, listing: _Listing) -> Position:
+    """What a token keeps of a DynamoDB key: the product id (and its price in cents on the price index), or the
+    partition key of another kind of item the Scan stopped on (the token's encryption hides it)."""
+    pk = key["PK"]["S"]
+    product_id = pk.removeprefix(keys.PRODUCT_PREFIX)
+    if pk == product_id or not _canonical_uuid(product_id):
+        return Position(partition_key=pk)
+    if listing.index_key is _price_index_key:
+        return Position(product_id=product_id, cents=int(key["GSI1_SK"]["S"].split("#", 1)[0]))
+    return Position(product_id=product_id)
+
+
+def _start_key(position: Position, listing: _Listing) -> Item:
+    """The ExclusiveStartKey a position stands for, rebuilt by the server from the key formats."""
+    if position.partition_key is not None:
+        if listing.index_key is not None or not position.partition_key.startswith(_TABLE_PREFIXES):
+            raise rejected()
+        return _key(position.partition_key)
+    if position.product_id is None or (
+        position.cents is not None and listing.index_key is not _price_index_key
+    ):
+        raise rejected()
+    key = _key(keys.product_pk(position.product_id))
+    return key if listing.index_key is None else {**key, **listing.index_key(position)}
+
+
+def _canonical_uuid(text: str) -> bool:
+    try:
+        return str(uuid.UUID(text)) == text
+    except ValueError:
+        return False
 
 
 def _name_taken() -> NameAlreadyTaken:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from repositories.dynamodb import create_client
+from repositories.page_token import PageTokens
 from repositories.product_repository import ProductRepository
 from services.product_service import ProductService, ProductStore, utc_now
 from utils.settings import get_settings
@@ -18,7 +19,9 @@ def bootstrap(store: ProductStore | None = None, clock: Callable[[], str] = utc_
     global _service
     if store is None:
         settings = get_settings()
-        store = ProductRepository(create_client(settings), settings.table_name)
+        secret = settings.page_token_secret
+        tokens = PageTokens(secret) if secret else None
+        store = ProductRepository(create_client(settings), settings.table_name, tokens)
     _service = ProductService(store, clock=clock)
     return _service
 

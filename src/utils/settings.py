@@ -19,6 +19,7 @@ class Settings:
     allowed_origins: tuple[str, ...]
     dynamodb_endpoint_url: str | None
     region: str
+    page_token_secret: str | None = None  # only the list function has one (it mints and reads nextTokens)
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -33,6 +34,7 @@ class Settings:
             allowed_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             dynamodb_endpoint_url=environ.get("DYNAMODB_ENDPOINT_URL") or None,
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
+            page_token_secret=environ.get("PAGE_TOKEN_SECRET") or None,
         )
 
 

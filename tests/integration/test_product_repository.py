@@ -20,7 +20,7 @@ from models.commands import IDEMPOTENCY_WINDOW_SECONDS, InPlaceChange, ProductCh
 from repositories import keys
 from repositories.dynamodb import create_client
 from repositories.product_repository import ProductRepository
-from samples import FIXED_NOW, keyed, product_record
+from samples import FIXED_NOW, keyed, page_tokens, product_record
 from services.product_service import ProductService
 from utils.settings import get_settings
 from validators.request_validator import if_match_condition
@@ -71,7 +71,7 @@ def test_keyed_create_records_the_result_with_a_ttl(repository: ProductRepositor
 def test_every_attribute_in_an_expression_goes_through_attribute_names() -> None:
     sent: list[dict[str, Any]] = []
     client = create_client(get_settings())
-    repository = ProductRepository(client, get_settings().table_name)
+    repository = ProductRepository(client, get_settings().table_name, page_tokens())
     client.meta.events.register("provide-client-params.dynamodb.*", lambda params, **_: sent.append(params))
     product = product_record(name="Entry Plan")
     repository.create(product, keyed())
