@@ -237,6 +237,13 @@ def verify_functions(
         problems.expect(
             "DYNAMODB_ENDPOINT_URL" not in variables, f"{function_name}: DYNAMODB_ENDPOINT_URL set in AWS"
         )
+        # Only the list function holds the page token secret: two uuid() values Terraform made (72 characters).
+        secret = variables.get("PAGE_TOKEN_SECRET", "")
+        lists = name == "list_products"
+        problems.expect(
+            len(secret) == 72 if lists else not secret,
+            f"{function_name}: PAGE_TOKEN_SECRET should be {'72 characters' if lists else 'absent'}",
+        )
         layers = config.get("Layers", [])
         problems.expect(
             bool(layers) == function.uses_dependencies,

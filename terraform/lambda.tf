@@ -14,7 +14,7 @@ resource "aws_lambda_function" "api" {
 
   # checkov:skip=CKV_AWS_116:Invoked synchronously by API Gateway; a failure goes back to the caller, there is no event to park in a DLQ.
   # checkov:skip=CKV_AWS_117:Reaches only DynamoDB and X-Ray through public AWS endpoints; there is no VPC resource to reach.
-  # checkov:skip=CKV_AWS_173:Environment variables hold a table name, a log level and CORS origins; no secrets to encrypt with a CMK.
+  # checkov:skip=CKV_AWS_173:Besides a table name, a log level and CORS origins, only the list function holds a secret: the page token key, which signs list positions (public data) and is encrypted at rest with Lambda's AWS-managed key; a CMK would add cost and a key policy for no stronger guarantee.
   # checkov:skip=CKV_AWS_272:Packages are built and deployed by this repository's pipeline; code signing needs a signer profile not in scope.
   function_name                  = local.function_names[each.key]
   description                    = "BBWS product API: ${each.value.method} ${local.infrastructure.api_gateway_resources[each.value.resource].path}"
@@ -34,11 +34,15 @@ resource "aws_lambda_function" "api" {
   }
 
   environment {
-    variables = {
-      TABLE_NAME      = local.infrastructure.dynamodb_table_name
-      LOG_LEVEL       = var.log_level
-      ALLOWED_ORIGINS = join(",", local.infrastructure.cors_allowed_origins)
-    }
+    variables = merge(
+      {
+        TABLE_NAME      = local.infrastructure.dynamodb_table_name
+        LOG_LEVEL       = var.log_level
+        ALLOWED_ORIGINS = join(",", local.infrastructure.cors_allowed_origins)
+      },
+      # Only the list function mints and reads page tokens, so only it holds their secret.
+      each.key == "list_products" ? { PAGE_TOKEN_SECRET = terraform_data.page_token_secret.output } : {},
+    )
   }
 
   # The log group must exist (with its retention) before the first invocation would create it without one.
@@ -53,4 +57,16 @@ resource "aws_lambda_permission" "api_gateway" {
   function_name = aws_lambda_function.api[each.key].function_name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${local.infrastructure.api_gateway_execution_arn}/${local.stage_name}/${each.value.method}${local.infrastructure.api_gateway_resources[each.value.resource].path}"
+}
+
+# The key that seals the list's page tokens (nextToken), one per environment and known only to the list
+# function. The random provider is not used: two uuid() values (crypto/rand, 244 random bits) are made once and
+# kept in state; `terraform apply -replace=terraform_data.page_token_secret` rotates the key, which ends every
+# outstanding token (clients restart from the first page).
+resource "terraform_data" "page_token_secret" {
+  input = sensitive("${uuid()}${uuid()}")
+
+  lifecycle {
+    ignore_changes = [input]
+  }
 }

@@ -407,11 +407,9 @@ class ProductRepository:
         scope = f"{self._table}:{listing.scope}"
         start = _start_key(self._tokens.open(scope, token), listing) if token else None
         items: list[Item] = []
-        read = 0
+        read, first = 0, (limit + 1) * listing.read_ahead
         for call in range(self._budget.calls):
-            wanted = (
-                (limit + 1) * listing.read_ahead if call == 0 else self._budget.next_batch(limit, read, items)
-            )
+            wanted = first if call == 0 else self._budget.next_batch(first, limit, read, items)
             response = _call(
                 operation, **request, Limit=wanted, **({"ExclusiveStartKey": start} if start else {})
             )
@@ -429,18 +427,19 @@ class ProductRepository:
 @dataclass(frozen=True)
 class ScanBudget:
     """How much one list request may read: at most `calls` DynamoDB calls (the SPEC's bar is 5). The first is
-    sized to the page; the others to what the first found, at most `batch` items each (DynamoDB also ends a
+    sized to the page; the others to what the calls before found, at most `batch` items each (DynamoDB also ends a
     call at 1 MB read). When the budget runs out, the page is returned short with a `nextToken`."""
 
     calls: int = 5
     batch: int = 4000
 
-    def next_batch(self, limit: int, read: int, found: list[Item]) -> int:
-        """Items to read next: twice what the density of active products so far suggests, up to `batch`."""
+    def next_batch(self, first: int, limit: int, read: int, found: list[Item]) -> int:
+        """Items to read next: twice what the density of products found so far suggests, at least the first
+        call's size (a call's latency is mostly fixed) and at most `batch`."""
         if not found:
             return self.batch
         missing = limit + 1 - len(found)
-        return max(1, min(self.batch, 2 * missing * read // len(found)))
+        return min(self.batch, max(first, 2 * missing * read // len(found)))
 
 
 @dataclass(frozen=True)
