@@ -1,4 +1,5 @@
-"""Any string as a nextToken, through the local server to the real repository: a 200 or a 400, never a 5xx."""
+"""Any string as a nextToken, through the local server to the real repository: a 200 or a 400, never a 5xx.
+(Opening any text or bytes as a token: tests/unit/repositories/test_page_tokens.py.)"""
 
 from __future__ import annotations
 
@@ -9,8 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from api_client import ApiClient
-from repositories.page_token import decode_token, encode_token
-from exceptions.product_exceptions import ValidationFailed
 
 pytestmark = pytest.mark.integration
 tokens = (
@@ -29,11 +28,3 @@ def test_any_next_token_is_a_200_or_a_400(api: ApiClient, token: str, sort: str)
     response = api.get(f"/v1.0/products?nextToken={quote(token, safe='')}{sort}")
     assert response.status in (200, 400), response.body
 
-
-@given(token=st.text(max_size=2000))
-def test_decoding_any_string_returns_a_key_or_raises_validation_failed(token: str) -> None:
-    try:
-        key = decode_token("t:all", token, ("PK", "SK"))
-    except ValidationFailed:
-        return
-    assert set(key) == {"PK", "SK"} and token == encode_token("t:all", key)
