@@ -6,6 +6,7 @@
   creating a DynamoDB client and making one call;
 - a warm handler's own cost per request beside the DynamoDB call it cannot avoid;
 - what a list request reads as soft-deleted products pile up (default list, sortBy=price, name);
+- how far the default list's bounded first page stays full as soft-deleted products pile up;
 - the size of each Lambda package;
 - the local server under the production mix (scripts/load_test.py).
 
@@ -41,6 +42,7 @@ os.environ.update(
     AWS_SECRET_ACCESS_KEY="bench",
     ALLOWED_ORIGINS="*",
     LOG_LEVEL="WARNING",
+    PAGE_TOKEN_SECRET="bench-page-token-secret-of-32-characters-or-more",
 )
 
 from botocore.client import BaseClient  # noqa: E402
@@ -59,6 +61,9 @@ LOAD_RATE, LOAD_SECONDS, LOAD_PRODUCTS = 50, 30, 200
 # A list request is stopped after this many calls: each Scan against moto walks the whole table, so an
 # unbounded request at 10,000 deleted products would take hours here, and the answer is already clear.
 MAX_CALLS = 200
+BENCH_SECRET = os.environ["PAGE_TOKEN_SECRET"]
+CAPACITY_ACTIVE = 50
+CAPACITY_DELETED = (0, 2_500, 5_000, 7_500, 10_000)
 SEED_MARK = "Zq9Zq000000"  # in a template product's name; replaced by a counter in each copy
 
 COLD_PROBE = """
@@ -366,6 +371,82 @@ def warm_overhead(log: CallLog, product_id: str) -> tuple[float, float]:
     return statistics.median(totals) * 1000, statistics.median(inner) * 1000
 
 
+def first_page_capacity(endpoint: str) -> list[tuple[int, int, int, bool, int, int]]:
+    """(deleted products, table items, products on the first page, nextToken?, Scan calls, items read) for a
+    first default-list page (limit 50) beside 50 active products, as soft-deleted products pile up.
+
+    Every product has its name claim; one product in ten was created with an Idempotency-Key whose record is
+    still there. Items are written directly with the repository's item builders (moto's transactions slow down
+    with the table's size). moto ends a Scan call at
+    1 MB of items as DynamoDB does, so the point where the page stops being full is DynamoDB's.
+    """
+    import uuid
+    from decimal import Decimal
+
+    import boto3
+    from botocore.config import Config
+
+    from models.commands import IdempotentRequest
+    from models.record import ProductRecord
+    from repositories.page_token import PageTokens
+    from repositories.product_repository import ProductRepository, ScanBudget, name_claim_item, to_item
+    from repositories.product_repository import _idempotency_item as idempotency_item
+
+    table = "bbws-products-capacity"
+    # moto reads a whole table per Scan call: allow it the time a real DynamoDB never needs.
+    client = boto3.client(
+        "dynamodb",
+        "eu-west-1",
+        endpoint_url=endpoint,
+        config=Config(read_timeout=300, retries={"total_max_attempts": 1}),
+    )
+    create_table(client, table)
+    scans: list[int] = []
+    client.meta.events.register(
+        "after-call.dynamodb.Scan", lambda parsed, **_: scans.append(parsed["ScannedCount"])
+    )
+    repository = ProductRepository(client, table, PageTokens(BENCH_SECRET), ScanBudget())
+
+    def product(number: int, active: bool) -> ProductRecord:
+        return ProductRecord(
+            str(uuid.uuid4()),
+            f"Capacity Plan {number:05d}",
+            "Everything a growing business needs: a multi-page website, an online shop and priority support.",
+            Decimal("1499.99"),
+            "ZAR",
+            "monthly",
+            ("Online shop", "Payment gateway", "Analytics dashboard", "Priority support"),
+            active,
+            "2026-01-01T00:00:00.000Z",
+            "2026-01-01T00:00:00.000Z",
+            "arn:aws:iam::000000000000:user/bench",
+            1,
+        )
+
+    def store(products: list[ProductRecord], first: int) -> None:
+        items = [make(p) for p in products for make in (to_item, name_claim_item)]
+        items += [
+            idempotency_item(IdempotentRequest(f"{first + n:064x}", "0" * 64, int(time.time())), p)
+            for n, p in enumerate(products[::10])
+        ]
+        batch = [{"PutRequest": {"Item": item}} for item in items]
+        for start in range(0, len(batch), 25):
+            client.batch_write_item(RequestItems={table: batch[start : start + 25]})
+
+    actives = [product(n, True) for n in range(CAPACITY_ACTIVE)]
+    store(actives, first=10**6)  # idempotency key hashes apart from the deleted products' ones
+    rows, made = [], 0
+    for deleted in CAPACITY_DELETED:
+        store([product(CAPACITY_ACTIVE + n, False) for n in range(made, deleted)], first=made)
+        made = deleted
+        items = client.describe_table(TableName=table)["Table"]["ItemCount"]
+        scans.clear()
+        page = repository.list_active(50, None)
+        rows.append((deleted, items, len(page.products), page.next_token is not None, len(scans), sum(scans)))
+        print(f"capacity: {rows[-1]}", flush=True)
+    return rows
+
+
 def package_sizes() -> list[tuple[str, int]]:
     """Build the Lambda packages (scripts/package_lambdas.sh) and return each ZIP's size in bytes."""
     subprocess.run(["bash", str(ROOT / "scripts" / "package_lambdas.sh")], check=True, capture_output=True)
@@ -392,11 +473,55 @@ def _operations(names: list[str]) -> str:
     return ", ".join(f"{name} x{count}" if count > 1 else name for name, count in counts.items()) or "none"
 
 
+def capacity_section(rows: list[tuple[int, int, int, bool, int, int]]) -> list[str]:
+    """The first-page capacity table and what a catalogue with many deletes can do beyond it."""
+    lines = [
+        "",
+        f"## The default list's first page as deletes pile up ({CAPACITY_ACTIVE} active products, limit 50)",
+        "",
+        "A default-list request makes at most 5 Scan calls (`ScanBudget`): the first sized to the page, the rest",
+        "to the density of active products found so far, up to 4,000 items each; DynamoDB also ends a call at",
+        "1 MB read. When the budget runs out the page is returned as it is, with a `nextToken`. Each deleted",
+        "product leaves two items (the product and its name claim); one in ten also left an idempotency record.",
+        "",
+        "| deleted products | table items | products on the first page | nextToken | Scan calls | items read |",
+        "|---:|---:|---:|---|---:|---:|",
+    ]
+    lines += [
+        f"| {deleted:,} | {items:,} | {count} | {'yes' if token else 'no'} | {calls} | {read:,} |"
+        for deleted, items, count, token, calls, read in rows
+    ]
+    full = max((row for row in rows if row[2] == CAPACITY_ACTIVE), key=lambda row: row[0])
+    short = "".join(
+        f"; at {row[0]:,} ({row[1]:,} items) it holds {row[2]}"
+        for row in rows
+        if row[2] < CAPACITY_ACTIVE and row[0] > full[0]
+    )
+    lines += [
+        "",
+        f"Where it stops: the first page is full up to {full[0]:,} deleted products ({full[1]:,} items){short}.",
+        "The bound is DynamoDB's 1 MB per call: about 2,100 deleted products (about 480 bytes each), or many more",
+        "name claims, per call; about 4 MB in 5 calls. Past it, pages come back short and the walk goes on",
+        "through `nextToken` at the same bounded cost per request; a full walk reads every item once.",
+        "",
+        "Beyond this, a catalogue with many deletes can:",
+        "- ask for `sortBy=price`: it queries the sparse price index, which holds active products only, so a",
+        "  page costs one Query reading `limit + 1` items however many products were deleted (eventually",
+        "  consistent, normally well under a second);",
+        "- purge long-deleted products (a future option): on deactivation, set a TTL attribute (say a year later)",
+        "  on the product and its name claim, and DynamoDB deletes both at no cost. The cost: a purged product",
+        "  can no longer be restored and its name becomes free again, so it needs a product decision and a",
+        "  documented retention period; restores before the TTL must clear it.",
+    ]
+    return lines
+
+
 def report(
     calls: list[tuple[str, list[str]]],
     cold: list[tuple[str, float, float, float, float]],
     warm: tuple[float, float],
     lists: list[ListCost],
+    capacity: list[tuple[int, int, int, bool, int, int]],
     sizes: list[tuple[str, int]],
     load: tuple[Report, dict[str, float], tuple[float, float]] | None,
 ) -> str:
@@ -472,6 +597,7 @@ def report(
                 f"| {c.view} | {c.deleted:,} | {c.requests} | {c.calls_worst} | {c.calls_median:g} | "
                 f"{c.items_per_product:.1f} | {c.seconds_worst * 1000:.0f} |"
             )
+    lines += capacity_section(capacity)
     lines += [
         "",
         "## Package sizes (`scripts/package_lambdas.sh`, arm64)",
@@ -545,10 +671,11 @@ def main() -> int:
         cold = cold_starts(dynamodb.endpoint_url, product_id)  # while the table is small
         with log.recording():
             lists = list_costs(log, client, table)
+        capacity = first_page_capacity(dynamodb.endpoint_url)
     finally:
         dynamodb.stop()
     load = None if args.skip_load else local_load()
-    text = report(calls, cold, warm, lists, package_sizes(), load)
+    text = report(calls, cold, warm, lists, capacity, package_sizes(), load)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     print(text)

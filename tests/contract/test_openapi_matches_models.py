@@ -19,6 +19,7 @@ from models.product import (
     ProductUpdate,
 )
 from openapi_contract import _resolve, spec
+from repositories.page_token import MAX_TOKEN_LENGTH
 from models.currencies import ACTIVE_CURRENCIES
 from validators.product_validator import parse_changes, parse_new_product
 
@@ -201,3 +202,7 @@ def test_price_schema_accepts_exactly_what_the_model_accepts(price: float) -> No
 def test_price_schema_and_model_refuse_non_numbers(value: Any) -> None:
     assert not doc_validator("Price").is_valid(value)
     assert not model_accepts(ProductUpdate, {"price": value})
+
+
+def test_next_token_length_limit_is_the_token_formats() -> None:
+    assert spec()["components"]["parameters"]["NextToken"]["schema"]["maxLength"] == MAX_TOKEN_LENGTH

@@ -27,4 +27,3 @@ tokens = (
 def test_any_next_token_is_a_200_or_a_400(api: ApiClient, token: str, sort: str) -> None:
     response = api.get(f"/v1.0/products?nextToken={quote(token, safe='')}{sort}")
     assert response.status in (200, 400), response.body
-
