@@ -399,8 +399,9 @@ class ProductRepository:
         limit: int,
         token: str | None,
     ) -> Page:
-        """Read until the page and one more product are found (so `nextToken` means more exist), the end, or
-        the budget's last call: then the page may be short, even empty, and the token resumes where DynamoDB
+        """Read until the page is full, the end, or the budget's last call. The first call reads one product
+        more than the page where it can, so a page that ends the walk mostly says so; a page filled at the end
+        of a later call, or cut short by the budget (even empty), carries a token that resumes where DynamoDB
         stopped."""
         if self._tokens is None:
             raise RuntimeError("PAGE_TOKEN_SECRET is not set: listing needs the page token secret")
@@ -416,7 +417,7 @@ class ProductRepository:
             items.extend(response.get("Items", []))
             read += response.get("ScannedCount", 0)
             start = response.get("LastEvaluatedKey")
-            if not start or len(items) > limit:
+            if not start or len(items) >= limit:
                 break
         if len(items) > limit:
             items, start = items[:limit], items[limit - 1]
@@ -438,7 +439,7 @@ class ScanBudget:
         call's size (a call's latency is mostly fixed) and at most `batch`."""
         if not found:
             return self.batch
-        missing = limit + 1 - len(found)
+        missing = limit - len(found)
         return min(self.batch, max(first, 2 * missing * read // len(found)))
 
 

@@ -16,7 +16,7 @@ from function_manifest import load_functions
 from handlers import create_product, delete_product, get_product, list_products, update_product
 from repositories.dynamodb import create_client
 from repositories.product_repository import ProductRepository
-from samples import product_body
+from samples import page_tokens, product_body
 from services import factory
 from utils.settings import get_settings
 
@@ -42,7 +42,7 @@ def actions(dynamodb_endpoint: str) -> Iterator[set[str]]:
 
     client = create_client(get_settings())
     client.meta.events.register("provide-client-params.dynamodb.*", record)
-    factory.bootstrap(ProductRepository(client, get_settings().table_name))
+    factory.bootstrap(ProductRepository(client, get_settings().table_name, page_tokens()))
     yield made
     factory.reset()
 
