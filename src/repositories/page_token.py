@@ -108,6 +108,8 @@ class PageTokens:
             raw = base64.urlsafe_b64decode(text + b"=" * (-len(text) % 4))
         except binascii.Error:  # pragma: no cover - the alphabet and length are checked above
             raise rejected() from None
+        if base64.urlsafe_b64encode(raw).rstrip(b"=") != text:
+            raise rejected()  # unused low bits set in the last character: one token has one spelling
         sealed, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
         if len(sealed) < len(_VERSION) + _NONCE_BYTES or not sealed.startswith(_VERSION):
             raise rejected()

@@ -67,6 +67,13 @@ def test_a_token_altered_in_any_one_character_is_rejected(position: Position) ->
         rejection(altered)
 
 
+def test_a_token_spelled_with_unused_bits_set_is_rejected() -> None:
+    token = tokens().seal("t:all", POSITIONS[0])  # 50 bytes: the last character carries 2 unused bits
+    last = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".index(token[-1])
+    assert last % 4 == 0
+    rejection(token[:-1] + "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"[last + 1])
+
+
 def test_a_token_expires_after_its_lifetime() -> None:
     token = tokens().seal("t:all", POSITIONS[0])
     assert tokens(NOW + TOKEN_LIFETIME_SECONDS - 1).open("t:all", token) == POSITIONS[0]
