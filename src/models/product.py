@@ -18,7 +18,7 @@ from pydantic_core import PydanticKnownError, SchemaValidator
 from pydantic_core import core_schema as cs
 
 from models.currencies import ACTIVE_CURRENCIES
-from utils.bounded_json import OversizedNumber
+from models.json_values import OversizedNumber
 
 NAME_PUNCTUATION = " -&'.,()+/:#"
 MIN_PRICE = Decimal("0.01")

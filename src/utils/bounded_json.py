@@ -13,6 +13,8 @@ import re
 from decimal import Decimal
 from typing import Any
 
+from models.json_values import OversizedNumber
+
 # Longer than any number the API reads (a price has at most 9 digits), far below the interpreter's limits.
 MAX_NUMBER_LENGTH = 40
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
@@ -24,13 +26,6 @@ class JsonRejected(ValueError):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
-
-
-class OversizedNumber:
-    """A number token too long to convert; left in the document so the field it sits in is reported."""
-
-    def __init__(self, token: str) -> None:
-        self.length = len(token)
 
 
 def nesting_depth_exceeds(text: str, max_depth: int) -> bool:

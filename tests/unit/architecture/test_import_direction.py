@@ -11,12 +11,10 @@ SRC = Path(__file__).resolve().parents[3] / "src"
 PACKAGES = {path.name for path in SRC.iterdir() if (path / "__init__.py").is_file()}
 
 # package -> the packages of src/ it may import (modules named "package.module" allow just that module)
-# utils.bounded_json is a leaf (standard library only): the one bounded reader of untrusted JSON, for bodies
-# (validators, the price rule in models) and page tokens (repositories).
 ALLOWED = {
     "exceptions": set(),
-    "models": {"models", "exceptions", "utils.bounded_json"},
-    "repositories": {"repositories", "models", "exceptions", "utils.settings", "utils.bounded_json"},
+    "models": {"models", "exceptions"},
+    "repositories": {"repositories", "models", "exceptions", "utils.settings"},
     "services": {"services", "repositories", "models", "exceptions", "utils.settings"},
 }
 
