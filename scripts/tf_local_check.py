@@ -9,8 +9,9 @@ refuse every object request.
 the handlers inside the packages they were deployed from, each role's exact actions, every API method's
 integration and authorization (the 404 answers on /, /v1.0 and the /{proxy+} catch-all included), the
 X-Request-Id mapping of every MOCK answer and gateway response, the stage, every alarm by name (with the
-function alarms' metric and function), and the table's schema against scripts/local_table.py. Every problem
-is listed, and any problem exits non-zero; with CI_SUMMARY set the counts go to CI's summary line.
+function alarms' metric and function), the dashboard and the saved queries (naming only what the apply
+created), and the table's schema against scripts/local_table.py. Every problem is listed, and any problem
+exits non-zero; with CI_SUMMARY set the counts go to CI's summary line.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 import urllib.request
@@ -520,6 +522,62 @@ def verify_alarms(problems: Problems, environment: str) -> None:
             )
 
 
+def verify_observability(problems: Problems, environment: str) -> None:
+    """The dashboard and the saved queries exist and name only functions, log groups, the API and the table
+    that the apply created."""
+    api = f"bbws-product-api-{environment}"
+    functions = {f["FunctionName"] for f in client("lambda").list_functions()["Functions"]}
+    log_groups = {g["logGroupName"] for g in client("logs").describe_log_groups()["logGroups"]}
+    known = {
+        "FunctionName": functions,
+        "ApiName": {api},
+        "Stage": {environment},
+        "TableName": {f"bbws-products-{environment}"},
+        "Environment": {environment},
+    }
+    try:
+        body = json.loads(client("cloudwatch").get_dashboard(DashboardName=api)["DashboardBody"])
+    except client("cloudwatch").exceptions.ResourceNotFound:
+        problems.expect(False, f"dashboard {api} missing")
+        return
+    widgets = body.get("widgets", [])
+    problems.expect(len(widgets) > 0, f"dashboard {api} has no widgets")
+    for widget in widgets:
+        properties = widget["properties"]
+        for line in properties.get("metrics", []):
+            dimensions = dict(zip(line[2:-1:2], line[3:-1:2]))
+            for name, value in dimensions.items():
+                problems.expect(
+                    value in known.get(name, {value}),
+                    f"{properties['title']}: {name}={value} was not created",
+                )
+        for source in re.findall(r"SOURCE '([^']+)'", properties.get("query", "")):
+            problems.expect(
+                source in log_groups, f"{properties['title']}: log group {source} was not created"
+            )
+    queries = client("logs").describe_query_definitions(queryDefinitionNamePrefix=f"{api}/")[
+        "queryDefinitions"
+    ]
+    problems.expect(
+        sorted(q["name"] for q in queries)
+        == [
+            f"{api}/{n}"
+            for n in (
+                "5xx-by-operation",
+                "cold-starts-by-function",
+                "request-by-x-request-id",
+                "slowest-requests",
+            )
+        ],
+        f"saved queries {sorted(q['name'] for q in queries)}",
+    )
+    for query in queries:
+        missing = set(query["logGroupNames"]) - log_groups
+        problems.expect(
+            bool(query["logGroupNames"]) and not missing, f"{query['name']}: log groups {missing} missing"
+        )
+
+
 def verify(environment: str, package_dir: Path) -> None:
     problems = Problems()
     verify_layer(problems, package_dir)
@@ -527,6 +585,7 @@ def verify(environment: str, package_dir: Path) -> None:
     function_arns = verify_functions(problems, environment, package_dir, table_arn)
     verify_api(problems, environment, function_arns)
     verify_alarms(problems, environment)
+    verify_observability(problems, environment)
     report(problems, "local-apply-checks")
 
 

@@ -171,6 +171,7 @@ resource "aws_api_gateway_stage" "product_api" {
 
   access_log_settings {
     destination_arn = aws_cloudwatch_log_group.api_access.arn
+    # requestId is the X-Request-Id every response carries and the requestId of the function's log line.
     format = jsonencode({
       requestId          = "$context.requestId"
       extendedRequestId  = "$context.extendedRequestId"
@@ -183,12 +184,14 @@ resource "aws_api_gateway_stage" "product_api" {
       responseLatency    = "$context.responseLatency"
       integrationLatency = "$context.integrationLatency"
       integrationStatus  = "$context.integrationStatus"
-      errorType          = "$context.error.responseType"
-      errorMessage       = "$context.error.message"
-      sourceIp           = "$context.identity.sourceIp"
-      userAgent          = "$context.identity.userAgent"
-      caller             = "$context.identity.caller"
-      xrayTraceId        = "$context.xrayTraceId"
+      # The function invocation's own request id: its START, END and REPORT lines carry it as @requestId.
+      integrationRequestId = "$context.integration.requestId"
+      errorType            = "$context.error.responseType"
+      errorMessage         = "$context.error.message"
+      sourceIp             = "$context.identity.sourceIp"
+      userAgent            = "$context.identity.userAgent"
+      caller               = "$context.identity.caller"
+      xrayTraceId          = "$context.xrayTraceId"
     })
   }
 

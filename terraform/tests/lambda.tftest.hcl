@@ -356,3 +356,123 @@ run "cognito_without_user_pools_is_refused" {
 
   expect_failures = [var.cognito_user_pool_arns]
 }
+
+# Every dashboard widget and saved query names only what the stacks create: these functions, this API and
+# stage (and its routes), this table and its indexes, the metrics of product_metrics.json for the operations
+# that write them, and these log groups.
+run "dashboard_and_queries_refer_to_what_the_stacks_create" {
+  command = apply
+
+  variables {
+    environment = "sit"
+  }
+
+  override_data {
+    target = data.terraform_remote_state.infrastructure
+    values = {
+      outputs = {
+        environment                    = "sit"
+        api_gateway_id                 = "a1b2c3"
+        api_gateway_name               = "bbws-product-api-sit"
+        api_gateway_execution_arn      = "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3"
+        api_gateway_root_resource_id   = "root00"
+        api_gateway_configuration_hash = "0000"
+        api_gateway_resources = {
+          root      = { id = "root00", path = "/" }
+          version   = { id = "vers00", path = "/v1.0" }
+          products  = { id = "prods0", path = "/v1.0/products" }
+          product   = { id = "prod00", path = "/v1.0/products/{productId}" }
+          catch_all = { id = "proxy0", path = "/{proxy+}" }
+        }
+        cors_allowed_origins = ["https://admin.example"]
+        dynamodb_table_name  = "bbws-products-sit"
+        dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-sit"
+        dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+      }
+    }
+  }
+
+  assert {
+    condition     = aws_cloudwatch_dashboard.product_api.dashboard_name == "bbws-product-api-sit"
+    error_message = "One dashboard per environment, named after the API."
+  }
+  assert {
+    condition = alltrue([
+      for line in local.dashboard_lines : contains(["AWS/ApiGateway", "AWS/Lambda", "AWS/DynamoDB", "BBWS/ProductApi"], line.namespace)
+    ])
+    error_message = "Dashboard metrics come from API Gateway, Lambda, DynamoDB or the functions' own namespace only."
+  }
+  assert {
+    condition = alltrue([
+      for line in local.dashboard_lines : line.dimensions.ApiName == "bbws-product-api-sit" && line.dimensions.Stage == "sit" && contains(
+        concat([" "], [for fn in local.functions : "${fn.method} ${local.infrastructure.api_gateway_resources[fn.resource].path}"]),
+        "${lookup(line.dimensions, "Method", "")} ${lookup(line.dimensions, "Resource", "")}",
+      ) if line.namespace == "AWS/ApiGateway"
+    ])
+    error_message = "API Gateway panels name this API, this stage and only routes the stack creates."
+  }
+  assert {
+    condition = alltrue([
+      for line in local.dashboard_lines : contains([for fn in aws_lambda_function.api : fn.function_name], line.dimensions.FunctionName) if line.namespace == "AWS/Lambda"
+    ])
+    error_message = "Lambda panels name only the stack's functions."
+  }
+  assert {
+    condition = alltrue([
+      for line in local.dashboard_lines : line.dimensions.TableName == "bbws-products-sit" && contains(["ProductsByPriceIndex", "ProductsByNameIndex"], lookup(line.dimensions, "GlobalSecondaryIndexName", "ProductsByPriceIndex")) if line.namespace == "AWS/DynamoDB"
+    ])
+    error_message = "DynamoDB panels name this table and its indexes."
+  }
+  assert {
+    condition = alltrue([
+      for line in local.dashboard_lines : line.dimensions.Environment == "sit" && contains(keys(local.functions), line.dimensions.Operation) && contains(keys(local.product_metrics.metrics), line.metric) && contains(local.product_metrics.metrics[line.metric].operations, line.dimensions.Operation) && join(",", sort(keys(line.dimensions))) == "Environment,Operation" if line.namespace == "BBWS/ProductApi"
+    ])
+    error_message = "Business panels show metrics of product_metrics.json, for this environment and the stack's operations that write them."
+  }
+  assert {
+    condition = sort(distinct([for line in local.dashboard_lines : "${line.metric}/${line.dimensions.Operation}" if line.namespace == "BBWS/ProductApi"])) == sort(flatten([
+      for name, metric in local.product_metrics.metrics : [for operation in metric.operations : "${name}/${operation}"]
+    ]))
+    error_message = "Every metric the functions write (per operation) has a line on the dashboard."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for widget in jsondecode(aws_cloudwatch_dashboard.product_api.dashboard_body).widgets : [
+        for source in regexall("SOURCE '([^']+)'", widget.properties.query) : contains(local.all_log_groups, source[0])
+      ] if widget.type == "log"
+    ]))
+    error_message = "Log panels read only the stack's log groups."
+  }
+  assert {
+    condition = {
+      for widget in jsondecode(aws_cloudwatch_dashboard.product_api.dashboard_body).widgets :
+      regex("\\(([a-z_]+)\\)$", widget.properties.title)[0] => [for a in widget.properties.annotations.horizontal : a.value]
+      if startswith(widget.properties.title, "API latency ") && can(regex("\\(([a-z_]+)\\)$", widget.properties.title))
+      } == {
+      get_product    = [100, 300]
+      list_products  = [200, 300]
+      create_product = [250, 300]
+      update_product = [250, 300]
+      delete_product = [150, 300]
+    }
+    error_message = "Each operation's latency panel shows its target (get 100, list 200, create/update 250, delete 150 ms) and the 300 ms for all."
+  }
+  assert {
+    condition     = toset(keys(aws_cloudwatch_query_definition.saved)) == toset(["5xx-by-operation", "cold-starts-by-function", "request-by-x-request-id", "slowest-requests"])
+    error_message = "Saved queries: one request by X-Request-Id, slowest requests, 5xx by operation, cold starts by function."
+  }
+  assert {
+    condition = alltrue(flatten([
+      for query in aws_cloudwatch_query_definition.saved : [for group in query.log_group_names : contains(local.all_log_groups, group)]
+    ]))
+    error_message = "Saved queries read only the stack's log groups."
+  }
+  assert {
+    condition     = toset(aws_cloudwatch_query_definition.saved["request-by-x-request-id"].log_group_names) == toset(concat(["/aws/apigateway/bbws-product-api-sit/access"], [for name in keys(local.functions) : "/aws/lambda/bbws-${replace(name, "_", "-")}-sit"]))
+    error_message = "The request query reads the access log and every function's log."
+  }
+  assert {
+    condition     = strcontains(aws_cloudwatch_query_definition.saved["request-by-x-request-id"].query_string, "filter requestId = ") && jsondecode(aws_api_gateway_stage.product_api.access_log_settings[0].format).requestId == "$context.requestId"
+    error_message = "The request query filters on requestId, which the access log fills with $context.requestId (the X-Request-Id)."
+  }
+}

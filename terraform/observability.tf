@@ -1,0 +1,266 @@
+# What on-call looks at: one dashboard and the saved Logs Insights queries docs/OPERATIONS.md refers to.
+# Every widget and query names only metrics and log groups these two stacks create (tests/lambda.tftest.hcl).
+
+locals {
+  # The business metrics the functions write into their request log line (CloudWatch embedded metric
+  # format): the same manifest tests/unit checks the code's log line against.
+  product_metrics = jsondecode(file("${path.module}/product_metrics.json"))
+
+  # Latency targets per operation (ms), from the plan's parent design; every operation also stays under the
+  # API-wide p95 target, which the latency alarm watches.
+  latency_targets_ms = {
+    list_products  = 200
+    get_product    = 100
+    create_product = 250
+    update_product = 250
+    delete_product = 150
+  }
+
+  dashboard_name    = "bbws-product-api-${var.environment}"
+  lambda_log_groups = [for group in aws_cloudwatch_log_group.function : group.name]
+  all_log_groups    = concat([aws_cloudwatch_log_group.api_access.name], local.lambda_log_groups)
+
+  # Logs Insights selects log groups with SOURCE in a dashboard's log widget.
+  lambda_sources = join(" | ", [for name in local.lambda_log_groups : "SOURCE '${name}'"])
+
+  api_dimensions = ["ApiName", local.infrastructure.api_gateway_name, "Stage", aws_api_gateway_stage.product_api.stage_name]
+  table_name     = local.infrastructure.dynamodb_table_name
+
+  target_annotations = {
+    for name, target in local.latency_targets_ms : name => [
+      { label = "${name} target ${target} ms", value = target, color = "#2ca02c" },
+      { label = "all operations ${var.latency_p95_threshold_ms} ms", value = var.latency_p95_threshold_ms, color = "#d62728" },
+    ]
+  }
+
+  latency_widgets = [
+    for name, fn in local.functions : {
+      type = "metric"
+      properties = {
+        title       = "API latency ${fn.method} ${local.infrastructure.api_gateway_resources[fn.resource].path} (${name})"
+        view        = "timeSeries"
+        region      = var.aws_region
+        period      = 60
+        annotations = { horizontal = local.target_annotations[name] }
+        yAxis       = { left = { min = 0, label = "ms", showUnits = false } }
+        metrics = [
+          for stat in ["p50", "p95", "p99"] : concat(
+            ["AWS/ApiGateway", "Latency"], local.api_dimensions,
+            ["Method", fn.method, "Resource", local.infrastructure.api_gateway_resources[fn.resource].path],
+            [{ stat = stat, label = stat }],
+          )
+        ]
+      }
+    }
+  ]
+
+  api_widgets = [
+    {
+      type = "metric"
+      properties = {
+        title       = "API latency, all operations"
+        view        = "timeSeries"
+        region      = var.aws_region
+        period      = 60
+        annotations = { horizontal = [{ label = "p95 target ${var.latency_p95_threshold_ms} ms", value = var.latency_p95_threshold_ms, color = "#d62728" }] }
+        yAxis       = { left = { min = 0, label = "ms", showUnits = false } }
+        metrics = [
+          for stat in ["p50", "p95", "p99"] :
+          concat(["AWS/ApiGateway", "Latency"], local.api_dimensions, [{ stat = stat, label = stat }])
+        ]
+      }
+    },
+    {
+      type = "metric"
+      properties = {
+        title  = "API requests, 4xx and 5xx"
+        view   = "timeSeries"
+        region = var.aws_region
+        period = 60
+        stat   = "Sum"
+        metrics = [
+          for metric in ["Count", "4XXError", "5XXError"] :
+          concat(["AWS/ApiGateway", metric], local.api_dimensions, [{ label = metric }])
+        ]
+      }
+    },
+  ]
+
+  # Per function: name, metric, statistic.
+  lambda_panels = {
+    "Lambda duration p95 (ms)"     = { metric = "Duration", stat = "p95" }
+    "Lambda errors"                = { metric = "Errors", stat = "Sum" }
+    "Lambda throttles"             = { metric = "Throttles", stat = "Sum" }
+    "Lambda concurrent executions" = { metric = "ConcurrentExecutions", stat = "Maximum" }
+  }
+
+  lambda_widgets = concat(
+    [
+      for title, panel in local.lambda_panels : {
+        type = "metric"
+        properties = {
+          title  = title
+          view   = "timeSeries"
+          region = var.aws_region
+          period = 60
+          stat   = panel.stat
+          metrics = [
+            for name, fn in aws_lambda_function.api :
+            ["AWS/Lambda", panel.metric, "FunctionName", fn.function_name, { label = name }]
+          ]
+        }
+      }
+    ],
+    [
+      {
+        type = "log"
+        properties = {
+          title  = "Lambda init duration (cold starts, from REPORT lines)"
+          view   = "table"
+          region = var.aws_region
+          query  = "${local.lambda_sources} | filter @type = \"REPORT\" and ispresent(@initDuration) | stats count(*) as coldStarts, avg(@initDuration) as avgInitMs, max(@initDuration) as maxInitMs by @log"
+        }
+      },
+    ],
+  )
+
+  dynamodb_widgets = [
+    {
+      type = "metric"
+      properties = {
+        title  = "DynamoDB consumed capacity (table and indexes)"
+        view   = "timeSeries"
+        region = var.aws_region
+        period = 60
+        stat   = "Sum"
+        metrics = concat(
+          [
+            for metric in ["ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits"] :
+            ["AWS/DynamoDB", metric, "TableName", local.table_name, { label = "table ${metric}" }]
+          ],
+          [
+            for index in local.infrastructure.dynamodb_index_names :
+            ["AWS/DynamoDB", "ConsumedReadCapacityUnits", "TableName", local.table_name, "GlobalSecondaryIndexName", index, { label = "${index} reads" }]
+          ],
+        )
+      }
+    },
+    {
+      type = "metric"
+      properties = {
+        title  = "DynamoDB throttles"
+        view   = "timeSeries"
+        region = var.aws_region
+        period = 60
+        stat   = "Sum"
+        metrics = [
+          for metric in ["ReadThrottleEvents", "WriteThrottleEvents"] :
+          ["AWS/DynamoDB", metric, "TableName", local.table_name, { label = metric }]
+        ]
+      }
+    },
+  ]
+
+  # One panel per "panel" of the manifest, one line per metric and operation that writes it.
+  business_panels = distinct([for metric in values(local.product_metrics.metrics) : metric.panel])
+  business_widgets = [
+    for panel in local.business_panels : {
+      type = "metric"
+      properties = {
+        title  = panel
+        view   = "timeSeries"
+        region = var.aws_region
+        period = 60
+        # concat, not flatten: flatten would also take each line apart.
+        metrics = concat([
+          for name, metric in local.product_metrics.metrics : [
+            for operation in metric.operations : [
+              local.product_metrics.namespace, name,
+              "Operation", operation, "Environment", var.environment,
+              { stat = metric.stat, label = "${name} ${operation}" },
+            ]
+          ] if metric.panel == panel
+        ]...)
+      }
+    }
+  ]
+
+  # Two widgets a row, six units high, in this order.
+  dashboard_widgets = concat(local.api_widgets, local.latency_widgets, local.lambda_widgets, local.dynamodb_widgets, local.business_widgets)
+}
+
+resource "aws_cloudwatch_dashboard" "product_api" {
+  dashboard_name = local.dashboard_name
+  dashboard_body = jsonencode({
+    widgets = [
+      for index, widget in local.dashboard_widgets :
+      merge(widget, { x = (index % 2) * 12, y = floor(index / 2) * 6, width = 12, height = 6 })
+    ]
+  })
+}
+
+locals {
+  # Saved Logs Insights queries, listed under "<dashboard name>/" in the console. Both the API's access log
+  # and each function's request line carry requestId: the X-Request-Id the client received.
+  saved_queries = {
+    "request-by-x-request-id" = {
+      log_groups = local.all_log_groups
+      query      = <<-QUERY
+        # Replace the id with the X-Request-Id the client received: the access log line and the function's line.
+        # awsRequestId (function line) and integrationRequestId (access log) select the function's START/END/REPORT lines.
+        fields @timestamp, @log, status, httpMethod, resourcePath, responseLatency, integrationLatency, integrationRequestId, errorType, errorMessage, Operation, durationMs, coldStart, awsRequestId, message, stackTrace
+        | filter requestId = "00000000-0000-0000-0000-000000000000"
+        | sort @timestamp asc
+      QUERY
+    }
+    "slowest-requests" = {
+      log_groups = [aws_cloudwatch_log_group.api_access.name]
+      query      = <<-QUERY
+        # The slowest requests as clients saw them (access log latencies are strings: + 0 makes them numbers).
+        fields @timestamp, requestId, httpMethod, resourcePath, status, responseLatency + 0 as latencyMs, integrationLatency + 0 as functionMs
+        | filter ispresent(responseLatency)
+        | sort latencyMs desc
+        | limit 50
+      QUERY
+    }
+    "5xx-by-operation" = {
+      log_groups = [aws_cloudwatch_log_group.api_access.name]
+      query      = <<-QUERY
+        # Server errors by route: 500/503 from the functions, 502/504 when a function failed or timed out.
+        filter status >= 500
+        | stats count(*) as responses, latest(requestId) as lastRequestId by httpMethod, resourcePath, status, errorType
+        | sort responses desc
+      QUERY
+    }
+    "cold-starts-by-function" = {
+      log_groups = local.lambda_log_groups
+      query      = <<-QUERY
+        # Cold starts per function, from the REPORT line Lambda writes after each invocation.
+        filter @type = "REPORT"
+        | stats sum(ispresent(@initDuration)) as coldStarts, count(*) as invocations, avg(@initDuration) as avgInitMs, max(@initDuration) as maxInitMs by @log
+        | sort coldStarts desc
+      QUERY
+    }
+  }
+}
+
+resource "aws_cloudwatch_query_definition" "saved" {
+  for_each = local.saved_queries
+
+  name            = "${local.dashboard_name}/${each.key}"
+  log_group_names = each.value.log_groups
+  query_string    = each.value.query
+}
+
+locals {
+  # Every metric line of the dashboard as {namespace, metric, dimensions}: what the tests check.
+  dashboard_lines = flatten([
+    for widget in jsondecode(aws_cloudwatch_dashboard.product_api.dashboard_body).widgets : [
+      for line in widget.properties.metrics : {
+        namespace  = line[0]
+        metric     = line[1]
+        dimensions = { for i in range(2, length(line) - 1, 2) : line[i] => line[i + 1] }
+      }
+    ] if widget.type == "metric"
+  ])
+}
