@@ -7,6 +7,8 @@ DynamoDB runs in a child process (scripts/local_dynamodb.py) on a free loopback 
 LOCAL_DYNAMODB=aws uses a real table (TABLE_NAME) with the usual AWS credential chain instead.
 
     python scripts/local_api.py [--port 3000] [--seed]
+
+It also serves the API explorer (Swagger UI) at /docs and the OpenAPI document at /openapi.yaml.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "scripts"))
 
+from api_explorer import explorer_answer  # noqa: E402
 from exceptions.product_exceptions import (  # noqa: E402
     ApiError,
     InvalidRequest,
@@ -285,6 +288,9 @@ class LocalApi:
         self, method: str, raw_path: str, headers: list[tuple[str, str]], body: bytes, client_ip: str
     ) -> tuple[int, dict[str, str], bytes]:
         """Route one request like API Gateway: preflight, 404, 405, or the function's response."""
+        explorer = explorer_answer(method, urlsplit(raw_path).path, self.base_url)
+        if explorer is not None:  # /docs and /openapi.yaml: the local server's own pages
+            return explorer
         event, methods = proxy_event(method, raw_path, headers, body, client_ip)
         if event is not None and method == "OPTIONS":
             cors = cors_headers(_origin(headers), get_settings().allowed_origins)
@@ -396,6 +402,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"Product API on {api.base_url}/v1.0/products (DynamoDB at {where}, table {os.environ['TABLE_NAME']})"
     )
+    print(f"API explorer on {api.base_url}/docs")
     print("Press Ctrl-C to stop.", flush=True)
     try:
         api.serve_forever()
