@@ -9,7 +9,7 @@ refuse every object request.
 the handlers inside the packages they were deployed from, each role's exact actions, every API method's
 integration and authorization (the 404 answers on /, /v1.0 and the /{proxy+} catch-all included), the
 X-Request-Id mapping of every MOCK answer and gateway response, the stage, every alarm by name (with the
-function alarms' metric and function), the dashboard and the saved queries (naming only what the apply
+function alarms' metric and function, and each alarm's entry in docs/OPERATIONS.md), the dashboard and the saved queries (naming only what the apply
 created), and the table's schema against scripts/local_table.py. Every problem is listed, and any problem
 exits non-zero; with CI_SUMMARY set the counts go to CI's summary line.
 """
@@ -494,6 +494,13 @@ def verify_layer(problems: Problems, package_dir: Path) -> None:
     )
 
 
+def runbook_name(alarm: str, environment: str) -> str:
+    """An alarm's name as docs/OPERATIONS.md heads its entry: <env> and <function> for the parts that vary."""
+    for name in FUNCTIONS:
+        alarm = alarm.replace(f"bbws-{name.replace('_', '-')}-{environment}-", "bbws-<function>-<env>-")
+    return alarm.replace(f"-{environment}-", "-<env>-")
+
+
 def verify_alarms(problems: Problems, environment: str) -> None:
     """Exactly the expected alarms, by name: the table's two, two per function, the API's three."""
     alarms = {a["AlarmName"]: a for a in client("cloudwatch").describe_alarms()["MetricAlarms"]}
@@ -513,6 +520,10 @@ def verify_alarms(problems: Problems, environment: str) -> None:
         len(alarms) == 2 + 2 * len(FUNCTIONS) + 3 and set(alarms) == wanted,
         f"alarms {sorted(alarms)} != {sorted(wanted)}",
     )
+    runbook = (Path(__file__).resolve().parent.parent / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
+    for name in alarms:
+        heading = f"### `{runbook_name(name, environment)}`"
+        problems.expect(heading in runbook, f"{name}: no runbook entry {heading} in docs/OPERATIONS.md")
     for name, (function, metric) in function_alarms.items():
         if name in alarms:
             dimensions = {d["Name"]: d["Value"] for d in alarms[name].get("Dimensions", [])}

@@ -148,15 +148,21 @@ locals {
     {
       type = "metric"
       properties = {
-        title  = "DynamoDB throttles"
+        title  = "DynamoDB throttles and system errors"
         view   = "timeSeries"
         region = var.aws_region
         period = 60
         stat   = "Sum"
-        metrics = [
-          for metric in ["ReadThrottleEvents", "WriteThrottleEvents"] :
-          ["AWS/DynamoDB", metric, "TableName", local.table_name, { label = metric }]
-        ]
+        metrics = concat(
+          [
+            for metric in ["ReadThrottleEvents", "WriteThrottleEvents"] :
+            ["AWS/DynamoDB", metric, "TableName", local.table_name, { label = metric }]
+          ],
+          [
+            for operation in ["GetItem", "Query", "Scan", "TransactWriteItems"] :
+            ["AWS/DynamoDB", "SystemErrors", "TableName", local.table_name, "Operation", operation, { label = "SystemErrors ${operation}" }]
+          ],
+        )
       }
     },
   ]
@@ -208,7 +214,7 @@ locals {
       query      = <<-QUERY
         # Replace the id with the X-Request-Id the client received: the access log line and the function's line.
         # awsRequestId (function line) and integrationRequestId (access log) select the function's START/END/REPORT lines.
-        fields @timestamp, @log, status, httpMethod, resourcePath, responseLatency, integrationLatency, integrationRequestId, errorType, errorMessage, Operation, durationMs, coldStart, awsRequestId, message, stackTrace
+        fields @timestamp, @log, status, httpMethod, resourcePath, responseLatency, integrationLatency, integrationRequestId, errorType, errorMessage, Operation, durationMs, coldStart, DynamoDBCalls, awsRequestId, message, stackTrace
         | filter requestId = "00000000-0000-0000-0000-000000000000"
         | sort @timestamp asc
       QUERY
