@@ -213,8 +213,8 @@ locals {
       log_groups = local.all_log_groups
       query      = <<-QUERY
         # Replace the id with the X-Request-Id the client received: the access log line and the function's line.
-        # awsRequestId (function line) and integrationRequestId (access log) select the function's START/END/REPORT lines.
-        fields @timestamp, @log, status, httpMethod, resourcePath, responseLatency, integrationLatency, integrationRequestId, errorType, errorMessage, Operation, durationMs, coldStart, DynamoDBCalls, awsRequestId, message, stackTrace
+        # lambdaRequestId (function line) and integrationRequestId (access log) select the function's START/END/REPORT lines.
+        fields @timestamp, @log, status, httpMethod, resourcePath, responseLatency, integrationLatency, integrationRequestId, errorType, errorMessage, Operation, durationMs, coldStart, DynamoDBCalls, lambdaRequestId, traceId, message, stackTrace
         | filter requestId = "00000000-0000-0000-0000-000000000000"
         | sort @timestamp asc
       QUERY
