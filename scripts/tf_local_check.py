@@ -237,6 +237,10 @@ def verify_functions(
         problems.expect(bool(variables.get("ALLOWED_ORIGINS")), f"{function_name}: ALLOWED_ORIGINS empty")
         problems.expect("LOG_LEVEL" in variables, f"{function_name}: LOG_LEVEL missing")
         problems.expect(
+            variables.get("ENVIRONMENT") == environment,
+            f"{function_name}: ENVIRONMENT {variables.get('ENVIRONMENT')}",
+        )
+        problems.expect(
             "DYNAMODB_ENDPOINT_URL" not in variables, f"{function_name}: DYNAMODB_ENDPOINT_URL set in AWS"
         )
         # Only the list function holds the page token secret: two uuid() values Terraform made (72 characters).

@@ -39,6 +39,8 @@ resource "aws_lambda_function" "api" {
         TABLE_NAME      = local.infrastructure.dynamodb_table_name
         LOG_LEVEL       = var.log_level
         ALLOWED_ORIGINS = join(",", local.infrastructure.cors_allowed_origins)
+        # The Environment dimension of the functions' own metrics (BBWS/ProductApi).
+        ENVIRONMENT = var.environment
       },
       # Only the list function mints and reads page tokens, so only it holds their secret.
       each.key == "list_products" ? { PAGE_TOKEN_SECRET = terraform_data.page_token_secret.output } : {},

@@ -79,9 +79,9 @@ run "dev_functions" {
   assert {
     condition = alltrue([
       for name, fn in aws_lambda_function.api :
-      { for key, value in fn.environment[0].variables : key => value if key != "PAGE_TOKEN_SECRET" } == { TABLE_NAME = "bbws-products-dev", LOG_LEVEL = "INFO", ALLOWED_ORIGINS = "*" }
+      { for key, value in fn.environment[0].variables : key => value if key != "PAGE_TOKEN_SECRET" } == { TABLE_NAME = "bbws-products-dev", LOG_LEVEL = "INFO", ALLOWED_ORIGINS = "*", ENVIRONMENT = "dev" }
     ])
-    error_message = "Functions read TABLE_NAME, LOG_LEVEL and ALLOWED_ORIGINS (never DYNAMODB_ENDPOINT_URL)."
+    error_message = "Functions read TABLE_NAME, LOG_LEVEL, ALLOWED_ORIGINS and ENVIRONMENT (never DYNAMODB_ENDPOINT_URL)."
   }
   assert {
     condition     = [for name, fn in aws_lambda_function.api : name if contains(keys(fn.environment[0].variables), "PAGE_TOKEN_SECRET")] == ["list_products"]
