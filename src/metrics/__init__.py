@@ -1,0 +1,1 @@
+"""Per-request metrics: what each layer records, and the embedded metric format the log line carries."""

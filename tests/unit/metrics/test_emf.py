@@ -1,0 +1,59 @@
+"""The request line's embedded metrics: valid EMF, and the same metrics the dashboard shows."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from emf_spec import emf_problems
+from metrics.emf import DIMENSIONS, NAMESPACE, UNITS, declared_metrics, emf_fields
+
+MANIFEST = json.loads(
+    (Path(__file__).resolve().parents[3] / "terraform" / "product_metrics.json").read_text()
+)
+OPERATIONS = ("list_products", "get_product", "create_product", "update_product", "delete_product")
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_each_operation_declares_the_metrics_the_dashboard_shows_for_it(operation: str) -> None:
+    shown = {name for name, metric in MANIFEST["metrics"].items() if operation in metric["operations"]}
+    assert set(declared_metrics(operation)) == shown
+
+
+def test_namespace_dimensions_and_units_match_the_dashboard_manifest() -> None:
+    assert (NAMESPACE, list(DIMENSIONS)) == (MANIFEST["namespace"], MANIFEST["dimensions"])
+    assert {name: UNITS.get(name, "Count") for name in MANIFEST["metrics"]} == {
+        name: metric["unit"] for name, metric in MANIFEST["metrics"].items()
+    }
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_fields_make_a_valid_emf_record_with_every_declared_metric(operation: str) -> None:
+    fields = emf_fields(operation, "dev", {"Latency": 12.5, "DynamoDBCalls": 1}, 1_764_000_000_000)
+    line = json.dumps({"level": "INFO", "message": "request", **fields})
+
+    assert emf_problems(line) == []
+    directive = fields["_aws"]["CloudWatchMetrics"][0]
+    assert [m["Name"] for m in directive["Metrics"]] == list(declared_metrics(operation))
+    assert (fields["Latency"], fields["DynamoDBCalls"], fields["ColdStarts"]) == (12.5, 1, 0)
+
+
+def test_dimensions_are_the_operation_and_environment_only() -> None:
+    fields = emf_fields("get_product", "prod", {}, 1_764_000_000_000)
+    assert fields["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Operation", "Environment"]]
+    assert (fields["Operation"], fields["Environment"]) == ("get_product", "prod")
+
+
+@pytest.mark.parametrize(
+    "broken, problem",
+    [
+        ({"_aws": None}, "no _aws object"),
+        ({"Latency": "12"}, "metric 'Latency' has no number"),
+        ({"Environment": None}, "dimension 'Environment' has no string value"),
+    ],
+)
+def test_the_spec_check_catches_broken_records(broken: dict[str, object], problem: str) -> None:
+    fields = {**emf_fields("get_product", "dev", {}, 1_764_000_000_000), **broken}
+    assert any(problem in found for found in emf_problems(json.dumps(fields)))
