@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 import boto3
 from botocore.config import Config
 
+from metrics.recorder import count_dynamodb_call, count_items_read
 from utils.settings import Settings
 
 if TYPE_CHECKING:
@@ -22,10 +23,15 @@ CLIENT_CONFIG = Config(
 
 
 def create_client(settings: Settings) -> DynamoDBClient:
-    """A DynamoDB client for the configured region and (locally) endpoint."""
-    return boto3.session.Session().client(
+    """A DynamoDB client for the configured region and (locally) endpoint, counting the calls each request
+    makes and the items its reads go through (botocore's event hooks: no repository code involved)."""
+    client = boto3.session.Session().client(
         "dynamodb",
         region_name=settings.region,
         endpoint_url=settings.dynamodb_endpoint_url,
         config=CLIENT_CONFIG,
     )
+    client.meta.events.register("before-call.dynamodb", count_dynamodb_call)
+    for operation in ("Scan", "Query"):
+        client.meta.events.register(f"after-call.dynamodb.{operation}", count_items_read)
+    return client

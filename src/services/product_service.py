@@ -18,6 +18,14 @@ from exceptions.product_exceptions import (
     VersionMismatch,
     WriteConflict,
 )
+from metrics.recorder import (
+    IDEMPOTENT_REPLAY,
+    PRODUCT_CREATED,
+    PRODUCT_DELETED,
+    PRODUCT_RESTORED,
+    PRODUCT_UPDATED,
+    record_event,
+)
 from models.commands import (
     IdempotentRequest,
     InPlaceChange,
@@ -50,6 +58,12 @@ def _fits_one_condition(if_match: VersionCondition | None) -> bool:
     """Whether one conditional write can name the versions If-Match allows: DynamoDB's IN takes at most 100
     values, and when no version can match, a read tells 412 from 404."""
     return if_match is None or if_match.any_version or 0 < len(if_match.versions) <= MAX_VERSIONS
+
+
+def _record_update(before: ProductRecord, after: ProductRecord) -> None:
+    record_event(PRODUCT_UPDATED)
+    if after.active and not before.active:
+        record_event(PRODUCT_RESTORED)
 
 
 def utc_now() -> str:
@@ -100,10 +114,12 @@ class ProductService:
         for _ in range(MAX_WRITE_ATTEMPTS):
             earlier = self._earlier_result(idempotent) if idempotent else None
             if earlier is not None:
+                record_event(IDEMPOTENT_REPLAY)
                 return earlier
             product = ProductRecord.new(self._new_id(), draft, caller, self._clock())
             try:
                 self._store.create(product, idempotent)
+                record_event(PRODUCT_CREATED)
                 return product
             except NameAlreadyTaken:
                 raise self._name_taken(draft.name) from None
@@ -133,35 +149,45 @@ class ProductService:
         """
         at = self._clock()
         if changes.name is None and not changes.active:
-            return self._revise(InPlaceChange(product_id, changes, caller, at, if_match))
+            return self._revise(InPlaceChange(product_id, changes, caller, at, if_match), PRODUCT_UPDATED)
         try:
             if changes.active:
                 return self._write(
-                    product_id, lambda current: current.restored(changes, caller, at), if_match
+                    product_id,
+                    lambda current: current.restored(changes, caller, at),
+                    if_match,
+                    _record_update,
                 )
-            return self._write(product_id, lambda current: current.revised(changes, caller, at), if_match)
+            return self._write(
+                product_id, lambda current: current.revised(changes, caller, at), if_match, _record_update
+            )
         except NameAlreadyTaken:
             assert changes.name is not None  # only a rename can lose the race for a name
             raise self._name_taken(changes.name) from None
 
     def delete(self, product_id: str, caller: str, if_match: VersionCondition | None) -> None:
         """Soft delete: mark inactive. Deleting an inactive product changes nothing."""
-        self._revise(InPlaceChange(product_id, ProductChanges(active=False), caller, self._clock(), if_match))
+        change = InPlaceChange(product_id, ProductChanges(active=False), caller, self._clock(), if_match)
+        self._revise(change, PRODUCT_DELETED)
 
-    def _revise(self, change: InPlaceChange) -> ProductRecord:
+    def _revise(self, change: InPlaceChange, event: str) -> ProductRecord:
         """Change the product in place in one conditional write: it merges with concurrent changes of other
-        fields, so it needs no retry; a failed condition is told apart by the product as it stood."""
+        fields, so it needs no retry; a failed condition is told apart by the product as it stood. A write
+        counts as `event` in the request's metrics."""
         if_match = change.if_match
         if not _fits_one_condition(if_match):
             return self._write(
                 change.product_id,
                 lambda current: current.revised(change.changes, change.by, change.at),
                 if_match,
+                lambda before, after: record_event(event),
             )
         revision = self._store.revise(change)
         current = revision.product
         if current is None:
             raise ProductNotFound(change.product_id)
+        if revision.written:
+            record_event(event)
         if revision.written or current.holds(change):
             return current  # written, or an earlier attempt of this very request was stored
         if if_match is not None and not if_match.matches(current.version):
@@ -173,8 +199,10 @@ class ProductService:
         product_id: str,
         change: Callable[[ProductRecord], ProductRecord],
         if_match: VersionCondition | None,
+        on_saved: Callable[[ProductRecord, ProductRecord], None],
     ) -> ProductRecord:
-        """Read, change and conditionally write; without a specific If-Match, retry lost races."""
+        """Read, change and conditionally write; without a specific If-Match, retry lost races. `on_saved`
+        hears of the stored change (before, after); a change that changes nothing is not stored."""
         for _ in range(MAX_WRITE_ATTEMPTS):
             current = self._store.find_by_id(product_id)
             if current is None:
@@ -186,6 +214,7 @@ class ProductService:
                 return current
             try:
                 self._store.save(updated, current)
+                on_saved(current, updated)
                 return updated
             except WriteConflict:
                 if if_match is not None and not if_match.any_version:

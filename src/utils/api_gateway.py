@@ -30,6 +30,8 @@ from exceptions.product_exceptions import (
     ValidationFailed,
     VersionMismatch,
 )
+from metrics.emf import emf_fields
+from metrics.recorder import RequestMetrics, start_request
 from utils.logger import get_logger, log_request, log_unexpected
 from utils.response_builder import ApiResponse, error_response, render
 from utils.settings import get_settings, xray_trace_id
@@ -120,29 +122,32 @@ def _allow_header(error: ApiError) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class ErrorAnswer:
-    """How the API answers one class of error: status, title and any headers."""
+    """How the API answers one class of error: status, title, any headers, and the metric it counts in."""
 
     status: int
     title: str
     headers: Callable[[ApiError], dict[str, str]] = _no_headers
+    metric: str | None = None
 
 
 # The one table from error class to answer. A class not listed answers as its nearest listed parent.
 ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
-    ApiError: ErrorAnswer(500, "Internal Server Error"),
+    ApiError: ErrorAnswer(500, "Internal Server Error", metric="UnexpectedErrors"),
     InvalidRequest: ErrorAnswer(400, "Bad Request"),
     ValidationFailed: ErrorAnswer(400, "Validation Failed"),
     ProductNotFound: ErrorAnswer(404, "Not Found"),
     RouteNotFound: ErrorAnswer(404, "Not Found"),
     MethodNotAllowed: ErrorAnswer(405, "Method Not Allowed", _allow_header),
-    NameAlreadyTaken: ErrorAnswer(409, "Conflict"),
+    NameAlreadyTaken: ErrorAnswer(409, "Conflict", metric="NameConflicts"),
     ConcurrentModification: ErrorAnswer(409, "Conflict"),
-    VersionMismatch: ErrorAnswer(412, "Precondition Failed"),
+    VersionMismatch: ErrorAnswer(412, "Precondition Failed", metric="VersionConflicts"),
     PayloadTooLarge: ErrorAnswer(413, "Payload Too Large"),
     UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type"),
     IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity"),
     # Clients back off a second rather than retry straight into a throttled table.
-    StoreUnavailable: ErrorAnswer(503, "Service Unavailable", lambda error: {"Retry-After": "1"}),
+    StoreUnavailable: ErrorAnswer(
+        503, "Service Unavailable", lambda error: {"Retry-After": "1"}, metric="Unavailable"
+    ),
 }
 
 
@@ -155,6 +160,23 @@ def error_response_for(error: ApiError) -> ApiResponse:
     """The error envelope answering a typed error."""
     answer = answer_for(error)
     return error_response(answer.status, answer.title, error.message, error.details, answer.headers(error))
+
+
+def _metric_values(
+    recording: RequestMetrics, error: ApiError | None, cold_start: bool, latency_ms: float
+) -> dict[str, float]:
+    """The request's metrics: what the layers recorded, the error's metric, its latency and cold start."""
+    values: dict[str, float] = {
+        "Latency": latency_ms,
+        "DynamoDBCalls": recording.dynamodb_calls,
+        "ItemsRead": recording.items_read,
+        "ColdStarts": int(cold_start),
+        **recording.events,
+    }
+    metric = answer_for(error).metric if error is not None else None
+    if metric is not None:
+        values[metric] = values.get(metric, 0) + 1
+    return values
 
 
 def _log_fields(event: Mapping[str, Any], context: Any, cold_start: bool) -> dict[str, Any]:
@@ -176,28 +198,37 @@ def _log_fields(event: Mapping[str, Any], context: Any, cold_start: bool) -> dic
 
 
 def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
-    """Turn `handle(request) -> ApiResponse` into a Lambda handler for proxy events."""
+    """Turn `handle(request) -> ApiResponse` into a Lambda handler for proxy events. The handler's module
+    names the operation (`handlers.get_product`: get_product), the Operation of its metrics."""
+    operation = handle.__module__.rpartition(".")[2]
 
     @functools.wraps(handle)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         global _cold_start
         cold_start, _cold_start = _cold_start, False
         started = time.perf_counter()
+        recording = start_request()
         settings = get_settings()
         logger = get_logger(settings.log_level)
         summary = _log_fields(event, context, cold_start)
         request_id = summary["requestId"]
+        failure: ApiError | None = None
         try:
             request = ApiRequest.from_event(event)
             response = handle(request)
         except ApiError as error:
+            failure = error
             response = error_response_for(error)
         except Exception:
             log_unexpected(logger, summary)
-            response = error_response_for(ApiError("An unexpected error occurred; it has been logged."))
+            failure = ApiError("An unexpected error occurred; it has been logged.")
+            response = error_response_for(failure)
         rendered = render(response, request_id, _headers(event).get("origin"), settings.allowed_origins)
+        latency_ms = round((time.perf_counter() - started) * 1000, 2)
         summary["status"] = rendered["statusCode"]
-        summary["durationMs"] = round((time.perf_counter() - started) * 1000, 2)
+        summary["durationMs"] = latency_ms
+        values = _metric_values(recording, failure, cold_start, latency_ms)
+        summary.update(emf_fields(operation, settings.environment, values, int(time.time() * 1000)))
         log_request(logger, summary)
         return rendered
 

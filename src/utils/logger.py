@@ -48,8 +48,12 @@ def get_logger(level: str = "INFO") -> logging.Logger:
 
 
 def log_request(logger: logging.Logger, fields: dict[str, Any]) -> None:
-    """Log the summary line of one request."""
-    logger.info("request", extra={"fields": fields})
+    """Log the summary line of one request. It carries the request's metrics, so it is written whatever the
+    log level (a level above INFO silences everything else, never the metrics)."""
+    record = logger.makeRecord(
+        logger.name, logging.INFO, __file__, 0, "request", (), None, extra={"fields": fields}
+    )
+    logger.handle(record)
 
 
 def log_unexpected(logger: logging.Logger, fields: dict[str, Any]) -> None:

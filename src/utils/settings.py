@@ -20,6 +20,7 @@ class Settings:
     dynamodb_endpoint_url: str | None
     region: str
     page_token_secret: str | None = None  # only the list function has one (it mints and reads nextTokens)
+    environment: str = "local"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -35,6 +36,7 @@ class Settings:
             dynamodb_endpoint_url=environ.get("DYNAMODB_ENDPOINT_URL") or None,
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
             page_token_secret=environ.get("PAGE_TOKEN_SECRET") or None,
+            environment=environ.get("ENVIRONMENT") or "local",
         )
 
 

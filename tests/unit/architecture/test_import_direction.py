@@ -13,9 +13,10 @@ PACKAGES = {path.name for path in SRC.iterdir() if (path / "__init__.py").is_fil
 # package -> the packages of src/ it may import (modules named "package.module" allow just that module)
 ALLOWED = {
     "exceptions": set(),
+    "metrics": {"metrics"},
     "models": {"models", "exceptions"},
-    "repositories": {"repositories", "models", "exceptions", "utils.settings"},
-    "services": {"services", "repositories", "models", "exceptions", "utils.settings"},
+    "repositories": {"repositories", "models", "exceptions", "metrics.recorder", "utils.settings"},
+    "services": {"services", "repositories", "models", "exceptions", "metrics.recorder", "utils.settings"},
 }
 
 

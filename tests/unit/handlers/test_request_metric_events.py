@@ -1,0 +1,174 @@
+"""Each request's log line is an EMF record of what the request did: its operation, outcome and events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from emf_spec import emf_problems
+from exceptions.product_exceptions import StoreUnavailable
+from fakes import FakeProductStore
+from handlers import create_product, delete_product, get_product, list_products, update_product
+from metrics.emf import declared_metrics
+from samples import product_body
+from services.product_service import ProductService
+from utils import api_gateway
+from utils.logger import get_logger
+
+Event = Callable[..., dict[str, Any]]
+EVENT_METRICS = (
+    "ProductsCreated",
+    "ProductsUpdated",
+    "ProductsDeleted",
+    "ProductsRestored",
+    "IdempotentReplays",
+    "NameConflicts",
+    "VersionConflicts",
+    "Unavailable",
+    "UnexpectedErrors",
+)
+
+
+def run(
+    handler: Any, event: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, dict[str, Any]]:
+    """Status and the EMF record of one request (checked against the specification)."""
+    capsys.readouterr()
+    status = handler(event, None)["statusCode"]
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1 and emf_problems(lines[-1]) == []
+    record: dict[str, Any] = json.loads(lines[-1])
+    return status, record
+
+
+def events(record: dict[str, Any]) -> dict[str, Any]:
+    """The event metrics the record declares, with their values, zeros left out."""
+    return {name: record[name] for name in EVENT_METRICS if name in record and record[name]}
+
+
+def created_id(make_event: Event, name: str = "Metrics Plan") -> str:
+    response = create_product.handler(make_event("POST", body=product_body(name=name)), None)
+    product_id: str = json.loads(response["body"])["product"]["productId"]
+    return product_id
+
+
+def by_id(product_id: str) -> dict[str, str]:
+    return {"productId": product_id}
+
+
+@pytest.mark.parametrize(
+    "handler, operation",
+    [
+        (list_products.handler, "list_products"),
+        (get_product.handler, "get_product"),
+        (create_product.handler, "create_product"),
+        (update_product.handler, "update_product"),
+        (delete_product.handler, "delete_product"),
+    ],
+)
+def test_every_operation_writes_its_declared_metrics(
+    handler: Any, operation: str, make_event: Event, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, record = run(handler, make_event("GET"), capsys)
+    directive = record["_aws"]["CloudWatchMetrics"][0]
+    assert directive["Namespace"] == "BBWS/ProductApi"
+    assert [m["Name"] for m in directive["Metrics"]] == list(declared_metrics(operation))
+    assert (record["Operation"], record["Environment"]) == (operation, "local")
+    assert record["Latency"] == record["durationMs"] and record["Latency"] > 0
+
+
+def test_create_counts_a_created_product(make_event: Event, capsys: pytest.CaptureFixture[str]) -> None:
+    status, record = run(create_product.handler, make_event("POST", body=product_body()), capsys)
+    assert status == 201 and events(record) == {"ProductsCreated": 1}
+
+
+def test_idempotent_retry_counts_a_replay_not_a_creation(
+    make_event: Event, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = make_event("POST", body=product_body(), headers={"Idempotency-Key": "retry-1"})
+    create_product.handler(event, None)
+    status, record = run(create_product.handler, event, capsys)
+    assert status == 201 and events(record) == {"IdempotentReplays": 1}
+
+
+def test_name_taken_counts_a_name_conflict(make_event: Event, capsys: pytest.CaptureFixture[str]) -> None:
+    created_id(make_event, "Taken Plan")
+    status, record = run(
+        create_product.handler, make_event("POST", body=product_body(name="Taken Plan")), capsys
+    )
+    assert status == 409 and events(record) == {"NameConflicts": 1}
+
+
+def test_update_counts_an_update_and_a_restore_only_when_reactivating(
+    make_event: Event, capsys: pytest.CaptureFixture[str]
+) -> None:
+    product_id = created_id(make_event)
+    delete_product.handler(make_event("DELETE", path_parameters=by_id(product_id)), None)
+    restore = make_event("PUT", body={"active": True}, path_parameters=by_id(product_id))
+    status, record = run(update_product.handler, restore, capsys)
+    assert status == 200 and events(record) == {"ProductsUpdated": 1, "ProductsRestored": 1}
+
+    reprice = make_event("PUT", body={"price": 99}, path_parameters=by_id(product_id))
+    assert events(run(update_product.handler, reprice, capsys)[1]) == {"ProductsUpdated": 1}
+
+
+def test_stale_if_match_counts_a_version_conflict(
+    make_event: Event, capsys: pytest.CaptureFixture[str]
+) -> None:
+    product_id = created_id(make_event)
+    event = make_event(
+        "PUT", body={"price": 99}, path_parameters=by_id(product_id), headers={"If-Match": '"7"'}
+    )
+    status, record = run(update_product.handler, event, capsys)
+    assert status == 412 and events(record) == {"VersionConflicts": 1}
+
+
+def test_delete_counts_a_deletion_once(make_event: Event, capsys: pytest.CaptureFixture[str]) -> None:
+    product_id = created_id(make_event)
+    event = make_event("DELETE", path_parameters=by_id(product_id))
+    first = run(delete_product.handler, event, capsys)
+    again = run(delete_product.handler, event, capsys)
+    assert (first[0], events(first[1])) == (204, {"ProductsDeleted": 1})
+    assert (again[0], events(again[1])) == (204, {})
+
+
+def test_unavailable_store_counts_a_503(
+    make_event: Event, fake_store: FakeProductStore, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake_store.create_error = StoreUnavailable()
+    status, record = run(create_product.handler, make_event("POST", body=product_body()), capsys)
+    assert status == 503 and events(record) == {"Unavailable": 1}
+
+
+def test_unexpected_error_counts_a_500(
+    make_event: Event,
+    wired: ProductService,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr(wired, "get", lambda product_id: 1 / 0)
+    capsys.readouterr()
+    event = make_event(path_parameters=by_id("0b7e5c1e-8f3a-4a51-9d0c-5f3b2a9c4e10"))
+    assert get_product.handler(event, None)["statusCode"] == 500
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert emf_problems(json.dumps(record)) == [] and events(record) == {"UnexpectedErrors": 1}
+
+
+def test_first_request_of_a_container_counts_a_cold_start(
+    make_event: Event, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(api_gateway, "_cold_start", True)
+    first = run(list_products.handler, make_event(), capsys)[1]
+    second = run(list_products.handler, make_event(), capsys)[1]
+    assert (first["ColdStarts"], second["ColdStarts"]) == (1, 0)
+
+
+def test_the_metrics_line_is_written_whatever_the_log_level(
+    make_event: Event, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(api_gateway, "get_logger", lambda level: get_logger("ERROR"))
+    _, record = run(list_products.handler, make_event(), capsys)
+    assert record["message"] == "request"
