@@ -124,47 +124,34 @@ locals {
     ],
   )
 
+  # The table's panels: title => lines, each summed per minute.
+  dynamodb_panels = {
+    "DynamoDB consumed capacity (table and indexes)" = concat(
+      [
+        for metric in ["ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits"] :
+        ["AWS/DynamoDB", metric, "TableName", local.table_name, { label = "table ${metric}" }]
+      ],
+      [
+        for index in local.infrastructure.dynamodb_index_names :
+        ["AWS/DynamoDB", "ConsumedReadCapacityUnits", "TableName", local.table_name, "GlobalSecondaryIndexName", index, { label = "${index} reads" }]
+      ],
+    )
+    "DynamoDB throttles and system errors" = concat(
+      [
+        for metric in ["ReadThrottleEvents", "WriteThrottleEvents"] :
+        ["AWS/DynamoDB", metric, "TableName", local.table_name, { label = metric }]
+      ],
+      [
+        for operation in ["GetItem", "Query", "Scan", "TransactWriteItems"] :
+        ["AWS/DynamoDB", "SystemErrors", "TableName", local.table_name, "Operation", operation, { label = "SystemErrors ${operation}" }]
+      ],
+    )
+  }
   dynamodb_widgets = [
-    {
-      type = "metric"
-      properties = {
-        title  = "DynamoDB consumed capacity (table and indexes)"
-        view   = "timeSeries"
-        region = var.aws_region
-        period = 60
-        stat   = "Sum"
-        metrics = concat(
-          [
-            for metric in ["ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits"] :
-            ["AWS/DynamoDB", metric, "TableName", local.table_name, { label = "table ${metric}" }]
-          ],
-          [
-            for index in local.infrastructure.dynamodb_index_names :
-            ["AWS/DynamoDB", "ConsumedReadCapacityUnits", "TableName", local.table_name, "GlobalSecondaryIndexName", index, { label = "${index} reads" }]
-          ],
-        )
-      }
-    },
-    {
-      type = "metric"
-      properties = {
-        title  = "DynamoDB throttles and system errors"
-        view   = "timeSeries"
-        region = var.aws_region
-        period = 60
-        stat   = "Sum"
-        metrics = concat(
-          [
-            for metric in ["ReadThrottleEvents", "WriteThrottleEvents"] :
-            ["AWS/DynamoDB", metric, "TableName", local.table_name, { label = metric }]
-          ],
-          [
-            for operation in ["GetItem", "Query", "Scan", "TransactWriteItems"] :
-            ["AWS/DynamoDB", "SystemErrors", "TableName", local.table_name, "Operation", operation, { label = "SystemErrors ${operation}" }]
-          ],
-        )
-      }
-    },
+    for title, lines in local.dynamodb_panels : {
+      type       = "metric"
+      properties = { title = title, view = "timeSeries", region = var.aws_region, period = 60, stat = "Sum", metrics = lines }
+    }
   ]
 
   # One panel per "panel" of the manifest, one line per metric and operation that writes it.

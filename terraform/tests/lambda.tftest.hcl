@@ -363,37 +363,8 @@ run "cognito_without_user_pools_is_refused" {
 run "dashboard_and_queries_refer_to_what_the_stacks_create" {
   command = apply
 
-  variables {
-    environment = "sit"
-  }
-
-  override_data {
-    target = data.terraform_remote_state.infrastructure
-    values = {
-      outputs = {
-        environment                    = "sit"
-        api_gateway_id                 = "a1b2c3"
-        api_gateway_name               = "bbws-product-api-sit"
-        api_gateway_execution_arn      = "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3"
-        api_gateway_root_resource_id   = "root00"
-        api_gateway_configuration_hash = "0000"
-        api_gateway_resources = {
-          root      = { id = "root00", path = "/" }
-          version   = { id = "vers00", path = "/v1.0" }
-          products  = { id = "prods0", path = "/v1.0/products" }
-          product   = { id = "prod00", path = "/v1.0/products/{productId}" }
-          catch_all = { id = "proxy0", path = "/{proxy+}" }
-        }
-        cors_allowed_origins = ["https://admin.example"]
-        dynamodb_table_name  = "bbws-products-sit"
-        dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-sit"
-        dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
-      }
-    }
-  }
-
   assert {
-    condition     = aws_cloudwatch_dashboard.product_api.dashboard_name == "bbws-product-api-sit"
+    condition     = aws_cloudwatch_dashboard.product_api.dashboard_name == "bbws-product-api-dev"
     error_message = "One dashboard per environment, named after the API."
   }
   assert {
@@ -404,7 +375,7 @@ run "dashboard_and_queries_refer_to_what_the_stacks_create" {
   }
   assert {
     condition = alltrue([
-      for line in local.dashboard_lines : line.dimensions.ApiName == "bbws-product-api-sit" && line.dimensions.Stage == "sit" && contains(
+      for line in local.dashboard_lines : line.dimensions.ApiName == "bbws-product-api-dev" && line.dimensions.Stage == "dev" && contains(
         concat([" "], [for fn in local.functions : "${fn.method} ${local.infrastructure.api_gateway_resources[fn.resource].path}"]),
         "${lookup(line.dimensions, "Method", "")} ${lookup(line.dimensions, "Resource", "")}",
       ) if line.namespace == "AWS/ApiGateway"
@@ -419,13 +390,13 @@ run "dashboard_and_queries_refer_to_what_the_stacks_create" {
   }
   assert {
     condition = alltrue([
-      for line in local.dashboard_lines : line.dimensions.TableName == "bbws-products-sit" && contains(["ProductsByPriceIndex", "ProductsByNameIndex"], lookup(line.dimensions, "GlobalSecondaryIndexName", "ProductsByPriceIndex")) if line.namespace == "AWS/DynamoDB"
+      for line in local.dashboard_lines : line.dimensions.TableName == "bbws-products-dev" && contains(["ProductsByPriceIndex", "ProductsByNameIndex"], lookup(line.dimensions, "GlobalSecondaryIndexName", "ProductsByPriceIndex")) if line.namespace == "AWS/DynamoDB"
     ])
     error_message = "DynamoDB panels name this table and its indexes."
   }
   assert {
     condition = alltrue([
-      for line in local.dashboard_lines : line.dimensions.Environment == "sit" && contains(keys(local.functions), line.dimensions.Operation) && contains(keys(local.product_metrics.metrics), line.metric) && contains(local.product_metrics.metrics[line.metric].operations, line.dimensions.Operation) && join(",", sort(keys(line.dimensions))) == "Environment,Operation" if line.namespace == "BBWS/ProductApi"
+      for line in local.dashboard_lines : line.dimensions.Environment == "dev" && contains(keys(local.functions), line.dimensions.Operation) && contains(keys(local.product_metrics.metrics), line.metric) && contains(local.product_metrics.metrics[line.metric].operations, line.dimensions.Operation) && join(",", sort(keys(line.dimensions))) == "Environment,Operation" if line.namespace == "BBWS/ProductApi"
     ])
     error_message = "Business panels show metrics of product_metrics.json, for this environment and the stack's operations that write them."
   }
@@ -468,7 +439,7 @@ run "dashboard_and_queries_refer_to_what_the_stacks_create" {
     error_message = "Saved queries read only the stack's log groups."
   }
   assert {
-    condition     = toset(aws_cloudwatch_query_definition.saved["request-by-x-request-id"].log_group_names) == toset(concat(["/aws/apigateway/bbws-product-api-sit/access"], [for name in keys(local.functions) : "/aws/lambda/bbws-${replace(name, "_", "-")}-sit"]))
+    condition     = toset(aws_cloudwatch_query_definition.saved["request-by-x-request-id"].log_group_names) == toset(concat(["/aws/apigateway/bbws-product-api-dev/access"], [for name in keys(local.functions) : "/aws/lambda/bbws-${replace(name, "_", "-")}-dev"]))
     error_message = "The request query reads the access log and every function's log."
   }
   assert {
