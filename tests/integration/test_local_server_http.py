@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -144,6 +145,9 @@ def test_server_stops_within_two_seconds_of_sigterm_with_hundreds_of_products() 
         for line in server.stdout:
             if "Press Ctrl-C" in line:
                 break
+        # Keep reading: each request's line (its metrics) is written whatever LOG_LEVEL says, and a full pipe
+        # would block the server.
+        threading.Thread(target=server.stdout.read, daemon=True).start()
         requests = b""
         for n in range(300):
             body = json.dumps(
