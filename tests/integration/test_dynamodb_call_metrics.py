@@ -56,3 +56,18 @@ def test_default_list_counts_at_least_the_items_it_returns(
     response = api.get("/v1.0/products?limit=100")
     line = request_line(capsys, response)
     assert line["DynamoDBCalls"] >= 1 and line["ItemsRead"] >= response.json()["count"] >= 1
+
+
+def test_price_change_and_delete_are_one_call_each(
+    api: ApiClient, capsys: pytest.CaptureFixture[str]
+) -> None:
+    product_id = api.post("/v1.0/products", product_body(name="One Write Plan")).json()["product"][
+        "productId"
+    ]
+    capsys.readouterr()
+    reprice = api.put(f"/v1.0/products/{product_id}", {"price": 120})
+    update = request_line(capsys, reprice)
+    deleted = api.delete(f"/v1.0/products/{product_id}")
+    delete = request_line(capsys, deleted)
+    assert (reprice.status, update["DynamoDBCalls"], update["ProductsUpdated"]) == (200, 1, 1)
+    assert (deleted.status, delete["DynamoDBCalls"], delete["ProductsDeleted"]) == (204, 1, 1)
