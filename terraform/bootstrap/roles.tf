@@ -59,6 +59,14 @@ locals {
         resources = ["${local.arn_prefix.cloudwatch}:alarm:bbws-*-${env}-*", "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/bbws-*-${env}*"]
       },
       {
+        # The Lambda stack's saved Logs Insights queries (observability.tf). IAM knows no resource type for
+        # query definitions: these three actions are granted on "*" or not at all.
+        sid       = "SavedQueries"
+        read      = ["logs:DescribeQueryDefinitions"]
+        write     = ["logs:PutQueryDefinition", "logs:DeleteQueryDefinition"]
+        resources = ["*"]
+      },
+      {
         # REST API ARNs carry API Gateway's generated ids, not names: the APIs and the account's CloudWatch
         # role setting are as narrow as API Gateway's resource-level permissions go.
         sid   = "RestApis"
