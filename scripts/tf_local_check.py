@@ -82,7 +82,9 @@ def wait_for_server() -> None:
 ENVIRONMENTS = ("dev", "sit", "prod")
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # Statements whose resources cannot carry the environment's name (API Gateway ids, the state bucket paths).
-UNNAMED_RESOURCES = {"FindLogGroups", "RestApis", "StateBucket", "StateObjects", "StateLocks"}
+# Statements whose resources IAM cannot name per environment (SavedQueries: query definitions have no
+# resource type, so "*").
+UNNAMED_RESOURCES = {"FindLogGroups", "SavedQueries", "RestApis", "StateBucket", "StateObjects", "StateLocks"}
 
 
 def verify_state_bucket(problems: Problems, bucket: str) -> None:
@@ -130,7 +132,8 @@ def verify_role(problems: Problems, iam: Any, environment: str, kind: str, repos
             writes == {"s3:PutObject", "s3:DeleteObject"}, f"{name}: writes {sorted(writes)} (lock only)"
         )
     else:
-        problems.expect({"dynamodb:CreateTable", "lambda:UpdateFunctionCode"} <= writes, f"{name}: {writes}")
+        wanted = {"dynamodb:CreateTable", "lambda:UpdateFunctionCode", "logs:PutQueryDefinition"}
+        problems.expect(wanted <= writes, f"{name}: {writes}")
     for statement in statements:
         if statement.get("Sid") not in UNNAMED_RESOURCES:
             resources = as_set(statement["Resource"])
