@@ -150,16 +150,10 @@ class ProductService:
         at = self._clock()
         if changes.name is None and not changes.active:
             return self._revise(InPlaceChange(product_id, changes, caller, at, if_match), PRODUCT_UPDATED)
+        apply = ProductRecord.restored if changes.active else ProductRecord.revised
         try:
-            if changes.active:
-                return self._write(
-                    product_id,
-                    lambda current: current.restored(changes, caller, at),
-                    if_match,
-                    _record_update,
-                )
             return self._write(
-                product_id, lambda current: current.revised(changes, caller, at), if_match, _record_update
+                product_id, lambda current: apply(current, changes, caller, at), if_match, _record_update
             )
         except NameAlreadyTaken:
             assert changes.name is not None  # only a rename can lose the race for a name
