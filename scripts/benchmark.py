@@ -389,8 +389,9 @@ def first_page_capacity(endpoint: str) -> list[tuple[int, int, int, bool, int, i
     from models.commands import IdempotentRequest
     from models.record import ProductRecord
     from repositories.page_token import PageTokens
-    from repositories.product_repository import ProductRepository, ScanBudget, name_claim_item, to_item
-    from repositories.product_repository import _idempotency_item as idempotency_item
+    from repositories.items import idempotency_item, name_claim_item, to_item
+    from repositories.lists import ScanBudget
+    from repositories.product_repository import ProductRepository
 
     table = "bbws-products-capacity"
     # moto reads a whole table per Scan call: allow it the time a real DynamoDB never needs.

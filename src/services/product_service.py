@@ -180,10 +180,9 @@ class ProductService:
         current = revision.product
         if current is None:
             raise ProductNotFound(change.product_id)
-        if revision.written:
+        if revision.written:  # by this attempt or an earlier one of this very request
             record_event(event)
-        if revision.written or current.holds(change):
-            return current  # written, or an earlier attempt of this very request was stored
+            return current
         if if_match is not None and not if_match.matches(current.version):
             raise VersionMismatch()
         return current  # nothing differed: nothing written
