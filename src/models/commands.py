@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 DEFAULT_PAGE_SIZE = 50
+DEFAULT_CURRENCY = "ZAR"
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
 
 
@@ -17,7 +18,7 @@ class ProductDraft:
     description: str
     price: Decimal
     period: str
-    currency: str = "ZAR"
+    currency: str = DEFAULT_CURRENCY
     features: tuple[str, ...] = ()
 
 
@@ -50,22 +51,13 @@ class IdempotentRequest:
 
 @dataclass(frozen=True)
 class VersionCondition:
-    """An If-Match or If-None-Match header: `*`, or the opaque tags that may match (already compared per RFC 9110)."""
+    """An If-Match or If-None-Match condition: any version (`*`), or the versions its tags name."""
 
     any_version: bool
-    tags: frozenset[str]
+    versions: frozenset[int]
 
     def matches(self, version: int) -> bool:
-        return self.any_version or str(version) in self.tags
-
-    @property
-    def versions(self) -> frozenset[int]:
-        """The versions the tags can match: a tag matches only the version written exactly so ("3", not "03")."""
-        return frozenset(int(tag) for tag in self.tags if _names_a_version(tag))
-
-
-def _names_a_version(tag: str) -> bool:
-    return tag.isascii() and tag.isdigit() and len(tag) <= 18 and str(int(tag)) == tag
+        return self.any_version or version in self.versions
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,13 @@ from typing import Any
 from pydantic_core import PydanticKnownError, SchemaValidator
 from pydantic_core import core_schema as cs
 
+from models.commands import DEFAULT_CURRENCY
 from models.currencies import ACTIVE_CURRENCIES
 from models.json_values import OversizedNumber
 
 NAME_PUNCTUATION = " -&'.,()+/:#"
 MIN_PRICE = Decimal("0.01")
 MAX_PRICE = Decimal("999999.99")
-DEFAULT_CURRENCY = "ZAR"
 MAX_FEATURES = 20
 MIN_NAME_LENGTH = 3
 

@@ -45,7 +45,6 @@ _cold_start = True
 class ApiRequest:
     """The parts of a proxy event the service uses. Header names are lower-case."""
 
-    request_id: str
     headers: Mapping[str, str] = field(default_factory=dict)
     query: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     path_parameters: Mapping[str, str] = field(default_factory=dict)
@@ -61,7 +60,6 @@ class ApiRequest:
         """Parse a REST API (payload 1.0) proxy event."""
         context = event.get("requestContext") or {}
         return cls(
-            request_id=_request_id(event),
             headers=_headers(event),
             query=_query(event),
             path_parameters=dict(event.get("pathParameters") or {}),
@@ -71,6 +69,8 @@ class ApiRequest:
 
 
 def _request_id(event: Mapping[str, Any]) -> str:
+    """API Gateway's id of the request (a fresh one when it sends none): derived once per request, for the log
+    line and the X-Request-Id header alike."""
     context = event.get("requestContext") or {}
     return str(context.get("requestId") or uuid.uuid4())
 
@@ -179,13 +179,13 @@ def _metric_values(
     return values
 
 
-def _log_fields(event: Mapping[str, Any], context: Any, cold_start: bool) -> dict[str, Any]:
+def _log_fields(event: Mapping[str, Any], context: Any, request_id: str, cold_start: bool) -> dict[str, Any]:
     """The per-request log line's fields known before the handler runs. The ids join the line to API
     Gateway's access log (requestId), the function's own REPORT line (lambdaRequestId) and X-Ray (traceId)."""
     fields: dict[str, Any] = {
         "method": event.get("httpMethod"),
         "path": event.get("path"),
-        "requestId": _request_id(event),
+        "requestId": request_id,
         "coldStart": cold_start,
     }
     optional = {
@@ -210,8 +210,8 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
         recording = start_request()
         settings = get_settings()
         logger = get_logger(settings.log_level)
-        summary = _log_fields(event, context, cold_start)
-        request_id = summary["requestId"]
+        request_id = _request_id(event)
+        summary = _log_fields(event, context, request_id, cold_start)
         failure: ApiError | None = None
         try:
             request = ApiRequest.from_event(event)

@@ -25,7 +25,7 @@ from models.commands import (
     ProductDraft,
 )
 from services.product_service import MAX_VERSIONS, MAX_WRITE_ATTEMPTS, ProductService, utc_now
-from validators.request_validator import if_match_condition
+from utils.entity_tags import if_match_condition
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
