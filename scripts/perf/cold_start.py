@@ -1,0 +1,223 @@
+"""Cold start of each function beside the floor, with DynamoDB's exchange answered in process.
+
+Each probe is a fresh `python -I` interpreter: import the handler module, then handle one request (which creates
+the DynamoDB client and makes the function's calls). The floor is what any function pays: import boto3, create
+a client, make one GetItem. In both, botocore does everything it does in Lambda (endpoint resolution,
+serialising, signing, parsing the answer) except the network: `Endpoint._send`, botocore's HTTP send, returns a
+canned DynamoDB answer, so the ratio is the code's own and no server's latency or load is in it. The probes are
+taken in turns (floor, get, list, ...; again), so a change in the machine's other load falls on all alike.
+Other work only ever adds time, so the best run of each is the steady figure; the median is reported too.
+
+    PYTHONPATH=src python -m scripts.perf.cold_start [--runs 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from scripts.function_manifest import load_functions
+
+ROOT = Path(__file__).resolve().parents[2]
+RUNS = 15
+FLOOR = "boto3 floor (import, client + one GetItem)"
+PRODUCT_ID = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
+# The bars of SPEC section 7: best against the floor's best.
+READ_BAR, WRITE_BAR = 1.05, 1.15
+READS = ("get_product", "list_products", "delete_product")
+
+# The answers DynamoDB would give to each operation the probes make (one product, active).
+_ITEM = {
+    "PK": {"S": f"PRODUCT#{PRODUCT_ID}"},
+    "SK": {"S": "METADATA"},
+    "entityType": {"S": "PRODUCT"},
+    "productId": {"S": PRODUCT_ID},
+    "name": {"S": "Cold Plan"},
+    "description": {"S": "Measured cold start."},
+    "price": {"N": "9.50"},
+    "currency": {"S": "ZAR"},
+    "period": {"S": "monthly"},
+    "features": {"L": []},
+    "active": {"BOOL": True},
+    "createdAt": {"S": "2026-01-01T00:00:00.000Z"},
+    "updatedAt": {"S": "2026-01-01T00:00:00.000Z"},
+    "lastUpdatedBy": {"S": "anonymous"},
+    "version": {"N": "1"},
+}
+ANSWERS = {
+    "GetItem": {"Item": _ITEM},
+    "Scan": {"Items": [_ITEM], "Count": 1, "ScannedCount": 1},
+    "TransactWriteItems": {},
+    "UpdateItem": {"Attributes": {**_ITEM, "version": {"N": "2"}}},
+}
+
+# Answer botocore's HTTP send in process: by the operation named in the request's X-Amz-Target header.
+_STUB = """
+import json
+from botocore.awsrequest import AWSResponse
+from botocore.endpoint import Endpoint
+
+ANSWERS = {answers}
+
+
+class _Body:
+    def __init__(self, data):
+        self._data = data
+
+    def stream(self, **_):
+        yield self._data
+
+
+def _send(self, request):
+    operation = request.headers["X-Amz-Target"].decode().rpartition(".")[2]
+    body = json.dumps(ANSWERS[operation]).encode()
+    headers = {{"Content-Type": "application/x-amz-json-1.0", "Content-Length": str(len(body))}}
+    return AWSResponse(request.url, 200, headers, _Body(body))
+
+
+Endpoint._send = _send
+"""
+_TIMED = """
+import json, sys, time
+started = time.perf_counter()
+{imports}
+imported = time.perf_counter()
+{first}
+done = time.perf_counter()
+print(json.dumps({{"import": imported - started, "first": done - imported}}))
+"""
+# A function's package root is on sys.path in Lambda; -I leaves PYTHONPATH out, so the probe puts src there.
+FUNCTION_IMPORTS = "sys.path.insert(0, {src!r})\nimport handlers.{name} as module"
+FUNCTION_FIRST = "response = module.handler({event!r}, None)\nassert response['statusCode'] < 300, response"
+FLOOR_IMPORTS = "import boto3"
+FLOOR_FIRST = (
+    "client = boto3.session.Session().client('dynamodb', region_name='eu-west-1')\n"
+    "client.get_item(TableName='bbws-products-bench', Key={'PK': {'S': 'x'}, 'SK': {'S': 'y'}})"
+)
+
+
+@dataclass(frozen=True)
+class ColdStart:
+    """One probe's figures in milliseconds: medians of import, first request and total, and the best total."""
+
+    name: str
+    imported: float
+    first: float
+    total: float
+    best: float
+
+
+def probe_code(imports: str, first: str) -> str:
+    """A probe: the stub installed before the clock starts, then the timed import and first request."""
+    return _STUB.format(answers=repr(ANSWERS)) + _TIMED.format(imports=imports, first=first)
+
+
+def function_event(name: str) -> dict[str, object]:
+    """A REST proxy event for function `name`, on its manifest route, that succeeds against the answers."""
+    function = load_functions()[name]
+    bodies = {
+        "POST": {"name": "Cold Plan", "description": "Measured cold start.", "price": 9.5, "period": "monthly"},
+        "PUT": {"price": 10.5},
+    }
+    body = bodies.get(function.method)
+    return {
+        "resource": function.path,
+        "path": function.path.replace("{productId}", PRODUCT_ID),
+        "httpMethod": function.method,
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {"Content-Type": ["application/json"]},
+        "queryStringParameters": None,
+        "multiValueQueryStringParameters": None,
+        "pathParameters": {"productId": PRODUCT_ID} if "{productId}" in function.path else None,
+        "requestContext": {"requestId": "cold-start-probe", "identity": {}},
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+def _environment() -> dict[str, str]:
+    """What a function's environment holds in Lambda (no local endpoint: the endpoint is resolved as there)."""
+    environment = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT_URL"}
+    environment.update(
+        TABLE_NAME="bbws-products-bench",
+        AWS_REGION="eu-west-1",
+        AWS_ACCESS_KEY_ID="bench",
+        AWS_SECRET_ACCESS_KEY="bench",
+        LOG_LEVEL="WARNING",
+        ALLOWED_ORIGINS="*",
+        PAGE_TOKEN_SECRET="bench-page-token-secret-of-32-characters-or-more",
+    )
+    return environment
+
+
+def _run(code: str) -> dict[str, float]:
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", code], capture_output=True, text=True, env=_environment(), check=False
+    )
+    if result.returncode:
+        raise RuntimeError(result.stderr)
+    timings: dict[str, float] = json.loads(result.stdout.strip().splitlines()[-1])
+    return timings
+
+
+def cold_starts(runs: int = RUNS) -> list[ColdStart]:
+    """The floor first, then each function of the manifest: `runs` fresh interpreters each, in turns."""
+    codes = {FLOOR: probe_code(FLOOR_IMPORTS, FLOOR_FIRST)}
+    for name in load_functions():
+        imports = FUNCTION_IMPORTS.format(src=str(ROOT / "src"), name=name)
+        codes[name] = probe_code(imports, FUNCTION_FIRST.format(event=function_event(name)))
+    totals: dict[str, list[dict[str, float]]] = {name: [] for name in codes}
+    for _ in range(runs):
+        for name, code in codes.items():
+            sample = _run(code)
+            totals[name].append(sample | {"total": sample["import"] + sample["first"]})
+    return [
+        ColdStart(
+            name,
+            statistics.median(s["import"] for s in samples) * 1000,
+            statistics.median(s["first"] for s in samples) * 1000,
+            statistics.median(s["total"] for s in samples) * 1000,
+            min(s["total"] for s in samples) * 1000,
+        )
+        for name, samples in totals.items()
+    ]
+
+
+def bar(name: str) -> float:
+    """The most a function's best cold start may be, as a multiple of the floor's best."""
+    return READ_BAR if name in READS else WRITE_BAR
+
+
+def table(results: list[ColdStart]) -> list[str]:
+    """Markdown rows: each probe's figures and its ratios to the floor (best against best, and medians)."""
+    floor = results[0]
+    lines = [
+        "| function | import ms | first request ms | median total ms | median / floor's median | best ms |"
+        " best / floor's best | bar |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for result in results:
+        within = "" if result is floor else f"{bar(result.name):.2f}x"
+        lines.append(
+            f"| {result.name} | {result.imported:.1f} | {result.first:.1f} | {result.total:.1f} | "
+            f"{result.total / floor.total:.3f} | {result.best:.1f} | {result.best / floor.best:.3f} | {within} |"
+        )
+    return lines
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--runs", type=int, default=RUNS, help=f"fresh interpreters per probe ({RUNS})")
+    arguments = parser.parse_args()
+    print("\n".join(table(cold_starts(arguments.runs))))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
