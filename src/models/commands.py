@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 DEFAULT_PAGE_SIZE = 50
 DEFAULT_CURRENCY = "ZAR"
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
 
 
-@dataclass(frozen=True)
-class ProductDraft:
+class ProductDraft(NamedTuple):
     """Validated client fields of a new product."""
 
     name: str
@@ -22,8 +21,7 @@ class ProductDraft:
     features: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ProductChanges:
+class ProductChanges(NamedTuple):
     """Validated client fields of a partial update; None is a field not sent (no field may be null)."""
 
     name: str | None = None
@@ -35,8 +33,7 @@ class ProductChanges:
     active: bool | None = None
 
 
-@dataclass(frozen=True)
-class IdempotentRequest:
+class IdempotentRequest(NamedTuple):
     """A create sent with an Idempotency-Key: hashes of the key and of the body, and when it was received."""
 
     key_hash: str
@@ -49,8 +46,7 @@ class IdempotentRequest:
         return self.received_at + IDEMPOTENCY_WINDOW_SECONDS
 
 
-@dataclass(frozen=True)
-class VersionCondition:
+class VersionCondition(NamedTuple):
     """An If-Match or If-None-Match condition: any version (`*`), or the versions its tags name."""
 
     any_version: bool
@@ -60,8 +56,7 @@ class VersionCondition:
         return self.any_version or version in self.versions
 
 
-@dataclass(frozen=True)
-class InPlaceChange:
+class InPlaceChange(NamedTuple):
     """A partial change of fields other than the name, made by `by` at `at`, written in place if the product's
     version is one `if_match` names (any version without it)."""
 
@@ -72,8 +67,7 @@ class InPlaceChange:
     if_match: VersionCondition | None = None
 
 
-@dataclass(frozen=True)
-class ListQuery:
+class ListQuery(NamedTuple):
     """A validated GET /v1.0/products query."""
 
     limit: int = DEFAULT_PAGE_SIZE

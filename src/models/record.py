@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from models.commands import InPlaceChange, ProductChanges, ProductDraft
 
@@ -86,7 +86,7 @@ class ProductRecord:
     def restored(self, changes: ProductChanges, by: str, at: str) -> ProductRecord:
         """This product made active again by `by` at `at`, with any other `changes` (one new version); itself
         if it is active and nothing else differs."""
-        return self.revised(replace(changes, active=True), by, at)
+        return self.revised(changes._replace(active=True), by, at)
 
     def holds(self, write: ProductRecord | InPlaceChange) -> bool:
         """Whether this product already is the result of `write` (say a retry of it whose first attempt was
@@ -97,8 +97,7 @@ class ProductRecord:
         return stamped and self.revised(write.changes, write.by, write.at) is self
 
 
-@dataclass(frozen=True)
-class Revision:
+class Revision(NamedTuple):
     """The outcome of a conditional change made in place: the product after the change when `written` (also
     when an earlier attempt of this very change was stored), else the product as it stood when the condition
     failed (None: there is no such product)."""
@@ -107,8 +106,7 @@ class Revision:
     written: bool
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     """One page of products and the token of the next page, present only when more exist."""
 
     products: list[ProductRecord]

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from exceptions.product_exceptions import ValidationFailed
 from models.record import Page
@@ -25,8 +24,7 @@ _ACTIVE_PRODUCTS = "#entityType = :product AND #active = :true"
 _TABLE_PREFIXES = (keys.PRODUCT_PREFIX, keys.NAME_CLAIM_PREFIX, keys.IDEMPOTENCY_PREFIX)
 
 
-@dataclass(frozen=True)
-class ScanBudget:
+class ScanBudget(NamedTuple):
     """How much one list request may read: at most `calls` DynamoDB calls (the SPEC's bar is 5). The first is
     sized to the page; the others to what the calls before found, at most `batch` items each (DynamoDB also ends a
     call at 1 MB read). When the budget runs out, the page is returned short with a `nextToken`."""
@@ -152,8 +150,7 @@ class ProductLists:
         return Page([from_item(item) for item in items], next_token)
 
 
-@dataclass(frozen=True)
-class _Listing:
+class _Listing(NamedTuple):
     """One list path: the scope its tokens are bound to, and how a position becomes its start key (the table's
     key plus, on an index, the index's key; without `index_key`, the path is the Scan of the whole table)."""
 

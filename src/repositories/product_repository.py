@@ -1,8 +1,13 @@
 """The DynamoDB store of the service (`ProductStore`): single-item reads here, writes in `writes`, the list
-paths in `lists`; the item layout is `items` and `keys`, boto errors are translated in `calls`."""
+paths in `lists`; the item layout is `items` and `keys`, boto errors are translated in `calls`.
+
+Each function uses one side only, so `writes` and `lists` are imported on first use: a function's cold start
+pays for the classes it runs, not for the other side's (docs/PERFORMANCE.md).
+"""
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from models.commands import IdempotentRequest, InPlaceChange
@@ -10,12 +15,13 @@ from models.record import Page, ProductRecord, Revision
 from repositories import keys, legacy_name_keys
 from repositories.calls import Item, call
 from repositories.items import from_item
-from repositories.lists import ProductLists, ScanBudget
-from repositories.page_token import PageTokens
-from repositories.writes import ProductWrites
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
+
+    from repositories.lists import ProductLists, ScanBudget
+    from repositories.page_token import PageTokens
+    from repositories.writes import ProductWrites
 
 
 class ProductRepository:
@@ -30,8 +36,20 @@ class ProductRepository:
     ) -> None:
         self._client = client
         self._table = table_name
-        self._writes = ProductWrites(client, table_name)
-        self._lists = ProductLists(client, table_name, page_tokens, scan_budget)
+        self._page_tokens = page_tokens
+        self._scan_budget = scan_budget
+
+    @functools.cached_property
+    def _writes(self) -> ProductWrites:
+        from repositories.writes import ProductWrites
+
+        return ProductWrites(self._client, self._table)
+
+    @functools.cached_property
+    def _lists(self) -> ProductLists:
+        from repositories.lists import ProductLists
+
+        return ProductLists(self._client, self._table, self._page_tokens, self._scan_budget)
 
     def find_by_id(self, product_id: str) -> ProductRecord | None:
         """The product, active or not, read strongly consistently."""

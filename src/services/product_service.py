@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -110,7 +109,7 @@ class ProductService:
         nothing; the same key with another body is refused.
         """
         if idempotent is not None:
-            idempotent = replace(idempotent, received_at=self._epoch())
+            idempotent = idempotent._replace(received_at=self._epoch())
         for _ in range(MAX_WRITE_ATTEMPTS):
             earlier = self._earlier_result(idempotent) if idempotent else None
             if earlier is not None:

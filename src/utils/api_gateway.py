@@ -12,8 +12,7 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from exceptions.product_exceptions import (
     ApiError,
@@ -41,15 +40,14 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 _cold_start = True
 
 
-@dataclass(frozen=True)
-class ApiRequest:
+class ApiRequest(NamedTuple):
     """The parts of a proxy event the service uses. Header names are lower-case."""
 
-    headers: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    path_parameters: Mapping[str, str] = field(default_factory=dict)
-    body: bytes | None = None
-    caller: str = "anonymous"
+    headers: Mapping[str, str]
+    query: Mapping[str, tuple[str, ...]]
+    path_parameters: Mapping[str, str]
+    body: bytes | None
+    caller: str
 
     def header(self, name: str) -> str | None:
         """A request header by case-insensitive name."""
@@ -120,8 +118,7 @@ def _allow_header(error: ApiError) -> dict[str, str]:
     return {"Allow": ", ".join(cast(MethodNotAllowed, error).allowed)}
 
 
-@dataclass(frozen=True)
-class ErrorAnswer:
+class ErrorAnswer(NamedTuple):
     """How the API answers one class of error: status, title, any headers, and the metric it counts in."""
 
     status: int

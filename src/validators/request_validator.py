@@ -7,7 +7,6 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict
 from typing import Any
 
 from models.commands import DEFAULT_PAGE_SIZE, IdempotentRequest, ListQuery, ProductDraft
@@ -85,7 +84,7 @@ def idempotent_request(key: str | None, caller: str, draft: ProductDraft) -> Ide
         raise InvalidRequest(
             "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces), such as a UUID."
         )
-    product = json.dumps(asdict(draft), sort_keys=True, separators=(",", ":"), default=str)
+    product = json.dumps(draft._asdict(), sort_keys=True, separators=(",", ":"), default=str)
     return IdempotentRequest(key_hash=_sha256(json.dumps([caller, key])), body_hash=_sha256(product))
 
 
