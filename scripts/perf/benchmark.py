@@ -33,23 +33,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scripts.perf import cold_start
+
 ROOT = Path(__file__).resolve().parents[2]
-os.environ.update(
-    TABLE_NAME="bbws-products-bench",
-    AWS_REGION="eu-west-1",
-    AWS_ACCESS_KEY_ID="bench",
-    AWS_SECRET_ACCESS_KEY="bench",
-    ALLOWED_ORIGINS="*",
-    LOG_LEVEL="WARNING",
-    PAGE_TOKEN_SECRET="bench-page-token-secret-of-32-characters-or-more",
-)
+os.environ.update(cold_start.BENCH_ENVIRONMENT)  # before any src module reads its settings
 
 from botocore.client import BaseClient  # noqa: E402
 
 from scripts.function_manifest import load_functions  # noqa: E402
 from scripts.local_server.api import EmbeddedDynamoDB, proxy_event  # noqa: E402
 from scripts.local_server.table import create_table  # noqa: E402
-from scripts.perf import cold_start  # noqa: E402
 from scripts.perf.load_report import Report  # noqa: E402
 
 WARM_REQUESTS = 300

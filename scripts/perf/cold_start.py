@@ -31,6 +31,16 @@ PRODUCT_ID = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
 # The bars of SPEC section 7, best against the floor's best: reads (get, list, delete) and writes (create,
 # update), which are the functions that validate bodies with the dependencies layer.
 READ_BAR, WRITE_BAR = 1.05, 1.15
+# The bench's configuration, as a function's environment holds it (the list function alone has the secret).
+BENCH_ENVIRONMENT = {
+    "TABLE_NAME": "bbws-products-bench",
+    "AWS_REGION": "eu-west-1",
+    "AWS_ACCESS_KEY_ID": "bench",
+    "AWS_SECRET_ACCESS_KEY": "bench",
+    "ALLOWED_ORIGINS": "*",
+    "LOG_LEVEL": "WARNING",
+    "PAGE_TOKEN_SECRET": "bench-page-token-secret-of-32-characters-or-more",
+}
 
 # The answers DynamoDB would give to each operation the probes make (one product, active).
 _ITEM = {
@@ -154,18 +164,10 @@ def _environment(name: str = FLOOR) -> dict[str, str]:
     """What function `name`'s environment holds in Lambda: no local endpoint (it is resolved as there), and
     the page token secret only for the list function, the collection's GET (others never load the token code).
     """
-    environment = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT_URL"}
-    environment.update(
-        TABLE_NAME="bbws-products-bench",
-        AWS_REGION="eu-west-1",
-        AWS_ACCESS_KEY_ID="bench",
-        AWS_SECRET_ACCESS_KEY="bench",
-        LOG_LEVEL="WARNING",
-        ALLOWED_ORIGINS="*",
-    )
+    environment = {k: v for k, v in os.environ.items() if k != "DYNAMODB_ENDPOINT_URL"} | BENCH_ENVIRONMENT
     function = load_functions().get(name)
-    if function is not None and function.method == "GET" and "{" not in function.path:
-        environment["PAGE_TOKEN_SECRET"] = "bench-page-token-secret-of-32-characters-or-more"
+    if function is None or function.method != "GET" or "{" in function.path:
+        del environment["PAGE_TOKEN_SECRET"]
     return environment
 
 
