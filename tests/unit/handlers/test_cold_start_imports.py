@@ -14,7 +14,7 @@ from scripts.function_manifest import load_functions
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 PROBE = """
-import json, sys
+import gc, json, sys
 sys.path.insert(0, {src!r})
 import handlers.{name}
 from services import factory
@@ -22,6 +22,7 @@ print(json.dumps({{
     "pydantic": "pydantic" in sys.modules,
     "pydantic_core": "pydantic_core" in sys.modules,
     "clients": int(factory.bootstrapped()),
+    "imports_frozen": gc.get_freeze_count() > 0,
     "store_sides": sorted({{"repositories.lists", "repositories.page_token", "repositories.writes"}} & set(sys.modules)),
 }}))
 """
@@ -43,10 +44,22 @@ def imports_of(handler: str) -> dict[str, object]:
 
 @pytest.mark.parametrize("handler", [f.name for f in FUNCTIONS if not f.uses_dependencies])
 def test_read_functions_do_not_load_pydantic(handler: str) -> None:
-    assert imports_of(handler) == {"pydantic": False, "pydantic_core": False, "clients": 0, "store_sides": []}
+    assert imports_of(handler) == {
+        "pydantic": False,
+        "pydantic_core": False,
+        "clients": 0,
+        "store_sides": [],
+        "imports_frozen": True,
+    }
 
 
 @pytest.mark.parametrize("handler", [f.name for f in FUNCTIONS if f.uses_dependencies])
 def test_write_functions_load_only_pydantics_validation_core_and_no_client_at_import(handler: str) -> None:
     # pydantic's model layer (the `pydantic` package) costs write functions a third more cold start.
-    assert imports_of(handler) == {"pydantic": False, "pydantic_core": True, "clients": 0, "store_sides": []}
+    assert imports_of(handler) == {
+        "pydantic": False,
+        "pydantic_core": True,
+        "clients": 0,
+        "store_sides": [],
+        "imports_frozen": True,
+    }
