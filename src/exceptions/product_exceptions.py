@@ -79,10 +79,21 @@ class PayloadTooLarge(ApiError):
 
 
 class UnsupportedMediaType(ApiError):
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        message: str = "Send the body as UTF-8 JSON with the header Content-Type: application/json "
+        "(a charset parameter, if any, must be utf-8).",
+    ) -> None:
+        super().__init__(message)
+
+
+class UnsupportedContentEncoding(UnsupportedMediaType):
+    """The body is compressed or otherwise encoded (Content-Encoding other than identity)."""
+
+    def __init__(self, coding: str) -> None:
         super().__init__(
-            "Send the body as UTF-8 JSON with the header Content-Type: application/json "
-            "(a charset parameter, if any, must be utf-8)."
+            f"The body is sent with Content-Encoding {coding[:40]}; send it unencoded "
+            "(no Content-Encoding, or identity).",
         )
 
 

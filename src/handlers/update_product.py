@@ -11,5 +11,7 @@ from validators.request_validator import json_object_body, product_id_from, if_m
 def handler(request: ApiRequest) -> ApiResponse:
     product_id = product_id_from(request.path_parameters)
     if_match = if_match_condition(request.header("If-Match"))
-    changes = parse_changes(json_object_body(request.header("Content-Type"), request.body))
+    changes = parse_changes(
+        json_object_body(request.header("Content-Type"), request.header("Content-Encoding"), request.body)
+    )
     return product_response(product_service().update(product_id, changes, request.caller, if_match))

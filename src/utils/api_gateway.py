@@ -26,6 +26,7 @@ from exceptions.product_exceptions import (
     ProductNotFound,
     RouteNotFound,
     StoreUnavailable,
+    UnsupportedContentEncoding,
     UnsupportedMediaType,
     ValidationFailed,
     VersionMismatch,
@@ -143,6 +144,10 @@ ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
     VersionMismatch: ErrorAnswer(412, "Precondition Failed", metric="VersionConflicts"),
     PayloadTooLarge: ErrorAnswer(413, "Payload Too Large"),
     UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type"),
+    # RFC 9110 15.5.16: a 415 for a content coding says which codings the server takes.
+    UnsupportedContentEncoding: ErrorAnswer(
+        415, "Unsupported Media Type", lambda error: {"Accept-Encoding": "identity"}
+    ),
     IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity"),
     # Clients back off a second rather than retry straight into a throttled table.
     StoreUnavailable: ErrorAnswer(

@@ -16,11 +16,15 @@ from exceptions.product_exceptions import (
     FieldError,
     InvalidRequest,
     PayloadTooLarge,
+    UnsupportedContentEncoding,
     UnsupportedMediaType,
     ValidationFailed,
 )
 
-MAX_BODY_BYTES = 10 * 1024
+# Admits the largest valid product written the longest way JSON allows: every field at its longest in astral
+# characters escaped as surrogate pairs (12 bytes each), keys and currency escaped too, a 40-character price:
+# 56,849 bytes (tests/unit/handlers/test_body_limits.py); the rest is room for white space.
+MAX_BODY_BYTES = 64 * 1024
 MAX_PAGE_SIZE = 100
 _PRODUCT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # One member of an RFC 9110 list of entity tags (section 8.8.3): [W/] DQUOTE *etagc DQUOTE, where etagc is
@@ -60,9 +64,20 @@ def _require_json_utf8(content_type: str | None) -> None:
             raise UnsupportedMediaType()
 
 
-def json_object_body(content_type: str | None, body: bytes | None) -> dict[str, Any]:
-    """Decode a POST/PUT body: JSON media type in UTF-8, at most 10 KiB, one JSON object with exact numbers."""
+def _require_identity_encoding(content_encoding: str | None) -> None:
+    """No Content-Encoding, or only `identity`: the API reads bodies as sent and decompresses none (415)."""
+    for coding in (content_encoding or "").split(","):
+        if coding.strip(_OWS) and coding.strip(_OWS).lower() != "identity":
+            raise UnsupportedContentEncoding(coding.strip(_OWS))
+
+
+def json_object_body(
+    content_type: str | None, content_encoding: str | None, body: bytes | None
+) -> dict[str, Any]:
+    """Decode a POST/PUT body: JSON media type in UTF-8, not compressed, at most MAX_BODY_BYTES, one JSON object
+    with exact numbers."""
     _require_json_utf8(content_type)
+    _require_identity_encoding(content_encoding)
     raw = body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body is {len(raw)} bytes; send at most {MAX_BODY_BYTES} bytes.")

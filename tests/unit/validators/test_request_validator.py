@@ -15,6 +15,7 @@ from exceptions.product_exceptions import (
 from models.commands import IdempotentRequest, ListQuery, ProductDraft
 from validators.product_validator import parse_new_product
 from validators.request_validator import (
+    MAX_BODY_BYTES,
     idempotent_request,
     json_object_body,
     list_query,
@@ -30,7 +31,7 @@ PRODUCT_ID = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
     "content_type", ["application/json", "application/json; charset=utf-8", "Application/JSON"]
 )
 def test_json_media_types_are_accepted(content_type: str) -> None:
-    assert json_object_body(content_type, b'{"a": 1}') == {"a": 1}
+    assert json_object_body(content_type, None, b'{"a": 1}') == {"a": 1}
 
 
 @pytest.mark.parametrize(
@@ -38,22 +39,22 @@ def test_json_media_types_are_accepted(content_type: str) -> None:
 )
 def test_other_media_types_are_415(content_type: str | None) -> None:
     with pytest.raises(UnsupportedMediaType):
-        json_object_body(content_type, b"{}")
+        json_object_body(content_type, None, b"{}")
 
 
-def test_body_over_10_kib_is_413() -> None:
+def test_body_over_the_limit_is_413() -> None:
     with pytest.raises(PayloadTooLarge):
-        json_object_body("application/json", b'{"d": "' + b"x" * 10_240 + b'"}')
+        json_object_body("application/json", None, b'{"d": "' + b"x" * MAX_BODY_BYTES + b'"}')
 
 
-def test_body_of_exactly_10_kib_is_read() -> None:
-    body = b'{"d": "' + b"x" * (10_240 - 9) + b'"}'
-    assert len(body) == 10_240
-    assert json_object_body("application/json", body)["d"].startswith("x")
+def test_body_of_exactly_the_limit_is_read() -> None:
+    body = b'{"d": "' + b"x" * (MAX_BODY_BYTES - 9) + b'"}'
+    assert len(body) == MAX_BODY_BYTES
+    assert json_object_body("application/json", None, body)["d"].startswith("x")
 
 
 def test_floats_are_parsed_as_exact_decimals() -> None:
-    assert json_object_body("application/json", b'{"price": 0.1}')["price"] == Decimal("0.1")
+    assert json_object_body("application/json", None, b'{"price": 0.1}')["price"] == Decimal("0.1")
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def test_floats_are_parsed_as_exact_decimals() -> None:
 )
 def test_malformed_bodies_are_400(body: bytes, message: str) -> None:
     with pytest.raises(InvalidRequest, match=message):
-        json_object_body("application/json", body)
+        json_object_body("application/json", None, body)
 
 
 def test_canonical_product_id_is_accepted() -> None:
