@@ -191,8 +191,9 @@ def _build_list_query(values: dict[str, str], errors: list[FieldError]) -> ListQ
     order = values.get("order")
     if order is not None and order not in ("asc", "desc"):
         errors.append(FieldError("order", "must be asc or desc"))
-    elif order is not None and sort_by is None:
-        errors.append(FieldError("order", "applies only with sortBy=price"))
+    elif order == "desc" and sort_by is None:
+        # `asc` alone is the declared default, which generated clients send with every list call.
+        errors.append(FieldError("order", "desc applies only with sortBy=price"))
     name = values.get("name")
     if name is not None:
         if sort_by is not None:

@@ -50,7 +50,7 @@ def _breaks_list_rules(query: dict[str, Any]) -> bool:
     """Rules of GET /v1.0/products that OpenAPI 3.0 cannot state (they are in the operation's description)."""
     return (
         "nextToken" in query  # only the server can mint a valid token; the NextPage link exercises real ones
-        or ("order" in query and "sortBy" not in query)
+        or (query.get("order") == "desc" and "sortBy" not in query)
         or ("name" in query and "sortBy" in query)
     )
 

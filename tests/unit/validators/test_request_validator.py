@@ -172,6 +172,12 @@ def test_full_price_query_is_parsed() -> None:
     assert query == ListQuery(limit=10, next_token="abc", sort_by_price=True, descending=True)
 
 
+@pytest.mark.parametrize("extra", [{}, {"name": ("Entry Plan",)}, {"limit": ("50",)}])
+def test_order_asc_alone_is_the_default_list(extra: dict[str, tuple[str, ...]]) -> None:
+    # Clients generated from openapi.yaml send every declared default: order=asc with or without sortBy.
+    assert list_query({"order": ("asc",), **extra}) == list_query(extra)
+
+
 def test_name_query_is_trimmed() -> None:
     assert list_query({"name": ("  Entry Plan ",)}).name == "Entry Plan"
 
@@ -186,7 +192,7 @@ def test_name_query_is_trimmed() -> None:
         ({"limit": ("５",)}, "limit", "from 1 to 100"),
         ({"limit": ("1", "2")}, "limit", "given once"),
         ({"sortBy": ("name",)}, "sortBy", "must be price"),
-        ({"order": ("asc",)}, "order", "only with sortBy"),
+        ({"order": ("desc",)}, "order", "only with sortBy"),
         ({"sortBy": ("price",), "order": ("up",)}, "order", "asc or desc"),
         ({"sortBy": ("price",), "name": ("Entry",)}, "name", "cannot be combined"),
         ({"name": ("  ",)}, "name", "1 to 100"),
