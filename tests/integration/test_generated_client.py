@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from api_client import HttpxSigV4
-from local_api import LocalApi
+from scripts.local_server.api import LocalApi
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from local_api import MAX_BODY_BYTES as GATEWAY_MAX_BODY_BYTES
-from local_api import LocalApi
 from samples import product_body, to_json, worst_case_body
+from scripts.local_server.api import MAX_BODY_BYTES as GATEWAY_MAX_BODY_BYTES
+from scripts.local_server.api import LocalApi
 from validators.request_validator import MAX_BODY_BYTES
 
 pytestmark = pytest.mark.integration
@@ -158,10 +158,12 @@ def test_server_stops_within_two_seconds_of_sigterm_with_hundreds_of_products() 
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     environment = {**os.environ, "PORT": str(port), "LOCAL_AUTH": "off", "LOG_LEVEL": "ERROR"}
+    environment["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT}"
     for name in ("DYNAMODB_ENDPOINT_URL", "TABLE_NAME", "ALLOWED_ORIGINS"):
         environment.pop(name, None)
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "local_api.py")],
+        [sys.executable, "-m", "scripts.local_server"],
+        cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
