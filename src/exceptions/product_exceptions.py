@@ -67,6 +67,16 @@ class VersionMismatch(ApiError):
         )
 
 
+class VersionMatched(ApiError):
+    """If-None-Match on a write named the product's current version (or was `*`, and the product exists)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The product exists at a version If-None-Match names, so nothing was written; "
+            "fetch it to see its current version."
+        )
+
+
 class IdempotencyKeyReused(ApiError):
     def __init__(self) -> None:
         super().__init__(

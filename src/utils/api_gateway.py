@@ -29,6 +29,7 @@ from exceptions.product_exceptions import (
     UnsupportedContentEncoding,
     UnsupportedMediaType,
     ValidationFailed,
+    VersionMatched,
     VersionMismatch,
 )
 from metrics.emf import emf_fields
@@ -142,6 +143,7 @@ ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
     NameAlreadyTaken: ErrorAnswer(409, "Conflict", metric="NameConflicts"),
     ConcurrentModification: ErrorAnswer(409, "Conflict"),
     VersionMismatch: ErrorAnswer(412, "Precondition Failed", metric="VersionConflicts"),
+    VersionMatched: ErrorAnswer(412, "Precondition Failed", metric="VersionConflicts"),
     PayloadTooLarge: ErrorAnswer(413, "Payload Too Large"),
     UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type"),
     # RFC 9110 15.5.16: a 415 for a content coding says which codings the server takes.

@@ -16,6 +16,7 @@ ANSWERS = [
     (errors.NameAlreadyTaken("taken"), 409, "Conflict"),
     (errors.ConcurrentModification(), 409, "Conflict"),
     (errors.VersionMismatch(), 412, "Precondition Failed"),
+    (errors.VersionMatched(), 412, "Precondition Failed"),
     (errors.PayloadTooLarge("big"), 413, "Payload Too Large"),
     (errors.UnsupportedMediaType(), 415, "Unsupported Media Type"),
     (errors.UnsupportedContentEncoding("gzip"), 415, "Unsupported Media Type"),
