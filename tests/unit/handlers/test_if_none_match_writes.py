@@ -86,15 +86,16 @@ def test_delete_of_an_inactive_product_with_if_none_match_star_is_412(make_event
     assert delete(make_event, product_id, **{"If-None-Match": "*"})["statusCode"] == 412
 
 
+def write(make_event: Event, method: str, product_id: str, if_none_match: str) -> dict[str, Any]:
+    """A PUT of a new price or a DELETE, with this If-None-Match."""
+    if method == "PUT":
+        return put(make_event, product_id, {"price": 1}, **{"If-None-Match": if_none_match})
+    return delete(make_event, product_id, **{"If-None-Match": if_none_match})
+
+
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 def test_if_none_match_star_on_a_product_that_never_existed_is_404(make_event: Event, method: str) -> None:
-    headers = {"If-None-Match": "*"}
-    response = (
-        put(make_event, NEVER_CREATED, {"price": 1}, **headers)
-        if method == "PUT"
-        else delete(make_event, NEVER_CREATED, **headers)
-    )
-    assert response["statusCode"] == 404
+    assert write(make_event, method, NEVER_CREATED, "*")["statusCode"] == 404
 
 
 def test_if_match_is_evaluated_before_if_none_match(make_event: Event) -> None:
@@ -108,11 +109,4 @@ def test_if_match_is_evaluated_before_if_none_match(make_event: Event) -> None:
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE"])
 def test_a_malformed_if_none_match_on_a_write_is_400(make_event: Event, method: str) -> None:
-    product_id = create(make_event)
-    headers = {"If-None-Match": "1"}
-    response = (
-        put(make_event, product_id, {"price": 1}, **headers)
-        if method == "PUT"
-        else delete(make_event, product_id, **headers)
-    )
-    assert response["statusCode"] == 400
+    assert write(make_event, method, create(make_event), "1")["statusCode"] == 400
