@@ -21,9 +21,10 @@ from exceptions.product_exceptions import (
     ValidationFailed,
 )
 
-# Admits the largest valid product written the longest way JSON allows: every field at its longest in astral
-# characters escaped as surrogate pairs (12 bytes each), keys and currency escaped too, a 40-character price:
-# 56,849 bytes (tests/unit/handlers/test_body_limits.py); the rest is room for white space.
+# Admits the largest valid body written the longest way JSON allows: every field at its longest, the text
+# fields in astral characters escaped as surrogate pairs (12 bytes each; a name's letters are of the Basic
+# Multilingual Plane, 6), keys and currency escaped too, a 40-character price, `active`: 56,249 bytes
+# (tests/unit/handlers/test_body_limits.py); the rest is room for white space.
 MAX_BODY_BYTES = 64 * 1024
 MAX_PAGE_SIZE = 100
 _PRODUCT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")

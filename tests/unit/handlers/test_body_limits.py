@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from validators.product_validator import parse_changes
 from validators.request_validator import MAX_BODY_BYTES, json_object_body
 
 Event = Callable[..., dict[str, Any]]
+ROOT = Path(__file__).resolve().parents[3]
 # One character of each UTF-8 length, and astral letters and symbols (a surrogate pair when escaped).
 CANDIDATES = ("a", "\u00e9", "\u4e00", "\U0001d400", "\U00020000", "\U0001f600")
 
@@ -62,6 +64,14 @@ def test_the_worst_case_body_holds_every_field_at_its_longest() -> None:
 def test_the_worst_case_body_is_escaped_as_long_as_json_allows() -> None:
     assert widest("description", 10) in ("\U0001d400", "\U00020000", "\U0001f600")
     assert len(worst_case()) > 56_000
+
+
+@pytest.mark.parametrize("document", ["docs/API.md", "openapi.yaml"])
+def test_the_documents_state_the_worst_case_and_the_limit(document: str) -> None:
+    text = " ".join((ROOT / document).read_text(encoding="utf-8").split())
+    size = len(worst_case(active=True))
+    assert f"{MAX_BODY_BYTES:,} bytes" in text
+    assert f"is {size:,} bytes" in text and f"{MAX_BODY_BYTES - size:,} bytes for white space" in text
 
 
 def test_a_create_of_the_worst_case_product_is_201(make_event: Event) -> None:
