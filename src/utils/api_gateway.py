@@ -26,8 +26,10 @@ from exceptions.product_exceptions import (
     ProductNotFound,
     RouteNotFound,
     StoreUnavailable,
+    UnsupportedContentEncoding,
     UnsupportedMediaType,
     ValidationFailed,
+    VersionMatched,
     VersionMismatch,
 )
 from metrics.emf import emf_fields
@@ -139,8 +141,13 @@ ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
     NameAlreadyTaken: ErrorAnswer(409, "Conflict", metric="NameConflicts"),
     ConcurrentModification: ErrorAnswer(409, "Conflict"),
     VersionMismatch: ErrorAnswer(412, "Precondition Failed", metric="VersionConflicts"),
+    VersionMatched: ErrorAnswer(412, "Precondition Failed", metric="VersionConflicts"),
     PayloadTooLarge: ErrorAnswer(413, "Payload Too Large"),
     UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type"),
+    # RFC 9110 15.5.16: a 415 for a content coding says which codings the server takes.
+    UnsupportedContentEncoding: ErrorAnswer(
+        415, "Unsupported Media Type", lambda error: {"Accept-Encoding": "identity"}
+    ),
     IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity"),
     # Clients back off a second rather than retry straight into a throttled table.
     StoreUnavailable: ErrorAnswer(
