@@ -40,6 +40,8 @@ os.environ.update(cold_start.BENCH_ENVIRONMENT)  # before any src module reads i
 
 from botocore.client import BaseClient  # noqa: E402
 
+from repositories.keys import TABLE_KEY  # noqa: E402
+
 from scripts.function_manifest import load_functions  # noqa: E402
 from scripts.local_server.api import EmbeddedDynamoDB, proxy_event  # noqa: E402
 from scripts.local_server.table import create_table  # noqa: E402
@@ -155,6 +157,10 @@ def calls_per_operation(log: CallLog) -> list[tuple[str, list[str]]]:
 # --- list cost as deletes pile up ----------------------------------------------------------------------
 
 
+def _table_key(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: item[name] for name in TABLE_KEY}
+
+
 def _table_items(client: Any, table: str) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     for page in client.get_paginator("scan").paginate(TableName=table, ConsistentRead=True):
@@ -163,7 +169,7 @@ def _table_items(client: Any, table: str) -> list[dict[str, Any]]:
 
 
 def _empty(client: Any, table: str) -> None:
-    keys = [{"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}} for i in _table_items(client, table)]
+    keys = [{"DeleteRequest": {"Key": _table_key(i)}} for i in _table_items(client, table)]
     _batch_write(client, table, keys)
 
 
@@ -187,7 +193,7 @@ def _template(client: Any, table: str, deleted: bool) -> list[dict[str, Any]]:
     if deleted:
         invoke("delete_product", product_id)
     items = [i for i in _table_items(client, table) if json.dumps(i, sort_keys=True) not in before]
-    _batch_write(client, table, [{"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}} for i in items])
+    _batch_write(client, table, [{"DeleteRequest": {"Key": _table_key(i)}} for i in items])
     return [json.loads(json.dumps(item).replace(product_id, "{id}")) for item in items]
 
 

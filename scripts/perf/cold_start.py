@@ -19,9 +19,13 @@ import os
 import statistics
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from decimal import Decimal
 from pathlib import Path
 
+from models.record import ProductRecord
+from repositories import keys
+from repositories.items import to_item
 from scripts.function_manifest import load_functions
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,29 +46,27 @@ BENCH_ENVIRONMENT = {
     "PAGE_TOKEN_SECRET": "bench-page-token-secret-of-32-characters-or-more",
 }
 
-# The answers DynamoDB would give to each operation the probes make (one product, active).
-_ITEM = {
-    "PK": {"S": f"PRODUCT#{PRODUCT_ID}"},
-    "SK": {"S": "METADATA"},
-    "entityType": {"S": "PRODUCT"},
-    "productId": {"S": PRODUCT_ID},
-    "name": {"S": "Cold Plan"},
-    "description": {"S": "Measured cold start."},
-    "price": {"N": "9.50"},
-    "currency": {"S": "ZAR"},
-    "period": {"S": "monthly"},
-    "features": {"L": []},
-    "active": {"BOOL": True},
-    "createdAt": {"S": "2026-01-01T00:00:00.000Z"},
-    "updatedAt": {"S": "2026-01-01T00:00:00.000Z"},
-    "lastUpdatedBy": {"S": "anonymous"},
-    "version": {"N": "1"},
-}
+# The answers DynamoDB would give to each operation the probes make: one active product, stored as the
+# repository stores it.
+_PRODUCT = ProductRecord(
+    product_id=PRODUCT_ID,
+    name="Cold Plan",
+    description="Measured cold start.",
+    price=Decimal("9.50"),
+    currency="ZAR",
+    period="monthly",
+    features=(),
+    active=True,
+    created_at="2026-01-01T00:00:00.000Z",
+    updated_at="2026-01-01T00:00:00.000Z",
+    last_updated_by="anonymous",
+    version=1,
+)
 ANSWERS = {
-    "GetItem": {"Item": _ITEM},
-    "Scan": {"Items": [_ITEM], "Count": 1, "ScannedCount": 1},
+    "GetItem": {"Item": to_item(_PRODUCT)},
+    "Scan": {"Items": [to_item(_PRODUCT)], "Count": 1, "ScannedCount": 1},
     "TransactWriteItems": {},
-    "UpdateItem": {"Attributes": {**_ITEM, "version": {"N": "2"}}},
+    "UpdateItem": {"Attributes": to_item(replace(_PRODUCT, version=2))},
 }
 
 # Answer botocore's HTTP send in process: by the operation named in the request's X-Amz-Target header. Its
@@ -110,7 +112,7 @@ FUNCTION_FIRST = "response = module.handler({event!r}, None)\nassert response['s
 FLOOR_IMPORTS = "import boto3"
 FLOOR_FIRST = (
     "client = boto3.session.Session().client('dynamodb', region_name='eu-west-1')\n"
-    "client.get_item(TableName='bbws-products-bench', Key={'PK': {'S': 'x'}, 'SK': {'S': 'y'}})"
+    f"client.get_item(TableName='bbws-products-bench', Key={keys.item_key(keys.product_pk(PRODUCT_ID))!r})"
 )
 
 
