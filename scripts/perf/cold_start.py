@@ -1,10 +1,11 @@
 """Cold start of each function beside the floor, with DynamoDB's exchange answered in process.
 
-Each probe is a fresh `python -I` interpreter: import the handler module, then handle one request (which creates
-the DynamoDB client and makes the function's calls). The floor is what any function pays: import boto3, create
-a client, make one GetItem. In both, botocore does everything it does in Lambda (endpoint resolution,
-serialising, signing, parsing the answer) except the network: `Endpoint._send`, botocore's HTTP send, returns a
-canned DynamoDB answer, so the ratio is the code's own and no server's latency or load is in it. The probes are
+Each probe is a fresh `python -I` interpreter: import the handler module, then handle one request (which
+creates the DynamoDB client and makes the function's calls). The floor is what any function pays: import
+boto3, create a client, make one GetItem. In both, botocore does everything it does in Lambda (endpoint
+resolution, serialising, signing, parsing the answer) except the network: `Endpoint._send`, botocore's HTTP
+send, returns a canned DynamoDB answer, so the ratio is the code's own and no server's latency or load is in
+it. The probes are
 taken in turns (floor, get, list, ...; again), so a change in the machine's other load falls on all alike.
 Other work only ever adds time, so the best run of each is the steady figure; the median is reported too.
 
@@ -229,7 +230,8 @@ def table(results: list[ColdStart]) -> list[str]:
         within = "" if result is floor else f"{bar(result.name):.2f}x"
         lines.append(
             f"| {result.name} | {result.imported:.1f} | {result.first:.1f} | {result.total:.1f} | "
-            f"{result.total / floor.total:.3f} | {result.best:.1f} | {result.best / floor.best:.3f} | {within} | "
+            f"{result.total / floor.total:.3f} | {result.best:.1f} | {result.best / floor.best:.3f} | "
+            f"{within} | "
             f"{result.best_cpu:.1f} | {result.best_cpu / floor.best_cpu:.3f} |"
         )
     return lines

@@ -59,7 +59,8 @@ def call(operation: Callable[..., Any], **request: Any) -> Any:
             item: Item | None = error.response.get("Item")  # type: ignore[assignment]  # ALL_OLD, untyped
             raise ConditionFailed(item) from None
         if code == "TransactionCanceledException":
-            raise _cancelled(error.response.get("CancellationReasons", [])) from None  # type: ignore[arg-type]
+            reasons: list[dict[str, Any]] = error.response.get("CancellationReasons", [])  # type: ignore[assignment]
+            raise _cancelled(reasons) from None
         if code in _UNAVAILABLE:
             raise StoreUnavailable() from None
         raise

@@ -89,7 +89,8 @@ def name_claim_item(product: ProductRecord) -> Item:
 
 
 def idempotency_item(idempotent: IdempotentRequest, product: ProductRecord) -> Item:
-    """The record of an Idempotency-Key: the body it came with and the product it created, until it expires."""
+    """The record of an Idempotency-Key: the body it came with and the product it created, until it
+    expires."""
     return {
         **keys.item_key(keys.idempotency_pk(idempotent.key_hash)),
         "entityType": {"S": keys.ENTITY_IDEMPOTENCY},

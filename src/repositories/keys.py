@@ -21,7 +21,7 @@ PRICE_PARTITION = "PRODUCT"
 PRICE_DIGITS = 8  # 999999.99 is 99999999 cents
 MAX_CENTS = 10**PRICE_DIGITS - 1
 
-# The key attributes of the table and its indexes (terraform/infrastructure/products_table.json declares them).
+# The key attributes of the table and its indexes (declared in terraform/infrastructure/products_table.json).
 PK, SK = "PK", "SK"
 PRICE_PK, PRICE_SK = "GSI1_PK", "GSI1_SK"
 NAME_PK = "GSI2_PK"

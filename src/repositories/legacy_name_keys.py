@@ -1,9 +1,9 @@
 """The legacy name key: products stored before names were compared as a person reads them.
 
 Their name claim and name-index key use the legacy key (NFC and case folding only). Until
-scripts/ops/migrate_name_keys.py has moved them, a name's claim may sit under either key: creates and renames also
-check the legacy claim in their one transaction, a rename releases it, and `?name=` tries the legacy key when
-the current one finds nothing. Everything that knows of the legacy key is here; docs/OPERATIONS.md ("Retiring
+scripts/ops/migrate_name_keys.py has moved them, a name's claim may sit under either key: creates and renames
+also check the legacy claim in their one transaction, a rename releases it, and `?name=` tries the legacy key
+when the current one finds nothing. Everything that knows of the legacy key is here; docs/OPERATIONS.md ("Retiring
 the legacy name key") says how this module and its tests are removed once no environment holds such items.
 """
 

@@ -26,8 +26,8 @@ _TABLE_PREFIXES = (keys.PRODUCT_PREFIX, keys.NAME_CLAIM_PREFIX, keys.IDEMPOTENCY
 
 class ScanBudget(NamedTuple):
     """How much one list request may read: at most `calls` DynamoDB calls (the SPEC's bar is 5). The first is
-    sized to the page; the others to what the calls before found, at most `batch` items each (DynamoDB also ends a
-    call at 1 MB read). When the budget runs out, the page is returned short with a `nextToken`."""
+    sized to the page; the others to what the calls before found, at most `batch` items each (DynamoDB also ends
+    a call at 1 MB read). When the budget runs out, the page is returned short with a `nextToken`."""
 
     calls: int = 5
     batch: int = 4000
@@ -167,8 +167,8 @@ def _price_index_key(position: Position) -> Item:
 
 
 def _position(key: Item, listing: _Listing) -> Position:
-    """What a token keeps of a DynamoDB key: the product id (and its price in cents on the price index), or the
-    partition key of another kind of item the Scan stopped on (the token's encryption hides it)."""
+    """What a token keeps of a DynamoDB key: the product id (and its price in cents on the price index), or
+    the partition key of another kind of item the Scan stopped on (the token's encryption hides it)."""
     pk = key[keys.PK]["S"]
     product_id = pk.removeprefix(keys.PRODUCT_PREFIX)
     if pk == product_id or not _canonical_uuid(product_id):

@@ -23,7 +23,9 @@ print(json.dumps({{
     "pydantic_core": "pydantic_core" in sys.modules,
     "clients": int(factory.bootstrapped()),
     "imports_frozen": gc.get_freeze_count() > 0,
-    "store_sides": sorted({{"repositories.lists", "repositories.page_token", "repositories.writes"}} & set(sys.modules)),
+    "store_sides": sorted(
+        {{"repositories.lists", "repositories.page_token", "repositories.writes"}} & set(sys.modules)
+    ),
 }}))
 """
 FUNCTIONS = load_functions().values()

@@ -1,4 +1,4 @@
-"""The cold-start bench's probes: each function's success path runs against the in-process DynamoDB answers."""
+"""The cold-start bench's probes: a function's success path runs against the in-process DynamoDB answers."""
 
 from __future__ import annotations
 
