@@ -39,6 +39,9 @@ override_data {
       dynamodb_table_name  = "bbws-products-dev"
       dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-dev"
       dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+      dynamodb_operations  = ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]
+      alarm_topic_arn      = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"
+      alarm_actions        = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"]
     }
   }
 }
@@ -263,8 +266,33 @@ run "stage_throttling_logs_and_alarms" {
     error_message = "4xx and 5xx rate alarms."
   }
   assert {
-    condition     = alltrue([for alarm in concat(values(aws_cloudwatch_metric_alarm.function_alarms), [aws_cloudwatch_metric_alarm.api_latency_p95]) : length(alarm.alarm_actions) == 0])
-    error_message = "alarm_actions default to none."
+    condition = alltrue([
+      for alarm in concat(values(aws_cloudwatch_metric_alarm.function_alarms), values(aws_cloudwatch_metric_alarm.api_error_rate), [aws_cloudwatch_metric_alarm.api_latency_p95], values(aws_cloudwatch_metric_alarm.unexpected_errors), values(aws_cloudwatch_metric_alarm.unavailable)) :
+      alarm.alarm_actions == toset(["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"]) && alarm.ok_actions == alarm.alarm_actions
+    ])
+    error_message = "Every alarm notifies the environment's alarm topic (the infrastructure stack's alarm_actions) on ALARM and on OK."
+  }
+  assert {
+    condition = jsonencode({ for name, alarm in aws_cloudwatch_metric_alarm.unexpected_errors : name => [alarm.alarm_name, alarm.namespace, alarm.metric_name, alarm.dimensions, alarm.statistic, alarm.period, alarm.threshold, alarm.comparison_operator] }) == jsonencode({
+      for name in keys(local.functions) : name => ["bbws-${replace(name, "_", "-")}-dev-unexpected-errors", "BBWS/ProductApi", "UnexpectedErrors", { Environment = "dev", Operation = name }, "Sum", 300, 0, "GreaterThanThreshold"]
+    })
+    error_message = "Each operation alarms on any UnexpectedErrors (the handler's own 500s) in five minutes."
+  }
+  assert {
+    condition = alltrue([
+      for name, alarm in aws_cloudwatch_metric_alarm.unavailable :
+      alarm.alarm_name == "bbws-${replace(name, "_", "-")}-dev-unavailable" && alarm.threshold == 0.01 && alarm.evaluation_periods == 2 && alarm.datapoints_to_alarm == 2 &&
+      { for q in alarm.metric_query : q.id => length(q.metric) == 0 ? q.expression : "${q.metric[0].stat} ${q.metric[0].metric_name} ${jsonencode(q.metric[0].dimensions)}" } == {
+        rate        = "IF(requests > 0, unavailable / requests, 0)"
+        unavailable = "Sum Unavailable ${jsonencode({ Environment = "dev", Operation = name })}"
+        requests    = "SampleCount Latency ${jsonencode({ Environment = "dev", Operation = name })}"
+      }
+    ])
+    error_message = "Each operation alarms when more than 1% of its requests answered 503 (Unavailable over the request count), two periods in a row."
+  }
+  assert {
+    condition     = alltrue([for metric in ["UnexpectedErrors", "Unavailable", "Latency"] : toset(local.product_metrics.metrics[metric].operations) == toset(keys(local.functions))])
+    error_message = "The handler alarms' metrics are written by every operation (product_metrics.json)."
   }
 }
 
@@ -297,6 +325,9 @@ run "prod_reserves_concurrency" {
         dynamodb_table_name  = "bbws-products-prod"
         dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-prod"
         dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+        dynamodb_operations  = ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]
+        alarm_topic_arn      = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod"
+        alarm_actions        = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod", "arn:aws:sns:eu-west-1:111111111111:chat-channel"]
       }
     }
   }
@@ -427,6 +458,14 @@ run "dashboard_and_queries_refer_to_what_the_stacks_create" {
       delete_product = [150, 300]
     }
     error_message = "Each operation's latency panel shows its target (get 100, list 200, create/update 250, delete 150 ms) and the 300 ms for all."
+  }
+  assert {
+    condition     = sort([for line in local.dashboard_lines : line.dimensions.Operation if line.metric == "SystemErrors"]) == sort(local.infrastructure.dynamodb_operations)
+    error_message = "The dashboard shows SystemErrors of every operation the functions may call (the infrastructure stack's dynamodb_operations)."
+  }
+  assert {
+    condition     = toset([for line in local.dashboard_lines : "${line.metric} ${lookup(line.dimensions, "GlobalSecondaryIndexName", "table")}" if endswith(line.metric, "ThrottleEvents")]) == toset([for pair in setproduct(["ReadThrottleEvents", "WriteThrottleEvents"], ["table", "ProductsByPriceIndex", "ProductsByNameIndex"]) : join(" ", pair)])
+    error_message = "The dashboard shows read and write throttle events of the table and of each index."
   }
   assert {
     condition     = toset(keys(aws_cloudwatch_query_definition.saved)) == toset(["5xx-by-operation", "cold-starts-by-function", "request-by-x-request-id", "slowest-requests"])
