@@ -200,7 +200,7 @@ locals {
       query      = <<-QUERY
         # Replace the id with the X-Request-Id the client received: the access log line and the function's line.
         # lambdaRequestId (function line) and integrationRequestId (access log) select the function's START/END/REPORT lines.
-        fields @timestamp, @log, status, httpMethod, resourcePath, responseLatency, integrationLatency, integrationRequestId, errorType, errorMessage, Operation, durationMs, coldStart, DynamoDBCalls, lambdaRequestId, traceId, message, stackTrace
+        fields @timestamp, @log, status, errorCode, httpMethod, resourcePath, method, path, responseLatency, integrationLatency, integrationRequestId, errorType, errorMessage, Operation, durationMs, coldStart, DynamoDBCalls, lambdaRequestId, traceId, message, stackTrace
         | filter requestId = "00000000-0000-0000-0000-000000000000"
         | sort @timestamp asc
       QUERY
@@ -218,9 +218,20 @@ locals {
     "5xx-by-operation" = {
       log_groups = [aws_cloudwatch_log_group.api_access.name]
       query      = <<-QUERY
-        # Server errors by route: 500/503 from the functions, 502/504 when a function failed or timed out.
-        filter status >= 500
+        # Server errors by route: 500/503 from the functions, 502 when a function failed or timed out (its 15 s stay
+        # under API Gateway's 29 s), 504 only if API Gateway itself gave up. The access log's status is a string.
+        filter status like /^5\d\d$/
         | stats count(*) as responses, latest(requestId) as lastRequestId by httpMethod, resourcePath, status, errorType
+        | sort responses desc
+      QUERY
+    }
+    "4xx-by-error-and-operation" = {
+      log_groups = local.lambda_log_groups
+      query      = <<-QUERY
+        # Why clients get 4xx from the functions: errorCode (NameConflict, VersionConflict, ValidationFailed, NotFound, ...)
+        # per operation. The 4xx API Gateway answers itself (403 unsigned, 429 throttled) are in the access log only.
+        filter message = "request" and status >= 400 and status < 500
+        | stats count(*) as responses, latest(requestId) as lastRequestId by Operation, errorCode, status
         | sort responses desc
       QUERY
     }

@@ -468,8 +468,8 @@ run "dashboard_and_queries_refer_to_what_the_stacks_create" {
     error_message = "The dashboard shows read and write throttle events of the table and of each index."
   }
   assert {
-    condition     = toset(keys(aws_cloudwatch_query_definition.saved)) == toset(["5xx-by-operation", "cold-starts-by-function", "request-by-x-request-id", "slowest-requests"])
-    error_message = "Saved queries: one request by X-Request-Id, slowest requests, 5xx by operation, cold starts by function."
+    condition     = toset(keys(aws_cloudwatch_query_definition.saved)) == toset(["4xx-by-error-and-operation", "5xx-by-operation", "cold-starts-by-function", "request-by-x-request-id", "slowest-requests"])
+    error_message = "Saved queries: one request by X-Request-Id, slowest requests, 5xx by operation, 4xx by error and operation, cold starts by function."
   }
   assert {
     condition = alltrue(flatten([

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exceptions import product_exceptions as errors
-from utils.api_gateway import answer_for, error_response_for
+from utils.api_gateway import ERROR_ANSWERS, answer_for, error_response_for
 
 ANSWERS = [
     (errors.InvalidRequest("bad"), 400, "Bad Request"),
@@ -44,6 +44,11 @@ def test_a_subclass_inherits_its_parents_answer() -> None:
         pass
 
     assert answer_for(StaleTag()) == answer_for(errors.VersionMismatch())
+
+
+def test_each_answer_has_its_own_error_code() -> None:
+    codes = [answer.code for answer in ERROR_ANSWERS.values()]
+    assert len(set(codes)) == len(codes) and all(code.isidentifier() for code in codes)
 
 
 def test_field_details_are_listed() -> None:
