@@ -1,0 +1,51 @@
+"""Every DynamoDB operation the repository code calls is watched by the table's system-errors alarm and shown on
+the dashboard. Both derive their operations from the actions of terraform/functions.json (the infrastructure
+stack's `dynamodb_operations`, checked by its terraform test): each action's own operation, and
+TransactWriteItems, which IAM authorizes as the writes it carries. So a call is watched once its action is in
+the manifest, which its function's role needs anyway."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import botocore.session
+from botocore import xform_name
+
+from function_manifest import load_functions
+
+REPOSITORIES = Path(__file__).resolve().parents[3] / "src" / "repositories"
+TRANSACTION_ACTIONS = {
+    "dynamodb:PutItem",
+    "dynamodb:UpdateItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:ConditionCheckItem",
+}
+
+
+def called_operations() -> set[str]:
+    """The DynamoDB operations src/repositories names as client methods (`client.get_item`), by API name."""
+    model = botocore.session.get_session().get_service_model("dynamodb")
+    by_method = {xform_name(operation): operation for operation in model.operation_names}
+    called = set()
+    for path in REPOSITORIES.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Attribute) and node.attr in by_method:
+                called.add(by_method[node.attr])
+    return called
+
+
+def watched_operations() -> set[str]:
+    """The operations the manifest's actions yield, as the infrastructure stack derives them."""
+    actions = {a for fn in load_functions().values() for a in fn.table_actions | fn.index_actions}
+    transactions = {"TransactWriteItems"} if actions & TRANSACTION_ACTIONS else set()
+    return {action.removeprefix("dynamodb:") for action in actions} | transactions
+
+
+def test_the_scan_finds_the_calls_the_repository_makes() -> None:
+    assert {"GetItem", "Query", "Scan", "TransactWriteItems"} <= called_operations()
+
+
+def test_every_operation_the_code_calls_is_watched_by_the_alarms() -> None:
+    unwatched = called_operations() - watched_operations()
+    assert not unwatched, f"no alarm watches {sorted(unwatched)}: add its action to terraform/functions.json"
