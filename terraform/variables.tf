@@ -134,3 +134,14 @@ variable "unavailable_rate_threshold" {
     error_message = "unavailable_rate_threshold must be a fraction between 0 and 1."
   }
 }
+
+variable "canary_runtime_version" {
+  type        = string
+  description = "CloudWatch Synthetics runtime of the canary: a Python one (its script is Python and uses the standard library only)."
+  default     = "syn-python-selenium-14.0"
+
+  validation {
+    condition     = can(regex("^syn-python-selenium-[0-9]+\\.[0-9]+$", var.canary_runtime_version))
+    error_message = "canary_runtime_version must be a Synthetics Python runtime, syn-python-selenium-<major>.<minor>."
+  }
+}
