@@ -21,11 +21,6 @@ resource "aws_kms_key" "alarms" {
   policy                  = data.aws_iam_policy_document.alarm_key.json
 }
 
-resource "aws_kms_alias" "alarms" {
-  name          = "alias/${local.alarm_topic_name}"
-  target_key_id = aws_kms_key.alarms.key_id
-}
-
 data "aws_iam_policy_document" "alarm_key" {
   # checkov:skip=CKV_AWS_109:A key policy must let the account administer the key, or the key becomes unmanageable.
   # checkov:skip=CKV_AWS_111:Same: the account's own IAM policies decide who may change the key.
