@@ -18,6 +18,7 @@ from utils.logger import get_logger, log_unexpected
 pytestmark = pytest.mark.integration
 
 TERRAFORM = Path(__file__).resolve().parents[2] / "terraform"
+RUNBOOK = Path(__file__).resolve().parents[2] / "docs" / "OPERATIONS.md"
 # What Logs Insights itself adds to every line, and to Lambda's REPORT lines.
 SYSTEM_FIELDS = {"@timestamp", "@message", "@log", "@logStream", "@type", "@requestId", "@initDuration"}
 KEYWORDS = {
@@ -103,6 +104,19 @@ def test_every_field_a_saved_query_names_is_in_a_line_it_reads(
         for name, (kinds, query) in saved_queries().items()
     }
     assert {name: sorted(names) for name, names in missing.items() if names} == {}
+
+
+def test_the_runbooks_error_patterns_match_no_request_line(
+    api: ApiClient, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    runbook = " ".join(RUNBOOK.read_text(encoding="utf-8").split())
+    patterns = re.findall(r"@message like /((?:\\.|[^/])+)/", runbook)
+    assert patterns, "no @message pattern found in docs/OPERATIONS.md"
+    requests = [
+        json.dumps(line) for line in request_lines(api, capsys, monkeypatch) if line["message"] == "request"
+    ]
+    matched = {pattern: [line for line in requests if re.search(pattern, line)] for pattern in patterns}
+    assert {pattern: lines for pattern, lines in matched.items() if lines} == {}
 
 
 def test_no_saved_query_compares_an_access_log_field_with_a_number() -> None:
