@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from local_api import LocalApi
-from ops import product_canary
-from ops.product_canary import ProbeFailed, handler, probe
+from scripts.local_server.api import LocalApi
+from scripts.ops import product_canary
+from scripts.ops.product_canary import ProbeFailed, handler, probe
 
 pytestmark = pytest.mark.integration
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import botocore.session
 from botocore import xform_name
 
-from function_manifest import load_functions
+from scripts.function_manifest import load_functions
 
 REPOSITORIES = Path(__file__).resolve().parents[3] / "src" / "repositories"
 TRANSACTION_ACTIONS = {
