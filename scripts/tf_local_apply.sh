@@ -74,10 +74,13 @@ provider "aws" {
     cloudwatch = "${endpoint}"
     dynamodb   = "${endpoint}"
     iam        = "${endpoint}"
+    kms        = "${endpoint}"
     lambda     = "${endpoint}"
     logs       = "${endpoint}"
     s3         = "${endpoint}"
+    sns        = "${endpoint}"
     sts        = "${endpoint}"
+    synthetics = "${endpoint}"
   }
 }
 HCL

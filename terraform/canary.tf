@@ -1,5 +1,5 @@
 # The synthetic probe: CloudWatch Synthetics reads the product list and one product from outside every five
-# minutes (scripts/ops/product_canary.py, zipped by scripts/package_lambdas.sh), so a broken stage, route or
+# minutes (scripts/ops/product_canary.py, zipped by scripts/ops/package_lambdas.sh), so a broken stage, route or
 # DNS raises an alarm even when no client calls. Its run reports go to a bucket of its own.
 locals {
   # Synthetics allows 21 characters: "bbws-api-canary-prod" is 20.

@@ -6,33 +6,15 @@ the manifest, which its function's role needs anyway."""
 
 from __future__ import annotations
 
-import ast
-from pathlib import Path
-
-import botocore.session
-from botocore import xform_name
-
+from dynamodb_calls import called_operations
 from scripts.function_manifest import load_functions
 
-REPOSITORIES = Path(__file__).resolve().parents[3] / "src" / "repositories"
 TRANSACTION_ACTIONS = {
     "dynamodb:PutItem",
     "dynamodb:UpdateItem",
     "dynamodb:DeleteItem",
     "dynamodb:ConditionCheckItem",
 }
-
-
-def called_operations() -> set[str]:
-    """The DynamoDB operations src/repositories names as client methods (`client.get_item`), by API name."""
-    model = botocore.session.get_session().get_service_model("dynamodb")
-    by_method = {xform_name(operation): operation for operation in model.operation_names}
-    called = set()
-    for path in REPOSITORIES.rglob("*.py"):
-        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if isinstance(node, ast.Attribute) and node.attr in by_method:
-                called.add(by_method[node.attr])
-    return called
 
 
 def watched_operations() -> set[str]:
