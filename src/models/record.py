@@ -15,6 +15,9 @@ T = TypeVar("T")
 
 
 _WHITESPACE_RUN = re.compile(r"\s+")
+# DynamoDB keys are at most 2,048 bytes. The name key is GSI2's partition key and, after the 12-byte prefix
+# "PRODUCTNAME#" (repositories/keys.py), the name claim's: NFKC can write one character as 18 (U+FDFA).
+MAX_NAME_KEY_BYTES = 2048 - len("PRODUCTNAME#")
 
 
 def name_key(name: str) -> str:
@@ -26,6 +29,17 @@ def name_key(name: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     return _WHITESPACE_RUN.sub(" ", folded).strip()
+
+
+def name_key_problem(name: str) -> str | None:
+    """Why `name` cannot be stored (its key is too long for a DynamoDB key), or None when it can."""
+    size = len(name_key(name).encode())
+    if size <= MAX_NAME_KEY_BYTES:
+        return None
+    return (
+        f"is too long once compared as names are (NFKC expands some characters, such as U+FDFA, into many): "
+        f"{size} bytes of UTF-8, at most {MAX_NAME_KEY_BYTES} bytes"
+    )
 
 
 def _sent_or(value: T | None, current: T) -> T:

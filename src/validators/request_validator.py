@@ -11,6 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from models.commands import DEFAULT_PAGE_SIZE, IdempotentRequest, ListQuery, ProductDraft, VersionCondition
+from models.record import name_key_problem
 from utils.bounded_json import JsonRejected, loads_bounded
 from exceptions.product_exceptions import (
     FieldError,
@@ -187,6 +188,8 @@ def _build_list_query(values: dict[str, str], errors: list[FieldError]) -> ListQ
         elif any(unicodedata.category(ch) == "Cs" for ch in name):
             # Half a surrogate pair has no UTF-8 form: DynamoDB would refuse the query.
             errors.append(FieldError("name", "must not contain unpaired surrogates"))
+        elif problem := name_key_problem(name):  # no product has such a name, and DynamoDB refuses the key
+            errors.append(FieldError("name", problem))
     token = values.get("nextToken")
     if token is not None and not token:
         errors.append(FieldError("nextToken", "must be the nextToken of a previous page"))
