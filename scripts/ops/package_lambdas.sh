@@ -61,7 +61,8 @@ echo "==> function sources from src/"
 for name in "${functions[@]}"; do
   stage="${work_dir}/functions/${name}"
   mkdir -p "${stage}"
-  (cd "${src_dir}" && find . -type f ! -path '*/__pycache__/*' ! -name '*.py[co]' ! -path '*.egg-info/*' ! -name '.DS_Store' -print0) |
+  # -type l: src/functions.json links to terraform/functions.json, and cp copies what it points to.
+  (cd "${src_dir}" && find . \( -type f -o -type l \) ! -path '*/__pycache__/*' ! -name '*.py[co]' ! -path '*.egg-info/*' ! -name '.DS_Store' -print0) |
     while IFS= read -r -d '' file; do
       # The other handlers stay out: each package carries its own handler (plus the shared handlers modules).
       case "${file}" in

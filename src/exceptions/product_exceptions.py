@@ -3,11 +3,10 @@ alone decides which status, title and headers each one is answered with."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(NamedTuple):
     """One offending field of a request and what is wrong with it."""
 
     field: str

@@ -4,7 +4,8 @@ from services.factory import product_service
 from utils.api_gateway import ApiRequest, api_handler
 from utils.response_builder import ApiResponse, product_response
 from validators.product_validator import parse_changes
-from validators.request_validator import json_object_body, product_id_from, if_match_condition
+from utils.entity_tags import if_match_condition
+from validators.request_validator import json_object_body, product_id_from
 
 
 @api_handler

@@ -17,6 +17,7 @@ from typing import Any
 from pydantic_core import PydanticKnownError, SchemaValidator
 from pydantic_core import core_schema as cs
 
+from models.commands import DEFAULT_CURRENCY
 from models.currencies import ACTIVE_CURRENCIES
 from models.json_values import OversizedNumber
 from models.record import name_key_problem
@@ -24,7 +25,6 @@ from models.record import name_key_problem
 NAME_PUNCTUATION = " -&'.,()+/:#"
 MIN_PRICE = Decimal("0.01")
 MAX_PRICE = Decimal("999999.99")
-DEFAULT_CURRENCY = "ZAR"
 MAX_FEATURES = 20
 MIN_NAME_LENGTH = 3
 MAX_NAME_LENGTH = 100

@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from models.commands import InPlaceChange, ProductChanges, ProductDraft
 
@@ -100,26 +100,27 @@ class ProductRecord:
     def restored(self, changes: ProductChanges, by: str, at: str) -> ProductRecord:
         """This product made active again by `by` at `at`, with any other `changes` (one new version); itself
         if it is active and nothing else differs."""
-        return self.revised(replace(changes, active=True), by, at)
+        return self.revised(changes._replace(active=True), by, at)
 
-    def holds(self, change: InPlaceChange) -> bool:
-        """Whether this product already is the result of `change` (say a retry of it whose first attempt was
-        stored): the fields it sets, and its stamps."""
-        stamped = self.updated_at == change.at and self.last_updated_by == change.by
-        return stamped and self.revised(change.changes, change.by, change.at) is self
+    def holds(self, write: ProductRecord | InPlaceChange) -> bool:
+        """Whether this product already is the result of `write` (say a retry of it whose first attempt was
+        stored): the product it stores, or the fields a change sets and its stamps."""
+        if isinstance(write, ProductRecord):
+            return self == write
+        stamped = self.updated_at == write.at and self.last_updated_by == write.by
+        return stamped and self.revised(write.changes, write.by, write.at) is self
 
 
-@dataclass(frozen=True)
-class Revision:
-    """The outcome of a conditional change made in place: the product after the change when `written`, else
-    the product as it stood when the condition failed (None: there is no such product)."""
+class Revision(NamedTuple):
+    """The outcome of a conditional change made in place: the product after the change when `written` (also
+    when an earlier attempt of this very change was stored), else the product as it stood when the condition
+    failed (None: there is no such product)."""
 
     product: ProductRecord | None
     written: bool
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     """One page of products and the token of the next page, present only when more exist."""
 
     products: list[ProductRecord]

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -110,7 +109,7 @@ class ProductService:
         nothing; the same key with another body is refused.
         """
         if idempotent is not None:
-            idempotent = replace(idempotent, received_at=self._epoch())
+            idempotent = idempotent._replace(received_at=self._epoch())
         for _ in range(MAX_WRITE_ATTEMPTS):
             earlier = self._earlier_result(idempotent) if idempotent else None
             if earlier is not None:
@@ -180,10 +179,9 @@ class ProductService:
         current = revision.product
         if current is None:
             raise ProductNotFound(change.product_id)
-        if revision.written:
+        if revision.written:  # by this attempt or an earlier one of this very request
             record_event(event)
-        if revision.written or current.holds(change):
-            return current  # written, or an earlier attempt of this very request was stored
+            return current
         if if_match is not None and not if_match.matches(current.version):
             raise VersionMismatch()
         return current  # nothing differed: nothing written

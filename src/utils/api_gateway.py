@@ -12,8 +12,7 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from exceptions.product_exceptions import (
     ApiError,
@@ -41,16 +40,14 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 _cold_start = True
 
 
-@dataclass(frozen=True)
-class ApiRequest:
+class ApiRequest(NamedTuple):
     """The parts of a proxy event the service uses. Header names are lower-case."""
 
-    request_id: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    path_parameters: Mapping[str, str] = field(default_factory=dict)
-    body: bytes | None = None
-    caller: str = "anonymous"
+    headers: Mapping[str, str]
+    query: Mapping[str, tuple[str, ...]]
+    path_parameters: Mapping[str, str]
+    body: bytes | None
+    caller: str
 
     def header(self, name: str) -> str | None:
         """A request header by case-insensitive name."""
@@ -61,7 +58,6 @@ class ApiRequest:
         """Parse a REST API (payload 1.0) proxy event."""
         context = event.get("requestContext") or {}
         return cls(
-            request_id=_request_id(event),
             headers=_headers(event),
             query=_query(event),
             path_parameters=dict(event.get("pathParameters") or {}),
@@ -71,6 +67,8 @@ class ApiRequest:
 
 
 def _request_id(event: Mapping[str, Any]) -> str:
+    """API Gateway's id of the request (a fresh one when it sends none): derived once per request, for the log
+    line and the X-Request-Id header alike."""
     context = event.get("requestContext") or {}
     return str(context.get("requestId") or uuid.uuid4())
 
@@ -120,8 +118,7 @@ def _allow_header(error: ApiError) -> dict[str, str]:
     return {"Allow": ", ".join(cast(MethodNotAllowed, error).allowed)}
 
 
-@dataclass(frozen=True)
-class ErrorAnswer:
+class ErrorAnswer(NamedTuple):
     """How the API answers one class of error: status, title, the code its request log line carries
     (`errorCode`, for queries to group by), any headers, and the metric it counts in."""
 
@@ -181,13 +178,13 @@ def _metric_values(
     return values
 
 
-def _log_fields(event: Mapping[str, Any], context: Any, cold_start: bool) -> dict[str, Any]:
+def _log_fields(event: Mapping[str, Any], context: Any, request_id: str, cold_start: bool) -> dict[str, Any]:
     """The per-request log line's fields known before the handler runs. The ids join the line to API
     Gateway's access log (requestId), the function's own REPORT line (lambdaRequestId) and X-Ray (traceId)."""
     fields: dict[str, Any] = {
         "method": event.get("httpMethod"),
         "path": event.get("path"),
-        "requestId": _request_id(event),
+        "requestId": request_id,
         "coldStart": cold_start,
     }
     optional = {
@@ -212,8 +209,8 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
         recording = start_request()
         settings = get_settings()
         logger = get_logger(settings.log_level)
-        summary = _log_fields(event, context, cold_start)
-        request_id = summary["requestId"]
+        request_id = _request_id(event)
+        summary = _log_fields(event, context, request_id, cold_start)
         failure: ApiError | None = None
         try:
             request = ApiRequest.from_event(event)

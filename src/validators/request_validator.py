@@ -7,10 +7,9 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict
 from typing import Any
 
-from models.commands import DEFAULT_PAGE_SIZE, IdempotentRequest, ListQuery, ProductDraft, VersionCondition
+from models.commands import DEFAULT_PAGE_SIZE, IdempotentRequest, ListQuery, ProductDraft
 from models.record import name_key_problem
 from utils.bounded_json import JsonRejected, loads_bounded
 from exceptions.product_exceptions import (
@@ -24,12 +23,6 @@ from exceptions.product_exceptions import (
 MAX_BODY_BYTES = 10 * 1024
 MAX_PAGE_SIZE = 100
 _PRODUCT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# One member of an RFC 9110 list of entity tags (section 8.8.3): [W/] DQUOTE *etagc DQUOTE, where etagc is
-# %x21 / %x23-7E / obs-text; only spaces and tabs around it (5.6.1 allows empty members between commas).
-_ENTITY_TAG_MEMBER = re.compile(
-    r'[ \t]*(?:(?P<weak>W/)?"(?P<opaque>[\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:(?P<comma>,)|\Z)'
-)
-_OWS = " \t"
 _LIST_PARAMETERS = ("limit", "nextToken", "sortBy", "order", "name")
 
 
@@ -92,54 +85,12 @@ def idempotent_request(key: str | None, caller: str, draft: ProductDraft) -> Ide
         raise InvalidRequest(
             "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces), such as a UUID."
         )
-    product = json.dumps(asdict(draft), sort_keys=True, separators=(",", ":"), default=str)
+    product = json.dumps(draft._asdict(), sort_keys=True, separators=(",", ":"), default=str)
     return IdempotentRequest(key_hash=_sha256(json.dumps([caller, key])), body_hash=_sha256(product))
 
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-# --- Conditional requests -----------------------------------------------------------------------
-
-
-def if_match_condition(value: str | None) -> VersionCondition | None:
-    """If-Match compares strongly (RFC 9110 13.1.1): a weak tag never matches. None when absent."""
-    return _condition("If-Match", value, weak_matches=False)
-
-
-def if_none_match_condition(value: str | None) -> VersionCondition | None:
-    """If-None-Match compares weakly (RFC 9110 13.1.2): `W/"3"` matches version 3. None when absent."""
-    return _condition("If-None-Match", value, weak_matches=True)
-
-
-def _condition(header_name: str, value: str | None, weak_matches: bool) -> VersionCondition | None:
-    if value is None:
-        return None
-    if value.strip(_OWS) == "*":
-        return VersionCondition(True, frozenset())
-    tags = _entity_tags(value)
-    if tags is None:
-        raise InvalidRequest(
-            f'{header_name} must be * or a comma-separated list of ETags from this API, like "3" '
-            "(only spaces and tabs may surround them)."
-        )
-    return VersionCondition(False, frozenset(opaque for weak, opaque in tags if weak_matches or not weak))
-
-
-def _entity_tags(value: str) -> list[tuple[bool, str]] | None:
-    """The (weak, opaque-tag) members of an entity-tag list, or None when it is malformed or empty."""
-    tags: list[tuple[bool, str]] = []
-    position = 0
-    while True:
-        member = _ENTITY_TAG_MEMBER.match(value, position)
-        if member is None:
-            return None
-        if member.group("opaque") is not None:
-            tags.append((member.group("weak") is not None, member.group("opaque")))
-        if not member.group("comma"):
-            return tags or None
-        position = member.end()
 
 
 # --- List queries -------------------------------------------------------------------------------

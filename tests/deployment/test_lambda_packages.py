@@ -274,6 +274,7 @@ def test_packages_hold_only_their_own_handler_and_no_caches(packages: Path) -> N
             if e.startswith("handlers/") and e.removeprefix("handlers/") in {f"{f}.py" for f in FUNCTIONS}
         }
         assert handlers == {f"handlers/{name}.py"}, f"{name}.zip handlers: {sorted(handlers)}"
+        assert "functions.json" in entries, f"{name}.zip lacks the function manifest its metrics come from"
         assert not [e for e in entries if "__pycache__" in e or e.endswith(".pyc") or e.startswith("tests/")]
         assert all(zf_date == (1980, 1, 1, 0, 0, 0) for zf_date in _dates(packages / f"{name}.zip"))
 

@@ -24,6 +24,7 @@ from models.product import (
 )
 from models.record import MAX_NAME_KEY_BYTES, name_key
 from repositories import keys
+from repositories.legacy_name_keys import legacy_claim_pk, legacy_name_key
 from validators.product_validator import parse_changes
 
 FULL_WIDTH_OFFSET = 0xFEE0  # U+FF01..U+FF5E are ASCII U+0021..U+007E in full width
@@ -198,7 +199,7 @@ def test_an_accepted_names_stored_form_is_accepted_stores_to_itself_and_keeps_th
     assert _accepted(stored) == stored
     assert name_key(stored) == name_key(name)
     assert MIN_NAME_LENGTH <= len(stored) <= MAX_NAME_LENGTH
-    for key in (keys.name_claim_pk(stored), name_key(stored), keys.legacy_name_claim_pk(stored) or ""):
+    for key in (keys.name_claim_pk(stored), name_key(stored), legacy_claim_pk(stored) or ""):
         assert len(key.encode()) <= DYNAMODB_MAX_PARTITION_KEY_BYTES
 
 
@@ -218,7 +219,7 @@ def test_a_legacy_name_key_of_any_100_characters_fits_in_a_key() -> None:
     # Case folding and NFC are per character (composing only shortens): the longest one character can become
     # bounds the legacy key of any name or ?name= query of 100 characters.
     longest = max(
-        len(keys.legacy_name_key(chr(code)).encode())
+        len(legacy_name_key(chr(code)).encode())
         for code in range(0x110000)
         if not 0xD800 <= code <= 0xDFFF
     )
