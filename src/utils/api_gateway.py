@@ -25,8 +25,10 @@ from exceptions.product_exceptions import (
     ProductNotFound,
     RouteNotFound,
     StoreUnavailable,
+    UnsupportedContentEncoding,
     UnsupportedMediaType,
     ValidationFailed,
+    VersionMatched,
     VersionMismatch,
 )
 from metrics.emf import emf_fields
@@ -140,8 +142,16 @@ ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
     NameAlreadyTaken: ErrorAnswer(409, "Conflict", "NameConflict", metric="NameConflicts"),
     ConcurrentModification: ErrorAnswer(409, "Conflict", "ConcurrentModification"),
     VersionMismatch: ErrorAnswer(412, "Precondition Failed", "VersionConflict", metric="VersionConflicts"),
+    VersionMatched: ErrorAnswer(412, "Precondition Failed", "VersionMatched", metric="VersionConflicts"),
     PayloadTooLarge: ErrorAnswer(413, "Payload Too Large", "PayloadTooLarge"),
     UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type", "UnsupportedMediaType"),
+    # RFC 9110 15.5.16: a 415 for a content coding says which codings the server takes.
+    UnsupportedContentEncoding: ErrorAnswer(
+        415,
+        "Unsupported Media Type",
+        "UnsupportedContentEncoding",
+        lambda error: {"Accept-Encoding": "identity"},
+    ),
     IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity", "IdempotencyKeyReused"),
     # Clients back off a second rather than retry straight into a throttled table.
     StoreUnavailable: ErrorAnswer(

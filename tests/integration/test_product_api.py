@@ -16,6 +16,7 @@ import pytest
 from api_client import ApiClient, Response
 from samples import product_body
 from utils.response_builder import CORS_FILE
+from validators.request_validator import MAX_BODY_BYTES
 
 pytestmark = pytest.mark.integration
 PRODUCTS = "/v1.0/products"
@@ -99,7 +100,7 @@ BAD_CREATES: list[tuple[str, dict[str, Any], int, str | None]] = [
         "features",
     ),
     ("missing fields", {"body": {"name": "Lonely Plan"}}, 400, "description"),
-    ("too large", {"body": product_body(description="x" * 11_000)}, 413, None),
+    ("too large", {"body": product_body(description="x" * (MAX_BODY_BYTES + 1))}, 413, None),
     ("wrong media type", {"body": product_body(), "headers": {"Content-Type": "text/plain"}}, 415, None),
 ]
 

@@ -219,9 +219,7 @@ def test_a_legacy_name_key_of_any_100_characters_fits_in_a_key() -> None:
     # Case folding and NFC are per character (composing only shortens): the longest one character can become
     # bounds the legacy key of any name or ?name= query of 100 characters.
     longest = max(
-        len(legacy_name_key(chr(code)).encode())
-        for code in range(0x110000)
-        if not 0xD800 <= code <= 0xDFFF
+        len(legacy_name_key(chr(code)).encode()) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF
     )
     assert (
         len(keys.NAME_CLAIM_PREFIX.encode()) + MAX_NAME_LENGTH * longest <= DYNAMODB_MAX_PARTITION_KEY_BYTES
