@@ -11,12 +11,15 @@ import pytest
 
 from exceptions.product_exceptions import NameAlreadyTaken
 from scripts.ops.migrate_name_keys import main, migrate, plan, scan, transaction
+from models.commands import ProductChanges
 from models.record import ProductRecord, name_key
 from repositories import keys
 from repositories.dynamodb import create_client
 from repositories.legacy_name_keys import legacy_name_key
 from repositories.product_repository import ProductRepository
 from samples import product_record
+from services.product_service import ProductService
+from utils.entity_tags import if_match_condition
 from utils.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("empty_table")
@@ -135,3 +138,24 @@ def test_the_default_is_a_dry_run(write_legacy: WriteLegacy, table_snapshot: Any
     before = table_snapshot()
     assert main([]) == 0
     assert table_snapshot() == before
+
+
+@pytest.mark.parametrize("if_match", [None, '"1"'], ids=["no If-Match", "If-Match of its tag"])
+def test_renaming_the_unmigrated_twin_as_the_report_says_lets_the_migration_finish(
+    write_legacy: WriteLegacy, repository: ProductRepository, capsys: Any, if_match: str | None
+) -> None:
+    current = product_record(name="Basic Plan")
+    repository.create(current)
+    twin = product_record(name="Basic  Plan")
+    write_legacy(twin)
+    assert main(["--apply"]) == 1
+    service = ProductService(repository)
+    renamed = service.update(
+        twin.product_id, ProductChanges(name="Free Plan"), "bob", if_match_condition(if_match)
+    )
+    assert (renamed.name, renamed.version) == ("Free Plan", 2)
+    assert main(["--apply"]) == 0
+    assert "0 collisions, 0 changed" in capsys.readouterr().out
+    assert repository.find_name_owner("basic plan") == current.product_id
+    assert repository.find_name_owner("free plan") == twin.product_id
+    assert repository.find_name_owner("Basic  Plan") == current.product_id
