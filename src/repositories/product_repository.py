@@ -33,17 +33,19 @@ class ProductRepository:
         table_name: str,
         page_tokens: PageTokens | None = None,
         scan_budget: ScanBudget | None = None,
+        settling_client: DynamoDBClient | None = None,
     ) -> None:
         self._client = client
         self._table = table_name
         self._page_tokens = page_tokens
         self._scan_budget = scan_budget
+        self._settling_client = settling_client  # see ProductWrites
 
     @functools.cached_property
     def _writes(self) -> ProductWrites:
         from repositories.writes import ProductWrites
 
-        return ProductWrites(self._client, self._table)
+        return ProductWrites(self._client, self._table, self._settling_client)
 
     @functools.cached_property
     def _lists(self) -> ProductLists:

@@ -21,6 +21,7 @@ from exceptions.product_exceptions import (
     InvalidRequest,
     MethodNotAllowed,
     NameAlreadyTaken,
+    OutcomeUnknown,
     PayloadTooLarge,
     ProductNotFound,
     RouteNotFound,
@@ -118,6 +119,10 @@ def _allow_header(error: ApiError) -> dict[str, str]:
     return {"Allow": ", ".join(cast(MethodNotAllowed, error).allowed)}
 
 
+def _retry_after(error: ApiError) -> dict[str, str]:
+    return {"Retry-After": "1"}
+
+
 class ErrorAnswer(NamedTuple):
     """How the API answers one class of error: status, title, any headers, and the metric it counts in."""
 
@@ -142,9 +147,8 @@ ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
     UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type"),
     IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity"),
     # Clients back off a second rather than retry straight into a throttled table.
-    StoreUnavailable: ErrorAnswer(
-        503, "Service Unavailable", lambda error: {"Retry-After": "1"}, metric="Unavailable"
-    ),
+    StoreUnavailable: ErrorAnswer(503, "Service Unavailable", _retry_after, metric="Unavailable"),
+    OutcomeUnknown: ErrorAnswer(503, "Service Unavailable", _retry_after, metric="OutcomeUnknown"),
 }
 
 
