@@ -9,6 +9,7 @@ that read fails too is it a 503 that says the write may have been applied.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -96,6 +97,7 @@ def create(make_event: Event, **fields: Any) -> str:
 def test_a_create_whose_every_answer_was_lost_is_201_with_the_stored_product(
     wired: Wired, make_event: Event
 ) -> None:
+    factory.bootstrap(ProductRepository(wired.client, get_settings().table_name))  # its own twin, as deployed
     attempts = lose_answers(wired.client, "TransactWriteItems")
     status, headers, body = answered(
         create_product.handler, make_event("POST", body=product_body(name="Unanswered Plan"))
@@ -127,14 +129,14 @@ CHANGES = {
 
 
 def make_unanswered(
-    wired: Wired, make_event: Event, change: Change, settling_read_lost: bool
+    wired: Wired, make_event: Event, change: Change, settling_read_lost: bool, deliver: bool = True
 ) -> tuple[str, list[str], tuple[int, dict[str, str], Any]]:
-    """Make `change` to a new product with every answer lost (and the settling read's, if asked): the product's
-    id, the attempts of the write and the handler's answer."""
+    """Make `change` to a new product with every answer lost (and the settling read's, if asked; with every
+    attempt lost on the way, unless `deliver`): the product's id, the write's attempts and the answer."""
     path = {"productId": create(make_event, name="Changing Plan")}
     if change.deleted_first:
         assert answered(delete_product.handler, make_event("DELETE", path_parameters=path))[0] == 204
-    attempts = lose_answers(wired.client, change.operation)
+    attempts = lose_answers(wired.client, change.operation, deliver)
     if settling_read_lost:
         lose_answers(wired.settling, "GetItem")
     handler = update_product.handler if change.method == "PUT" else delete_product.handler
@@ -166,6 +168,25 @@ def test_a_create_that_never_reached_the_table_stays_a_plain_503(wired: Wired, m
     assert (status, headers["Retry-After"]) == (503, "1")
     assert "retry in a moment" in body["message"]
     assert wired.client.scan(TableName=get_settings().table_name)["Count"] == 0
+
+
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_a_change_that_never_reached_the_table_stays_a_plain_503(
+    wired: Wired, make_event: Event, name: str
+) -> None:
+    product_id, _, (status, _, answer) = make_unanswered(
+        wired, make_event, CHANGES[name], False, deliver=False
+    )
+    assert status == 503 and "retry in a moment" in answer["message"]
+    assert stored(product_id)["version"] == (2 if CHANGES[name].deleted_first else 1)
+
+
+def test_a_change_of_a_missing_product_whose_answers_were_lost_is_404(
+    wired: Wired, make_event: Event
+) -> None:
+    attempts = lose_answers(wired.client, "UpdateItem")
+    event = make_event("PUT", body={"price": 5}, path_parameters={"productId": str(uuid.uuid4())})
+    assert (answered(update_product.handler, event)[0], attempts) == (404, ["UpdateItem"] * ATTEMPTS)
 
 
 @pytest.mark.parametrize("key", [None, "unsettled-1"], ids=["without a key", "with an Idempotency-Key"])
