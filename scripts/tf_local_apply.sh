@@ -57,7 +57,8 @@ run_logged() {
 "${python}" -m scripts.tf_local_check wait
 
 echo "==> scratch copy of terraform/ with local overrides in ${work_dir}"
-(cd "${repo_root}" && tar --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' -cf - terraform) | tar -xf - -C "${work_dir}"
+# Both API stacks read src/utils/cors.json (the CORS headers' one home) beside terraform/.
+(cd "${repo_root}" && tar --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' -cf - terraform src/utils/cors.json) | tar -xf - -C "${work_dir}"
 
 provider_override() {
   cat <<HCL
@@ -74,10 +75,13 @@ provider "aws" {
     cloudwatch = "${endpoint}"
     dynamodb   = "${endpoint}"
     iam        = "${endpoint}"
+    kms        = "${endpoint}"
     lambda     = "${endpoint}"
     logs       = "${endpoint}"
     s3         = "${endpoint}"
+    sns        = "${endpoint}"
     sts        = "${endpoint}"
+    synthetics = "${endpoint}"
   }
 }
 HCL

@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -294,7 +294,11 @@ class LocalApi:
         if event is not None and method in methods and _missing_signature(method, headers):
             return self.refuse(MISSING_SIGNATURE, headers)
         if event is not None and method in methods:
-            result = self.handlers[methods[method]](event, None)
+            # The two context attributes the functions log (lambdaRequestId, functionName), as Lambda passes them.
+            context = SimpleNamespace(
+                aws_request_id=str(uuid.uuid4()), function_name=f"local-{methods[method]}"
+            )
+            result = self.handlers[methods[method]](event, context)
             return result["statusCode"], result["headers"], result["body"].encode("utf-8")
         if event is None:
             return self.refuse(error_response_for(RouteNotFound(unquote(urlsplit(raw_path).path))), headers)

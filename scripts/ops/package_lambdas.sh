@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the function ZIPs (listed in terraform/functions.json) and the shared dependencies layer into
-# build/lambda (or --output DIR).
+# Build the function ZIPs (listed in terraform/functions.json), the shared dependencies layer and the
+# canary's script (canary.zip) into build/lambda (or --output DIR).
 #
 #   bash scripts/ops/package_lambdas.sh                      # for AWS Lambda: CPython 3.12 on arm64 (manylinux)
 #   bash scripts/ops/package_lambdas.sh --platform host      # for this machine (the self-containment test)
@@ -76,6 +76,10 @@ for name in "${functions[@]}"; do
     done
 done
 
+# The canary's script (terraform/canary.tf): Synthetics' Python runtimes load it from python/ in the ZIP.
+mkdir -p "${work_dir}/canary/python"
+cp "${repo_root}/scripts/ops/product_canary.py" "${work_dir}/canary/python/product_canary.py"
+
 echo "==> zipping into ${output_dir}"
 "${python}" - "${work_dir}" "${output_dir}" "${functions[@]}" <<'PY'
 """Write reproducible ZIPs: sorted entries, fixed timestamps and permissions, no directory entries."""
@@ -110,4 +114,5 @@ def write_zip(source_dir: str, target: str) -> None:
 write_zip(os.path.join(work_dir, "layer"), os.path.join(output_dir, "dependencies-layer.zip"))
 for name in functions:
     write_zip(os.path.join(work_dir, "functions", name), os.path.join(output_dir, f"{name}.zip"))
+write_zip(os.path.join(work_dir, "canary"), os.path.join(output_dir, "canary.zip"))
 PY

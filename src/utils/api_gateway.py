@@ -22,6 +22,7 @@ from exceptions.product_exceptions import (
     InvalidRequest,
     MethodNotAllowed,
     NameAlreadyTaken,
+    OutcomeUnknown,
     PayloadTooLarge,
     ProductNotFound,
     RouteNotFound,
@@ -121,37 +122,49 @@ def _allow_header(error: ApiError) -> dict[str, str]:
     return {"Allow": ", ".join(cast(MethodNotAllowed, error).allowed)}
 
 
+def _retry_after(error: ApiError) -> dict[str, str]:
+    return {"Retry-After": "1"}
+
+
 class ErrorAnswer(NamedTuple):
-    """How the API answers one class of error: status, title, any headers, and the metric it counts in."""
+    """How the API answers one class of error: status, title, the code its request log line carries
+    (`errorCode`, for queries to group by), any headers, and the metric it counts in."""
 
     status: int
     title: str
+    code: str
     headers: Callable[[ApiError], dict[str, str]] = _no_headers
     metric: str | None = None
 
 
 # The one table from error class to answer. A class not listed answers as its nearest listed parent.
 ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
-    ApiError: ErrorAnswer(500, "Internal Server Error", metric="UnexpectedErrors"),
-    InvalidRequest: ErrorAnswer(400, "Bad Request"),
-    ValidationFailed: ErrorAnswer(400, "Validation Failed"),
-    ProductNotFound: ErrorAnswer(404, "Not Found"),
-    RouteNotFound: ErrorAnswer(404, "Not Found"),
-    MethodNotAllowed: ErrorAnswer(405, "Method Not Allowed", _allow_header),
-    NameAlreadyTaken: ErrorAnswer(409, "Conflict", metric="NameConflicts"),
-    ConcurrentModification: ErrorAnswer(409, "Conflict"),
-    VersionMismatch: ErrorAnswer(412, "Precondition Failed", metric="VersionConflicts"),
-    VersionMatched: ErrorAnswer(412, "Precondition Failed", metric="VersionConflicts"),
-    PayloadTooLarge: ErrorAnswer(413, "Payload Too Large"),
-    UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type"),
+    ApiError: ErrorAnswer(500, "Internal Server Error", "UnexpectedError", metric="UnexpectedErrors"),
+    InvalidRequest: ErrorAnswer(400, "Bad Request", "InvalidRequest"),
+    ValidationFailed: ErrorAnswer(400, "Validation Failed", "ValidationFailed"),
+    ProductNotFound: ErrorAnswer(404, "Not Found", "NotFound"),
+    RouteNotFound: ErrorAnswer(404, "Not Found", "RouteNotFound"),
+    MethodNotAllowed: ErrorAnswer(405, "Method Not Allowed", "MethodNotAllowed", _allow_header),
+    NameAlreadyTaken: ErrorAnswer(409, "Conflict", "NameConflict", metric="NameConflicts"),
+    ConcurrentModification: ErrorAnswer(409, "Conflict", "ConcurrentModification"),
+    VersionMismatch: ErrorAnswer(412, "Precondition Failed", "VersionConflict", metric="VersionConflicts"),
+    VersionMatched: ErrorAnswer(412, "Precondition Failed", "VersionMatched", metric="VersionConflicts"),
+    PayloadTooLarge: ErrorAnswer(413, "Payload Too Large", "PayloadTooLarge"),
+    UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type", "UnsupportedMediaType"),
     # RFC 9110 15.5.16: a 415 for a content coding says which codings the server takes.
     UnsupportedContentEncoding: ErrorAnswer(
-        415, "Unsupported Media Type", lambda error: {"Accept-Encoding": "identity"}
+        415,
+        "Unsupported Media Type",
+        "UnsupportedContentEncoding",
+        lambda error: {"Accept-Encoding": "identity"},
     ),
-    IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity"),
+    IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity", "IdempotencyKeyReused"),
     # Clients back off a second rather than retry straight into a throttled table.
     StoreUnavailable: ErrorAnswer(
-        503, "Service Unavailable", lambda error: {"Retry-After": "1"}, metric="Unavailable"
+        503, "Service Unavailable", "Unavailable", _retry_after, metric="Unavailable"
+    ),
+    OutcomeUnknown: ErrorAnswer(
+        503, "Service Unavailable", "OutcomeUnknown", _retry_after, metric="OutcomeUnknown"
     ),
 }
 
@@ -237,6 +250,8 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
         rendered = render(response, request_id, _headers(event).get("origin"), settings.allowed_origins)
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         summary["status"] = rendered["statusCode"]
+        if failure is not None:
+            summary["errorCode"] = answer_for(failure).code
         summary["durationMs"] = latency_ms
         values = _metric_values(recording, failure, cold_start, latency_ms)
         summary.update(emf_fields(operation, settings.environment, values, int(time.time() * 1000)))

@@ -289,3 +289,10 @@ def test_layer_holds_pydantic_and_not_boto3(packages: Path) -> None:
 def _dates(archive: Path) -> list[tuple[int, ...]]:
     with zipfile.ZipFile(archive) as zf:
         return [info.date_time for info in zf.infolist()]
+
+
+def test_the_canary_package_holds_its_script_where_synthetics_loads_it(packages: Path) -> None:
+    with zipfile.ZipFile(packages / "canary.zip") as zf:
+        assert zf.namelist() == ["python/product_canary.py"]
+        script = zf.read("python/product_canary.py")
+    assert script == (REPO_ROOT / "scripts" / "ops" / "product_canary.py").read_bytes()

@@ -28,6 +28,7 @@ EVENT_METRICS = (
     "NameConflicts",
     "VersionConflicts",
     "Unavailable",
+    "OutcomeUnknown",
     "UnexpectedErrors",
 )
 
@@ -82,7 +83,7 @@ def test_every_operation_writes_its_declared_metrics(
 
 def test_create_counts_a_created_product(make_event: Event, capsys: pytest.CaptureFixture[str]) -> None:
     status, record = run(create_product.handler, make_event("POST", body=product_body()), capsys)
-    assert status == 201 and events(record) == {"ProductsCreated": 1}
+    assert status == 201 and events(record) == {"ProductsCreated": 1} and "errorCode" not in record
 
 
 def test_idempotent_retry_counts_a_replay_not_a_creation(
@@ -100,6 +101,7 @@ def test_name_taken_counts_a_name_conflict(make_event: Event, capsys: pytest.Cap
         create_product.handler, make_event("POST", body=product_body(name="Taken Plan")), capsys
     )
     assert status == 409 and events(record) == {"NameConflicts": 1}
+    assert record["errorCode"] == "NameConflict"
 
 
 def test_update_counts_an_update_and_a_restore_only_when_reactivating(
@@ -124,6 +126,7 @@ def test_stale_if_match_counts_a_version_conflict(
     )
     status, record = run(update_product.handler, event, capsys)
     assert status == 412 and events(record) == {"VersionConflicts": 1}
+    assert record["errorCode"] == "VersionConflict"
 
 
 def test_delete_counts_a_deletion_once(make_event: Event, capsys: pytest.CaptureFixture[str]) -> None:
@@ -144,7 +147,64 @@ def test_unavailable_store_counts_a_503(
 ) -> None:
     fake_store.create_error = StoreUnavailable()
     status, record = run(create_product.handler, make_event("POST", body=product_body()), capsys)
-    assert status == 503 and events(record) == {"Unavailable": 1}
+    assert status == 503 and events(record) == {"Unavailable": 1} and record["errorCode"] == "Unavailable"
+
+
+UNSETTLED_CHANGES = {
+    "update in place": (update_product.handler, "PUT", {"price": 99}),
+    "rename": (update_product.handler, "PUT", {"name": "Renamed Plan"}),
+    "restore": (update_product.handler, "PUT", {"active": True}),
+    "delete": (delete_product.handler, "DELETE", None),
+}
+
+
+def unsettled(
+    handler: Any, event: dict[str, Any], store: FakeProductStore, capsys: pytest.CaptureFixture[str]
+) -> tuple[str, dict[str, Any]]:
+    """The message and EMF record of a write whose answers, and the read that would settle it, are lost."""
+    store.unsettled_writes = 1
+    capsys.readouterr()
+    response = handler(event, None)
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (response["statusCode"], response["headers"]["Retry-After"]) == (503, "1")
+    assert events(record) == {"OutcomeUnknown": 1}
+    message: str = json.loads(response["body"])["message"]
+    return message, record
+
+
+@pytest.mark.parametrize("change", list(UNSETTLED_CHANGES))
+def test_a_change_whose_outcome_is_unknown_is_a_503_saying_it_may_have_been_applied(
+    make_event: Event, fake_store: FakeProductStore, capsys: pytest.CaptureFixture[str], change: str
+) -> None:
+    product_id = created_id(make_event)
+    if change == "restore":
+        delete_product.handler(make_event("DELETE", path_parameters=by_id(product_id)), None)
+    handler, method, body = UNSETTLED_CHANGES[change]
+    message, _ = unsettled(
+        handler, make_event(method, body=body, path_parameters=by_id(product_id)), fake_store, capsys
+    )
+    assert "may have been applied" in message and f"GET /v1.0/products/{product_id}" in message
+
+
+@pytest.mark.parametrize(
+    "headers, advice",
+    [
+        ({}, "send the request again only if that answers 404"),
+        ({"Idempotency-Key": "k-9"}, "same Idempotency-Key"),
+    ],
+    ids=["without a key", "with an Idempotency-Key"],
+)
+def test_a_create_whose_outcome_is_unknown_is_a_503_naming_where_the_product_would_be(
+    make_event: Event,
+    fake_store: FakeProductStore,
+    capsys: pytest.CaptureFixture[str],
+    headers: dict[str, str],
+    advice: str,
+) -> None:
+    event = make_event("POST", body=product_body(), headers=headers)
+    message, _ = unsettled(create_product.handler, event, fake_store, capsys)
+    (product_id,) = fake_store.products  # the write went through; only its answers were lost
+    assert f"may have been created at /v1.0/products/{product_id}" in message and advice in message
 
 
 def test_unexpected_error_counts_a_500(
@@ -159,6 +219,7 @@ def test_unexpected_error_counts_a_500(
     assert get_product.handler(event, None)["statusCode"] == 500
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert emf_problems(json.dumps(record)) == [] and events(record) == {"UnexpectedErrors": 1}
+    assert record["errorCode"] == "UnexpectedError"
 
 
 def test_first_request_of_a_container_counts_a_cold_start(
@@ -176,3 +237,23 @@ def test_the_metrics_line_is_written_whatever_the_log_level(
     monkeypatch.setattr(api_gateway, "get_logger", lambda level: get_logger("ERROR"))
     _, record = run(list_products.handler, make_event(), capsys)
     assert record["message"] == "request"
+
+
+@pytest.mark.parametrize(
+    "handler, method, body, code",
+    [
+        (get_product.handler, "GET", None, "NotFound"),
+        (create_product.handler, "POST", {"name": ""}, "ValidationFailed"),
+    ],
+)
+def test_an_error_line_names_the_error_by_its_code_and_holds_no_body(
+    handler: Any,
+    method: str,
+    body: dict[str, Any] | None,
+    code: str,
+    make_event: Event,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    event = make_event(method, body=body, path_parameters=by_id("0b7e5c1e-8f3a-4a51-9d0c-5f3b2a9c4e10"))
+    _, record = run(handler, event, capsys)
+    assert record["errorCode"] == code and "name" not in record and "body" not in record
