@@ -153,6 +153,14 @@ locals {
     }
   ]
 
+  # The operations that write each metric: all of them for the common metrics, else those whose entry in the
+  # function manifest lists it (the same rule src/metrics/emf.py follows).
+  metric_operations = {
+    for name, metric in local.product_metrics.metrics : name => [
+      for operation, fn in local.functions : operation if try(metric.every_operation, false) || contains(fn.metrics, name)
+    ]
+  }
+
   # One panel per "panel" of the manifest, one line per metric and operation that writes it.
   business_panels = distinct([for metric in values(local.product_metrics.metrics) : metric.panel])
   business_widgets = [
@@ -166,7 +174,7 @@ locals {
         # concat, not flatten: flatten would also take each line apart.
         metrics = concat([
           for name, metric in local.product_metrics.metrics : [
-            for operation in metric.operations : [
+            for operation in local.metric_operations[name] : [
               local.product_metrics.namespace, name,
               "Operation", operation, "Environment", var.environment,
               { stat = metric.stat, label = "${name} ${operation}" },

@@ -300,7 +300,7 @@ run "stage_throttling_logs_and_alarms" {
     error_message = "Each operation alarms when more than 1% of its requests answered 503 (Unavailable over the request count), two periods in a row."
   }
   assert {
-    condition     = alltrue([for metric in ["UnexpectedErrors", "Unavailable", "Latency"] : toset(local.product_metrics.metrics[metric].operations) == toset(keys(local.functions))])
+    condition     = alltrue([for metric in ["UnexpectedErrors", "Unavailable", "Latency"] : toset(local.metric_operations[metric]) == toset(keys(local.functions))])
     error_message = "The handler alarms' metrics are written by every operation (product_metrics.json)."
   }
 }
@@ -472,13 +472,13 @@ run "dashboard_and_queries_refer_to_what_the_stacks_create" {
   }
   assert {
     condition = alltrue([
-      for line in local.dashboard_lines : line.dimensions.Environment == "dev" && contains(keys(local.functions), line.dimensions.Operation) && contains(keys(local.product_metrics.metrics), line.metric) && contains(local.product_metrics.metrics[line.metric].operations, line.dimensions.Operation) && join(",", sort(keys(line.dimensions))) == "Environment,Operation" if line.namespace == "BBWS/ProductApi"
+      for line in local.dashboard_lines : line.dimensions.Environment == "dev" && contains(keys(local.functions), line.dimensions.Operation) && contains(keys(local.product_metrics.metrics), line.metric) && contains(local.metric_operations[line.metric], line.dimensions.Operation) && join(",", sort(keys(line.dimensions))) == "Environment,Operation" if line.namespace == "BBWS/ProductApi"
     ])
     error_message = "Business panels show metrics of product_metrics.json, for this environment and the stack's operations that write them."
   }
   assert {
     condition = sort(distinct([for line in local.dashboard_lines : "${line.metric}/${line.dimensions.Operation}" if line.namespace == "BBWS/ProductApi"])) == sort(flatten([
-      for name, metric in local.product_metrics.metrics : [for operation in metric.operations : "${name}/${operation}"]
+      for name, operations in local.metric_operations : [for operation in operations : "${name}/${operation}"]
     ]))
     error_message = "Every metric the functions write (per operation) has a line on the dashboard."
   }

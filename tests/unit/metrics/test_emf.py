@@ -37,8 +37,19 @@ def test_the_package_reads_the_function_manifest_terraform_reads() -> None:
 
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_each_operation_declares_the_metrics_the_dashboard_shows_for_it(operation: str) -> None:
-    shown = {name for name, metric in MANIFEST["metrics"].items() if operation in metric["operations"]}
+    # observability.tf's rule: a common metric is shown for every operation, any other for the functions whose
+    # manifest entry lists it.
+    own = FUNCTIONS[operation]["metrics"]
+    shown = {
+        name for name, metric in MANIFEST["metrics"].items() if metric.get("every_operation") or name in own
+    }
     assert set(declared_metrics(operation)) == shown
+
+
+def test_the_common_metrics_are_those_the_dashboard_shows_for_every_operation() -> None:
+    assert set(COMMON_METRICS) == {
+        name for name, metric in MANIFEST["metrics"].items() if metric.get("every_operation")
+    }
 
 
 def test_namespace_dimensions_and_units_match_the_dashboard_manifest() -> None:
