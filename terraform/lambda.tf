@@ -7,6 +7,9 @@ resource "aws_lambda_layer_version" "dependencies" {
   source_code_hash         = filebase64sha256("${local.package_dir}/dependencies-layer.zip")
   compatible_runtimes      = ["python3.12"]
   compatible_architectures = ["arm64"]
+
+  # A new layer version never deletes the old one: every published function version still runs (rollback).
+  skip_destroy = true
 }
 
 resource "aws_lambda_function" "api" {
@@ -28,6 +31,8 @@ resource "aws_lambda_function" "api" {
   timeout                        = 15
   reserved_concurrent_executions = var.reserved_concurrency
   layers                         = each.value.uses_dependencies ? [aws_lambda_layer_version.dependencies.arn] : []
+  # Each change publishes a version; the alias `live` (release.tf) decides which one API Gateway invokes.
+  publish = true
 
   tracing_config {
     mode = "Active"
@@ -57,6 +62,7 @@ resource "aws_lambda_permission" "api_gateway" {
   statement_id  = "AllowProductApiInvoke"
   action        = "lambda:InvokeFunction"
   function_name = aws_lambda_function.api[each.key].function_name
+  qualifier     = aws_lambda_alias.live[each.key].name
   principal     = "apigateway.amazonaws.com"
   source_arn    = "${local.infrastructure.api_gateway_execution_arn}/${local.stage_name}/${each.value.method}${local.infrastructure.api_gateway_resources[each.value.resource].path}"
 }

@@ -27,3 +27,18 @@ output "products_url" {
   description = "URL of the products collection in this stage (<stage_url>/v1.0/products)."
   value       = "${aws_api_gateway_stage.product_api.invoke_url}${local.infrastructure.api_gateway_resources.products.path}"
 }
+
+output "release" {
+  description = "What scripts/ops/release.py moves: the CodeDeploy application, the alias, and per handler the function, its deployment group and the version this apply published."
+  value = {
+    application = aws_codedeploy_app.product_api.name
+    alias       = local.alias_name
+    functions = {
+      for name, fn in aws_lambda_function.api : name => {
+        function_name    = fn.function_name
+        deployment_group = aws_codedeploy_deployment_group.function[name].deployment_group_name
+        version          = fn.version
+      }
+    }
+  }
+}

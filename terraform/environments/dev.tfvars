@@ -4,3 +4,4 @@ log_level                   = "DEBUG"
 reserved_concurrency        = -1
 write_authorization         = "AWS_IAM"
 alarm_actions               = []
+deployment_config           = "CodeDeployDefault.LambdaAllAtOnce"

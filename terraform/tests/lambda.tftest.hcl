@@ -11,7 +11,20 @@ mock_provider "aws" {
     defaults = { arn = "arn:aws:logs:eu-west-1:111111111111:log-group:mock" }
   }
   mock_resource "aws_lambda_function" {
-    defaults = { invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:mock/invocations" }
+    defaults = {
+      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:mock/invocations"
+      arn        = "arn:aws:lambda:eu-west-1:111111111111:function:mock"
+      version    = "7"
+    }
+  }
+  mock_resource "aws_lambda_alias" {
+    defaults = {
+      arn        = "arn:aws:lambda:eu-west-1:111111111111:function:mock:live"
+      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:mock:live/invocations"
+    }
+  }
+  mock_resource "aws_cloudwatch_metric_alarm" {
+    defaults = { arn = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:mock" }
   }
   mock_resource "aws_lambda_layer_version" {
     defaults = { arn = "arn:aws:lambda:eu-west-1:111111111111:layer:mock:1" }
@@ -111,6 +124,126 @@ run "dev_functions" {
     condition     = local.tags == { Project = "BBWS", Component = "ProductLambda", CostCenter = "BBWS-CPP", Environment = "dev", ManagedBy = "terraform" }
     error_message = "default_tags must carry the five BBWS tags."
   }
+}
+
+run "releases_shift_traffic_through_codedeploy_and_roll_back_on_alarm" {
+  command = apply
+
+  assert {
+    condition     = alltrue([for fn in aws_lambda_function.api : fn.publish]) && aws_lambda_layer_version.dependencies.skip_destroy
+    error_message = "Every function publishes a version per change; old layer versions are kept so every version still runs."
+  }
+  assert {
+    condition     = { for name, alias in aws_lambda_alias.live : name => [alias.name, alias.function_name, alias.function_version] } == { for name, fn in aws_lambda_function.api : name => ["live", fn.function_name, fn.version] }
+    error_message = "Each function has the alias live, created at the version the apply published."
+  }
+  assert {
+    condition     = alltrue([for name, integration in aws_api_gateway_integration.route : integration.uri == aws_lambda_alias.live[name].invoke_arn && endswith(integration.uri, ":live/invocations")])
+    error_message = "API Gateway invokes the alias live, never $LATEST."
+  }
+  assert {
+    condition     = alltrue([for permission in aws_lambda_permission.api_gateway : permission.qualifier == "live"])
+    error_message = "API Gateway may invoke only the alias."
+  }
+  assert {
+    condition     = aws_codedeploy_app.product_api.name == "bbws-product-api-dev" && aws_codedeploy_app.product_api.compute_platform == "Lambda"
+    error_message = "One CodeDeploy application (Lambda) per environment."
+  }
+  assert {
+    condition     = { for name, group in aws_codedeploy_deployment_group.function : name => group.deployment_group_name } == { for name, fn in aws_lambda_function.api : name => fn.function_name }
+    error_message = "One deployment group per function, named after it."
+  }
+  assert {
+    condition = alltrue([
+      for group in aws_codedeploy_deployment_group.function :
+      group.deployment_config_name == "CodeDeployDefault.LambdaCanary10Percent5Minutes" && group.auto_rollback_configuration[0].enabled
+      && toset(group.auto_rollback_configuration[0].events) == toset(["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"])
+      && group.deployment_style[0].deployment_type == "BLUE_GREEN" && group.deployment_style[0].deployment_option == "WITH_TRAFFIC_CONTROL"
+      && group.service_role_arn == aws_iam_role.codedeploy.arn
+    ])
+    error_message = "Deployment groups shift traffic (default: canary) and roll back on a failure and on an alarm."
+  }
+  assert {
+    condition = {
+      for name, group in aws_codedeploy_deployment_group.function : name => [group.alarm_configuration[0].enabled, sort(tolist(group.alarm_configuration[0].alarms))]
+      } == {
+      for name, fn in aws_lambda_function.api : name => [true, sort([for kind in ["errors", "latency-p95", "unexpected-errors"] : "${fn.function_name}-release-${kind}"])]
+    }
+    error_message = "Each deployment group watches its function's errors, UnexpectedErrors and p95 latency alarms."
+  }
+  assert {
+    condition = alltrue([
+      for key, alarm in aws_cloudwatch_metric_alarm.release : alarm.namespace == "AWS/Lambda" && alarm.dimensions == tomap({
+        FunctionName    = aws_lambda_function.api[split("/", key)[0]].function_name
+        Resource        = "${aws_lambda_function.api[split("/", key)[0]].function_name}:live"
+        ExecutedVersion = "7"
+      }) if !endswith(key, "/unexpected-errors")
+    ])
+    error_message = "The Errors and latency alarms watch the version being released, invoked through live."
+  }
+  assert {
+    condition     = jsonencode({ for key, alarm in aws_cloudwatch_metric_alarm.release : key => [alarm.namespace, alarm.metric_name, alarm.dimensions] if endswith(key, "/unexpected-errors") }) == jsonencode({ for name in keys(local.functions) : "${name}/unexpected-errors" => ["BBWS/ProductApi", "UnexpectedErrors", { Environment = "dev", Operation = name }] })
+    error_message = "The UnexpectedErrors alarm reads the handlers' EMF metric (BBWS/ProductApi, Operation and Environment)."
+  }
+  assert {
+    condition = alltrue([
+      for key, alarm in aws_cloudwatch_metric_alarm.release : endswith(key, "/latency-p95") ? (alarm.extended_statistic == "p95" && alarm.threshold == 300 && alarm.metric_name == "Duration") : (alarm.statistic == "Sum" && alarm.threshold == 0)
+    ])
+    error_message = "Latency alarms on p95 over 300 ms, error alarms on any error."
+  }
+  assert {
+    condition     = contains(local.product_metrics.metrics.UnexpectedErrors.operations, "list_products") && local.product_metrics.dimensions == ["Operation", "Environment"]
+    error_message = "product_metrics.json still writes UnexpectedErrors per Operation and Environment."
+  }
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.codedeploy.statement : s.actions])) == toset(["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig", "cloudwatch:DescribeAlarms"]) && alltrue(flatten([
+      for s in data.aws_iam_policy_document.codedeploy.statement : [for r in s.resources : r != "*"]
+    ]))
+    error_message = "CodeDeploy's role moves only this stack's aliases and reads only the release alarms."
+  }
+  assert {
+    condition     = aws_iam_role.codedeploy.name == "bbws-codedeploy-dev-role"
+    error_message = "CodeDeploy's role is named like the stack's other roles (bbws-*-<env>-role)."
+  }
+  assert {
+    condition     = output.release.application == "bbws-product-api-dev" && output.release.alias == "live" && output.release.functions.get_product == { function_name = "bbws-get-product-dev", deployment_group = "bbws-get-product-dev", version = "7" }
+    error_message = "The release output names what scripts/ops/release.py moves."
+  }
+}
+
+run "environments_choose_their_shift" {
+  command = plan
+
+  variables {
+    deployment_config = "CodeDeployDefault.LambdaAllAtOnce"
+  }
+
+  assert {
+    condition     = alltrue([for group in aws_codedeploy_deployment_group.function : group.deployment_config_name == "CodeDeployDefault.LambdaAllAtOnce"])
+    error_message = "dev may shift all at once."
+  }
+}
+
+run "unknown_deployment_config_is_refused" {
+  command = plan
+
+  variables {
+    deployment_config = "CodeDeployDefault.AllAtOnce"
+  }
+
+  expect_failures = [var.deployment_config]
+}
+
+run "prod_without_a_canary_is_refused" {
+  command = plan
+
+  variables {
+    environment       = "prod"
+    deployment_config = "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"
+  }
+
+  # The stage's precondition also fails: the infrastructure outputs given above are dev's.
+  expect_failures = [var.deployment_config, aws_api_gateway_stage.product_api]
 }
 
 run "least_privilege_roles" {
