@@ -47,9 +47,10 @@ data "aws_iam_policy_document" "function" {
 resource "aws_iam_role" "function" {
   for_each = local.functions
 
-  name               = "${local.function_names[each.key]}-role"
-  description        = "Execution role of ${local.function_names[each.key]}."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+  name                 = "${local.function_names[each.key]}-role"
+  description          = "Execution role of ${local.function_names[each.key]}."
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume_role.json
+  permissions_boundary = local.infrastructure.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy" "function" {

@@ -76,9 +76,10 @@ data "aws_iam_policy_document" "codedeploy" {
 }
 
 resource "aws_iam_role" "codedeploy" {
-  name               = "bbws-codedeploy-${var.environment}-role"
-  description        = "Lets CodeDeploy shift the BBWS product API's live aliases in ${var.environment}."
-  assume_role_policy = data.aws_iam_policy_document.codedeploy_assume_role.json
+  name                 = "bbws-codedeploy-${var.environment}-role"
+  description          = "Lets CodeDeploy shift the BBWS product API's live aliases in ${var.environment}."
+  assume_role_policy   = data.aws_iam_policy_document.codedeploy_assume_role.json
+  permissions_boundary = local.infrastructure.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy" "codedeploy" {

@@ -61,3 +61,8 @@ output "dynamodb_index_names" {
   description = "Names of the table's global secondary indexes."
   value       = [for gsi in local.table_schema.global_secondary_indexes : gsi.name]
 }
+
+output "permissions_boundary_arn" {
+  description = "The permissions boundary (defined by terraform/bootstrap) every role of the stacks carries."
+  value       = local.permissions_boundary_arn
+}

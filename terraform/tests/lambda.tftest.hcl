@@ -48,10 +48,11 @@ override_data {
         product   = { id = "prod00", path = "/v1.0/products/{productId}" }
         catch_all = { id = "proxy0", path = "/{proxy+}" }
       }
-      cors_allowed_origins = ["*"]
-      dynamodb_table_name  = "bbws-products-dev"
-      dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-dev"
-      dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+      cors_allowed_origins     = ["*"]
+      dynamodb_table_name      = "bbws-products-dev"
+      dynamodb_table_arn       = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-dev"
+      dynamodb_index_names     = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+      permissions_boundary_arn = "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-dev"
     }
   }
 }
@@ -200,6 +201,10 @@ run "releases_shift_traffic_through_codedeploy_and_roll_back_on_alarm" {
       for s in data.aws_iam_policy_document.codedeploy.statement : [for r in s.resources : r != "*"]
     ]))
     error_message = "CodeDeploy's role moves only this stack's aliases and reads only the release alarms."
+  }
+  assert {
+    condition     = alltrue([for role in concat(values(aws_iam_role.function), [aws_iam_role.codedeploy]) : role.permissions_boundary == "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-dev"])
+    error_message = "Every role of the stack carries the bootstrap's permissions boundary (the deploy role may create none without it)."
   }
   assert {
     condition     = aws_iam_role.codedeploy.name == "bbws-codedeploy-dev-role"
@@ -426,10 +431,11 @@ run "prod_reserves_concurrency" {
           product   = { id = "prod00", path = "/v1.0/products/{productId}" }
           catch_all = { id = "proxy0", path = "/{proxy+}" }
         }
-        cors_allowed_origins = ["https://portal.bbws.co.za", "https://admin.bbws.co.za"]
-        dynamodb_table_name  = "bbws-products-prod"
-        dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-prod"
-        dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+        cors_allowed_origins     = ["https://portal.bbws.co.za", "https://admin.bbws.co.za"]
+        dynamodb_table_name      = "bbws-products-prod"
+        dynamodb_table_arn       = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-prod"
+        dynamodb_index_names     = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+        permissions_boundary_arn = "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-prod"
       }
     }
   }

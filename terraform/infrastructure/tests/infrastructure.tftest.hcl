@@ -9,6 +9,9 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111111111111" }
+  }
 }
 
 variables {
@@ -113,6 +116,10 @@ run "dev_api_and_gateway_responses" {
   assert {
     condition     = length(aws_api_gateway_account.this) == 1 && length(aws_iam_role.api_gateway_cloudwatch) == 1
     error_message = "The API Gateway CloudWatch role is managed by default."
+  }
+  assert {
+    condition     = aws_iam_role.api_gateway_cloudwatch[0].permissions_boundary == "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-dev" && output.permissions_boundary_arn == aws_iam_role.api_gateway_cloudwatch[0].permissions_boundary
+    error_message = "The CloudWatch role carries the bootstrap's boundary, which the outputs hand to the Lambda stack."
   }
 }
 
