@@ -7,6 +7,9 @@ locals {
   arn_prefix = { for service in ["dynamodb", "lambda", "logs", "cloudwatch", "execute-api", "codedeploy", "secretsmanager"] : service => "arn:${local.partition}:${service}:${local.region}:${local.account_id}" }
 
   iam_prefix = "arn:${local.partition}:iam::${local.account_id}"
+  # From the names, not the buckets' attributes: the policies are known at plan time (the policy analysis in
+  # tests/security reads them from a plan).
+  state_bucket_arns = { for env, bucket in local.state_buckets : env => "arn:${local.partition}:s3:::${bucket}" }
 
   # The roles the stacks create: the functions' and CodeDeploy's (Lambda stack), API Gateway's logging role
   # (infrastructure stack). The deploy role manages only these, and only with the boundary on them.
@@ -193,20 +196,20 @@ locals {
         sid       = "StateBucket"
         read      = ["s3:ListBucket"]
         write     = []
-        resources = [aws_s3_bucket.state[env].arn]
+        resources = [local.state_bucket_arns[env]]
       },
       {
         sid       = "StateObjects"
         read      = ["s3:GetObject"]
         write     = ["s3:PutObject", "s3:DeleteObject"]
-        resources = ["${aws_s3_bucket.state[env].arn}/${var.state_key_prefix}/*"]
+        resources = ["${local.state_bucket_arns[env]}/${var.state_key_prefix}/*"]
       },
       {
         # A plan takes the state lock (a .tflock object beside the state) like an apply does.
         sid       = "StateLocks"
         read      = ["s3:PutObject", "s3:DeleteObject"]
         write     = []
-        resources = ["${aws_s3_bucket.state[env].arn}/${var.state_key_prefix}/*.tflock"]
+        resources = ["${local.state_bucket_arns[env]}/${var.state_key_prefix}/*.tflock"]
       },
       {
         # scripts/validate_deployment.py signs its writes with the deploy role after the apply.
