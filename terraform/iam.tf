@@ -36,6 +36,15 @@ data "aws_iam_policy_document" "function" {
     resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
   }
 
+  dynamic "statement" {
+    for_each = length(each.value.secrets) > 0 ? [each.value.secrets] : []
+    content {
+      sid       = "OwnSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [for secret in statement.value : aws_secretsmanager_secret.function[secret].arn]
+    }
+  }
+
   # X-Ray has no resource-level permissions: its write actions only accept "*".
   statement {
     sid       = "XRayTraces"

@@ -42,3 +42,8 @@ output "release" {
     }
   }
 }
+
+output "secret_arns" {
+  description = "The secrets the functions read, by functions.json name (page-token-key): scripts/ops/page_token_key.py puts their values."
+  value       = { for name, secret in aws_secretsmanager_secret.function : name => secret.arn }
+}

@@ -9,7 +9,7 @@ from repositories.dynamodb import create_client
 from repositories.page_token import PageTokens
 from repositories.product_repository import ProductRepository
 from services.product_service import ProductService, ProductStore, utc_now
-from utils.settings import get_settings
+from utils.settings import Settings, get_settings
 
 _service: ProductService | None = None
 
@@ -19,11 +19,21 @@ def bootstrap(store: ProductStore | None = None, clock: Callable[[], str] = utc_
     global _service
     if store is None:
         settings = get_settings()
-        secret = settings.page_token_secret
-        tokens = PageTokens(secret) if secret else None
-        store = ProductRepository(create_client(settings), settings.table_name, tokens)
+        store = ProductRepository(create_client(settings), settings.table_name, _page_tokens(settings))
     _service = ProductService(store, clock=clock)
     return _service
+
+
+def _page_tokens(settings: Settings) -> PageTokens | None:
+    """The list function's page tokens: under the key in Secrets Manager (AWS) or a fixed one (local)."""
+    if settings.page_token_secret:
+        return PageTokens(settings.page_token_secret)
+    if settings.page_token_key_secret_id:
+        # Imported here: only the list function reads a key, so the other functions' cold start skips it.
+        from repositories.page_token_key import page_tokens_from_secret
+
+        return page_tokens_from_secret(settings.page_token_key_secret_id, settings.region)
+    return None
 
 
 def product_service() -> ProductService:

@@ -23,6 +23,9 @@ mock_provider "aws" {
       invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:mock:live/invocations"
     }
   }
+  mock_resource "aws_secretsmanager_secret" {
+    defaults = { arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbws-page-token-key-dev-AbCdEf" }
+  }
   mock_resource "aws_cloudwatch_metric_alarm" {
     defaults = { arn = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:mock" }
   }
@@ -93,17 +96,27 @@ run "dev_functions" {
   assert {
     condition = alltrue([
       for name, fn in aws_lambda_function.api :
-      { for key, value in fn.environment[0].variables : key => value if key != "PAGE_TOKEN_SECRET" } == { TABLE_NAME = "bbws-products-dev", LOG_LEVEL = "INFO", ALLOWED_ORIGINS = "*", ENVIRONMENT = "dev" }
+      { for key, value in fn.environment[0].variables : key => value if key != "PAGE_TOKEN_KEY_SECRET_ID" } == { TABLE_NAME = "bbws-products-dev", LOG_LEVEL = "INFO", ALLOWED_ORIGINS = "*", ENVIRONMENT = "dev" }
     ])
     error_message = "Functions read TABLE_NAME, LOG_LEVEL, ALLOWED_ORIGINS and ENVIRONMENT (never DYNAMODB_ENDPOINT_URL)."
   }
   assert {
-    condition     = [for name, fn in aws_lambda_function.api : name if contains(keys(fn.environment[0].variables), "PAGE_TOKEN_SECRET")] == ["list_products"]
-    error_message = "Only the list function holds the page token secret."
+    condition     = { for name, fn in aws_lambda_function.api : name => fn.environment[0].variables["PAGE_TOKEN_KEY_SECRET_ID"] if contains(keys(fn.environment[0].variables), "PAGE_TOKEN_KEY_SECRET_ID") } == { list_products = aws_secretsmanager_secret.function["page-token-key"].arn }
+    error_message = "Only the list function (functions.json secrets) is told where the page-token key is: its secret's ARN, never a value."
   }
   assert {
-    condition     = length(nonsensitive(aws_lambda_function.api["list_products"].environment[0].variables["PAGE_TOKEN_SECRET"])) == 72
-    error_message = "The page token secret is two random UUIDs (72 characters), made by Terraform for the environment."
+    condition     = keys(aws_secretsmanager_secret.function) == ["page-token-key"] && aws_secretsmanager_secret.function["page-token-key"].name == "bbws-page-token-key-dev"
+    error_message = "One secret per functions.json secret, bbws-<secret>-<env>, made empty by Terraform."
+  }
+  assert {
+    condition = jsonencode({ for name, doc in data.aws_iam_policy_document.function : name => [for s in doc.statement : [s.actions, s.resources] if anytrue([for a in s.actions : startswith(a, "secretsmanager:")])] }) == jsonencode({
+      list_products  = [[["secretsmanager:GetSecretValue"], [aws_secretsmanager_secret.function["page-token-key"].arn]]]
+      get_product    = []
+      create_product = []
+      update_product = []
+      delete_product = []
+    })
+    error_message = "Only the list function's role reads a secret value, and only its own secret's."
   }
   assert {
     condition     = alltrue([for fn in aws_lambda_function.api : fn.reserved_concurrent_executions == -1])
