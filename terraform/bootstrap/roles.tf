@@ -212,7 +212,7 @@ locals {
         resources = ["${local.state_bucket_arns[env]}/${var.state_key_prefix}/*.tflock"]
       },
       {
-        # scripts/validate_deployment.py signs its writes with the deploy role after the apply.
+        # scripts/ops/validate_deployment.py signs its writes with the deploy role after the apply.
         sid       = "PostDeploymentValidation"
         read      = []
         write     = ["execute-api:Invoke"]
