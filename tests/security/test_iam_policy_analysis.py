@@ -46,7 +46,7 @@ def bootstrap_policies(dynamodb_endpoint: str, tmp_path_factory: pytest.TempPath
         "AWS_EC2_METADATA_DISABLED": "true",
     }
     env.pop("AWS_PROFILE", None)
-    terraform = ["bash", str(ROOT / "scripts" / "tf_run.sh"), f"-chdir={stack}"]
+    terraform = ["bash", str(ROOT / "scripts" / "ci" / "tf_run.sh"), f"-chdir={stack}"]
     for args in (
         ["init", "-input=false", "-no-color"],
         [
