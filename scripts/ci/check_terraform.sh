@@ -37,7 +37,7 @@ summary record lambda-packages 1 0
 
 for stack in "${stacks[@]}"; do
   step "terraform init (no backend) + validate: ${stack}"
-  "${tf[@]}" -chdir="${stack}" init -backend=false -input=false -no-color > /dev/null
+  "${tf[@]}" -chdir="${stack}" init -backend=false -input=false -no-color -lockfile=readonly > /dev/null
   "${tf[@]}" -chdir="${stack}" validate -no-color
   summary record "terraform-validate:${stack}" 1 0
 done
