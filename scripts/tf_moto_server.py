@@ -13,6 +13,11 @@ moto has no CloudWatch Logs query definitions (the saved Logs Insights queries o
 PutQueryDefinition, DescribeQueryDefinitions and DeleteQueryDefinition are kept here in memory, per account
 and region, with the fields the AWS provider writes and reads back.
 
+moto records a CodeDeploy deployment group's alarms but answers an empty alarmConfiguration (the AWS provider
+would plan to add them again), and records a deployment without ever running it. Here a group answers the
+alarms it was given, and a Lambda deployment (AppSpec content) is carried out when it is first read: the alias
+moves to the target version and the deployment has Succeeded, as CodeDeploy's would with no alarm firing.
+
 Arguments are moto_server's (`-H 127.0.0.1 -p PORT`).
 """
 
@@ -23,6 +28,9 @@ import uuid
 from typing import Any
 
 from moto.apigateway.models import Stage
+from moto.awslambda.models import lambda_backends
+from moto.codedeploy import responses as codedeploy_responses
+from moto.codedeploy.models import CodeDeployBackend, DeploymentGroup, DeploymentInfo
 from moto.logs.exceptions import ResourceNotFoundException
 from moto.logs.responses import LogsResponse
 from moto.s3.models import FakeDeleteMarker
@@ -89,6 +97,31 @@ def _delete_query_definition(self: LogsResponse) -> str:
 LogsResponse.put_query_definition = _put_query_definition  # type: ignore[attr-defined]
 LogsResponse.describe_query_definitions = _describe_query_definitions  # type: ignore[attr-defined]
 LogsResponse.delete_query_definition = _delete_query_definition  # type: ignore[attr-defined]
+
+_moto_group_info = codedeploy_responses._deployment_group_info
+_moto_get_deployment = CodeDeployBackend.get_deployment
+
+
+def _group_info(group: DeploymentGroup) -> dict[str, Any]:
+    return {**_moto_group_info(group), "alarmConfiguration": group.alarm_configuration or {}}
+
+
+def _get_deployment(self: CodeDeployBackend, deployment_id: str) -> DeploymentInfo:
+    deployment = _moto_get_deployment(self, deployment_id)
+    revision = deployment.revision or {}
+    if deployment.status == "Created" and revision.get("revisionType") == "AppSpecContent":
+        functions = lambda_backends[self.account_id][self.region_name]
+        for resource in json.loads(revision["appSpecContent"]["content"])["Resources"]:
+            for target in resource.values():
+                spec = target["Properties"]
+                # None keeps the alias's description and routing (as UpdateAlias without them does).
+                functions.update_alias(spec["Alias"], spec["Name"], spec["TargetVersion"], None, None)  # type: ignore[arg-type]
+        deployment.status = "Succeeded"
+    return deployment
+
+
+codedeploy_responses._deployment_group_info = _group_info
+CodeDeployBackend.get_deployment = _get_deployment  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     main()

@@ -58,7 +58,7 @@ if [[ ! -x "${checkov_venv}/bin/checkov" || "$(cat "${stamp}" 2>/dev/null)" != "
   echo "    installing checkov into ${checkov_venv}"
   "${CHECKOV_PYTHON:-python3}" -m venv "${checkov_venv}"
   printf '*\n' > "${checkov_venv}/.gitignore"
-  "${checkov_venv}/bin/pip" install --quiet --disable-pip-version-check -r requirements-checkov.txt
+  "${checkov_venv}/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r requirements-checkov.txt
   echo "${wanted}" > "${stamp}"
 fi
 status=0

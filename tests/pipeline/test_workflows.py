@@ -335,15 +335,20 @@ def test_provider_lock_files_are_committed_for_the_three_stacks_and_read_only_in
         inits = [
             line
             for line in (ROOT / script).read_text(encoding="utf-8").splitlines()
-            if " init " in line and not line.lstrip().startswith("#")
+            if re.search(r"-chdir=\S+ init ", line)
         ]
         assert inits and all("-lockfile=readonly" in line for line in inits), script
 
 
 def test_requirements_carry_hashes_and_are_installed_with_require_hashes() -> None:
-    for requirements in sorted(ROOT.glob("requirements*.txt")):
-        pins = [line for line in requirements.read_text(encoding="utf-8").splitlines() if "==" in line]
-        assert pins and all("--hash=sha256:" in requirements.read_text(encoding="utf-8") for _ in pins)
+    compiled = sorted(ROOT.glob("requirements*.txt"))
+    assert {path.stem for path in compiled} == {path.stem for path in ROOT.glob("requirements*.in")}
+    for requirements in compiled:
+        # Each entry is a `name==version` line followed by its indented `--hash=sha256:...` lines.
+        entries = re.split(r"\n(?=\S)", requirements.read_text(encoding="utf-8"))
+        pins = [entry for entry in entries if re.match(r"[A-Za-z0-9_.\-]+(\[[^\]]*\])?==", entry)]
+        assert pins, requirements.name
+        assert [pin.split()[0] for pin in pins if "--hash=sha256:" not in pin] == [], requirements.name
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     installs = [line for line in makefile.splitlines() if "pip install" in line and " -r " in line]
     assert installs and all("--require-hashes" in line for line in installs)
