@@ -179,7 +179,7 @@ echo "    managed resources applied: infrastructure ${infra_count}, Lambda stack
 echo "==> verify with boto3"
 "${python}" -m scripts.tf_local_check verify --environment "${environment}" --package-dir "${package_dir}"
 
-echo "==> a release: the page-token key, a new version of every function, CodeDeploy moves live to it"
+echo "==> a release: the page-token key, a new version of every function, CodeDeploy moves live to it; a rollback"
 # The scripts reach moto through boto3's AWS_ENDPOINT_URL.
 export AWS_ENDPOINT_URL="${endpoint}"
 secret_arn="$("${tf[@]}" -chdir="${lambda_dir}" output -json secret_arns | "${python}" -c 'import json, sys; print(json.load(sys.stdin)["page-token-key"])')"
@@ -203,6 +203,10 @@ done
   "${work_dir}"/plan-*/tfplan "${work_dir}"/plan-*/plan.txt "${work_dir}"/plan-*.json "${work_dir}"/*.tfstate.json
 
 passed "release: every alias on the new version, no secret value in a plan or a state"
+PYTHONPATH="${repo_root}/src" run_logged rollback "${python}" -m scripts.ops.release rollback --release "${work_dir}/release.json"
+sed 's/^/    /' "${work_dir}/rollback.log"
+"${python}" -m scripts.tf_local_check verify-release --rolled-back --release "${work_dir}/release.json"
+passed "rollback: every alias back on the version before"
 
 echo "==> re-plan both stacks: expecting no changes"
 for pair in "infrastructure:${infra_dir}" "lambda:${lambda_dir}"; do

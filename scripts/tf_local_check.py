@@ -639,9 +639,10 @@ def file_bytes(path: Path) -> bytes:
     return path.read_bytes()
 
 
-def verify_release(release_file: Path, deployed_before: int, scanned: list[Path]) -> None:
-    """After scripts/ops/release.py: every alias on the version the apply published, one deployment recorded
-    per function, and the page-token key (read from the secret) in none of the plans and states given."""
+def verify_release(release_file: Path, scanned: list[Path], rolled_back: bool = False) -> None:
+    """After scripts/ops/release.py: every alias on the version the apply published (or, after its rollback,
+    on the one before), one deployment recorded per function, and the page-token key (read from the secret) in
+    none of the plans and states given."""
     problems = Problems()
     release = json.loads(release_file.read_text(encoding="utf-8"))
     release = release.get("value", release)
@@ -655,7 +656,8 @@ def verify_release(release_file: Path, deployed_before: int, scanned: list[Path]
             v["Version"]
             for v in functions.list_versions_by_function(FunctionName=fn["function_name"])["Versions"]
         ]
-        problems.expect(alias == fn["version"], f"{name}: {release['alias']} on {alias}, not {fn['version']}")
+        wanted = str(int(fn["version"]) - 1) if rolled_back else fn["version"]
+        problems.expect(alias == wanted, f"{name}: {release['alias']} on {alias}, not {wanted}")
         problems.expect(
             fn["version"] in versions, f"{name}: version {fn['version']} not published ({versions})"
         )
@@ -667,8 +669,8 @@ def verify_release(release_file: Path, deployed_before: int, scanned: list[Path]
             )["deployments"]
         )
     problems.expect(
-        recorded == deployed_before + len(release["functions"]),
-        f"{recorded - deployed_before} deployments succeeded, expected {len(release['functions'])}",
+        recorded == len(release["functions"]),
+        f"{recorded} deployments succeeded, expected one per function ({len(release['functions'])})",
     )
     secrets = client("secretsmanager")
     for listed in secrets.list_secrets()["SecretList"]:
@@ -676,10 +678,9 @@ def verify_release(release_file: Path, deployed_before: int, scanned: list[Path]
         problems.expect(len(value) >= 32, f"{listed['Name']}: a key of {len(value)} characters")
         for path in scanned:
             problems.expect(
-                value not in path.read_text(encoding="utf-8"),
-                f"{listed['Name']}: its value is in {path.name}",
+                value.encode() not in file_bytes(path), f"{listed['Name']}: its value is in {path}"
             )
-    problems.expect(bool(scanned), "no plan or state to search for the secret")
+    problems.expect(bool(scanned) or rolled_back, "no plan or state to search for the secret")
     report(problems, "local-release-checks")
 
 
@@ -709,14 +710,14 @@ def main() -> None:
     released = commands.add_parser("verify-release")
     released.add_argument("--release", type=Path, required=True, help="terraform output -json release")
     released.add_argument(
-        "--deployed-before", type=int, default=0, help="successful deployments before the release"
+        "--rolled-back", action="store_true", help="expect every alias on the version before"
     )
     released.add_argument(
         "scanned", type=Path, nargs="*", help="plan JSON and state files that must not hold a secret"
     )
     args = parser.parse_args()
     if args.command == "verify-release":
-        verify_release(args.release, args.deployed_before, args.scanned)
+        verify_release(args.release, args.scanned, args.rolled_back)
     elif args.command == "wait":
         wait_for_server()
     elif args.command == "verify-bootstrap":

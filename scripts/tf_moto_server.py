@@ -13,8 +13,8 @@ moto has no CloudWatch Logs query definitions (the saved Logs Insights queries o
 PutQueryDefinition, DescribeQueryDefinitions and DeleteQueryDefinition are kept here in memory, per account
 and region, with the fields the AWS provider writes and reads back.
 
-moto records a CodeDeploy deployment group's alarms but answers an empty alarmConfiguration (the AWS provider
-would plan to add them again), and records a deployment without ever running it. Here a group answers the
+moto records a CodeDeploy deployment group's alarms but answers an empty alarmConfiguration, and empty
+settings the group does not have (the AWS provider would plan to change both), and records a deployment without ever running it. Here a group answers the
 alarms it was given, and a Lambda deployment (AppSpec content) is carried out when it is first read: the alias
 moves to the target version and the deployment has Succeeded, as CodeDeploy's would with no alarm firing.
 
@@ -103,7 +103,10 @@ _moto_get_deployment = CodeDeployBackend.get_deployment
 
 
 def _group_info(group: DeploymentGroup) -> dict[str, Any]:
-    return {**_moto_group_info(group), "alarmConfiguration": group.alarm_configuration or {}}
+    """The group as CodeDeploy answers it: its alarms, and no empty settings (an empty loadBalancerInfo reads as
+    a configured, empty load balancer to the AWS provider)."""
+    info = {key: value for key, value in _moto_group_info(group).items() if value not in ({}, [], None)}
+    return info | {"alarmConfiguration": group.alarm_configuration or {}}
 
 
 def _get_deployment(self: CodeDeployBackend, deployment_id: str) -> DeploymentInfo:

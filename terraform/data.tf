@@ -8,3 +8,6 @@ data "terraform_remote_state" "infrastructure" {
     region = var.aws_region
   }
 }
+
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}

@@ -65,13 +65,14 @@ data "aws_iam_policy_document" "codedeploy" {
   statement {
     sid       = "MoveAliases"
     actions   = ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"]
-    resources = [for fn in aws_lambda_function.api : "${fn.arn}:${local.alias_name}"]
+    resources = [for alias in aws_lambda_alias.live : alias.arn]
   }
 
   statement {
-    sid       = "ReadReleaseAlarms"
-    actions   = ["cloudwatch:DescribeAlarms"]
-    resources = [for alarm in aws_cloudwatch_metric_alarm.release : alarm.arn]
+    sid     = "ReadReleaseAlarms"
+    actions = ["cloudwatch:DescribeAlarms"]
+    # From the names: an alarm's ARN is unknown while a release updates it, and the policy would change each time.
+    resources = [for name in values(local.release_alarm_names) : "arn:${data.aws_partition.current.partition}:cloudwatch:${var.aws_region}:${data.aws_caller_identity.current.account_id}:alarm:${name}"]
   }
 }
 

@@ -1,6 +1,12 @@
 # Offline tests of the Lambda stack: a mocked AWS provider and the infrastructure stack's outputs given here.
 # Needs the packages (bash scripts/ops/package_lambdas.sh): the functions hash their ZIPs at plan time.
 mock_provider "aws" {
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111111111111" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
   mock_data "aws_iam_policy_document" {
     defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }
   }
@@ -214,6 +220,10 @@ run "releases_shift_traffic_through_codedeploy_and_roll_back_on_alarm" {
       for s in data.aws_iam_policy_document.codedeploy.statement : [for r in s.resources : r != "*"]
     ]))
     error_message = "CodeDeploy's role moves only this stack's aliases and reads only the release alarms."
+  }
+  assert {
+    condition     = contains(one([for s in data.aws_iam_policy_document.codedeploy.statement : s.resources if s.sid == "ReadReleaseAlarms"]), "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:bbws-get-product-dev-release-latency-p95")
+    error_message = "CodeDeploy reads the release alarms by their ARNs."
   }
   assert {
     condition     = alltrue([for role in concat(values(aws_iam_role.function), [aws_iam_role.codedeploy]) : role.permissions_boundary == "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-dev"])
