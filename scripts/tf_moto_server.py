@@ -17,6 +17,7 @@ moto records a CodeDeploy deployment group's alarms but answers an empty alarmCo
 settings the group does not have (the AWS provider would plan to change both), and records a deployment without ever running it. Here a group answers the
 alarms it was given, and a Lambda deployment (AppSpec content) is carried out when it is first read: the alias
 moves to the target version and the deployment has Succeeded, as CodeDeploy's would with no alarm firing.
+moto cannot delete a deployment group or an application (a destroy would wait forever): both are added.
 
 Arguments are moto_server's (`-H 127.0.0.1 -p PORT`).
 """
@@ -31,6 +32,8 @@ from moto.apigateway.models import Stage
 from moto.awslambda.models import lambda_backends
 from moto.codedeploy import responses as codedeploy_responses
 from moto.codedeploy.models import CodeDeployBackend, DeploymentGroup, DeploymentInfo
+from moto.codedeploy.responses import CodeDeployResponse
+from moto.core.responses import ActionResult, EmptyResult
 from moto.logs.exceptions import ResourceNotFoundException
 from moto.logs.responses import LogsResponse
 from moto.s3.models import FakeDeleteMarker
@@ -123,7 +126,22 @@ def _get_deployment(self: CodeDeployBackend, deployment_id: str) -> DeploymentIn
     return deployment
 
 
+def _delete_deployment_group(self: CodeDeployResponse) -> ActionResult:
+    groups = self.codedeploy_backend.deployment_groups.get(self._get_param("applicationName"), {})
+    groups.pop(self._get_param("deploymentGroupName"), None)
+    return ActionResult({"hooksNotCleanedUp": []})
+
+
+def _delete_application(self: CodeDeployResponse) -> EmptyResult:
+    name = self._get_param("applicationName")
+    self.codedeploy_backend.applications.pop(name, None)
+    self.codedeploy_backend.deployment_groups.pop(name, None)
+    return EmptyResult()
+
+
 codedeploy_responses._deployment_group_info = _group_info
+CodeDeployResponse.delete_deployment_group = _delete_deployment_group  # type: ignore[attr-defined]
+CodeDeployResponse.delete_application = _delete_application  # type: ignore[attr-defined]
 CodeDeployBackend.get_deployment = _get_deployment  # type: ignore[method-assign]
 
 if __name__ == "__main__":
