@@ -69,6 +69,16 @@ terraform: $(VENV)/.dev-installed
 workflows: $(VENV)/.dev-installed
 	$(STEP) zizmor -- $(BIN)/zizmor --offline --no-progress .github/
 
+# openapi.yaml through the Node tools pinned in tools/openapi-lint (npm ci on first use); any problem fails.
+openapi-redocly: $(VENV)/.dev-installed
+	$(STEP) openapi-redocly -- bash scripts/ci/openapi_lint.sh redocly
+openapi-spectral: $(VENV)/.dev-installed
+	$(STEP) openapi-spectral -- bash scripts/ci/openapi_lint.sh spectral
+openapi-ajv: $(VENV)/.dev-installed
+	$(STEP) openapi-ajv -- bash scripts/ci/openapi_lint.sh ajv
+.PHONY: openapi-redocly openapi-spectral openapi-ajv
+test: openapi-redocly openapi-spectral openapi-ajv
+
 summary-reset:
 	@mkdir -p build && rm -f build/summary.tsv
 

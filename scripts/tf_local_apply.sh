@@ -57,7 +57,8 @@ run_logged() {
 "${python}" -m scripts.tf_local_check wait
 
 echo "==> scratch copy of terraform/ with local overrides in ${work_dir}"
-(cd "${repo_root}" && tar --exclude=.terraform --exclude='*.tfstate*' -cf - terraform) | tar -xf - -C "${work_dir}"
+# Both API stacks read src/utils/cors.json (the CORS headers' one home) beside terraform/.
+(cd "${repo_root}" && tar --exclude=.terraform --exclude='*.tfstate*' -cf - terraform src/utils/cors.json) | tar -xf - -C "${work_dir}"
 
 provider_override() {
   cat <<HCL
@@ -75,11 +76,14 @@ provider "aws" {
     codedeploy = "${endpoint}"
     dynamodb   = "${endpoint}"
     iam        = "${endpoint}"
+    kms        = "${endpoint}"
     lambda     = "${endpoint}"
     logs       = "${endpoint}"
     s3             = "${endpoint}"
     secretsmanager = "${endpoint}"
+    sns            = "${endpoint}"
     sts            = "${endpoint}"
+    synthetics     = "${endpoint}"
   }
 }
 HCL
@@ -119,7 +123,7 @@ HCL
 fresh_copy() {
   local root="${work_dir}/fresh-$1"
   mkdir -p "${root}"
-  (cd "${work_dir}" && tar --exclude=.terraform --exclude='*.tfstate*' -cf - terraform) | tar -xf - -C "${root}"
+  (cd "${work_dir}" && tar --exclude=.terraform --exclude='*.tfstate*' -cf - terraform src) | tar -xf - -C "${root}"
   echo "${root}/terraform"
 }
 

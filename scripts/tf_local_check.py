@@ -11,8 +11,9 @@ recorded) and that no secret value is in the saved plans and states it is given.
 the handlers inside the packages they were deployed from (and where each secret is, never its value), each role's exact actions, every API method's
 integration and authorization (the 404 answers on /, /v1.0 and the /{proxy+} catch-all included), the
 X-Request-Id mapping of every MOCK answer and gateway response, the stage, every alarm by name (with the
-function alarms' metric and function, and each alarm's entry in docs/OPERATIONS.md), the dashboard and the saved queries (naming only what the apply
-created), and the table's schema against scripts/local_server/table.py. Every problem is listed, and any problem
+function alarms' metric and function, each alarm's entry in docs/OPERATIONS.md, the alarm topic as its actions,
+and the DynamoDB operations the code calls in the system-errors alarm), the encrypted alarm topic and its
+policy, the canary, the dashboard and the saved queries (naming only what the apply created), and the table's schema against scripts/local_server/table.py. Every problem is listed, and any problem
 exits non-zero; with CI_SUMMARY set the counts go to CI's summary line.
 """
 
@@ -37,6 +38,7 @@ import boto3
 from scripts.ci.ci_summary import record
 from scripts.function_manifest import load_functions
 from scripts.local_server.table import create_table_request, load_schema
+from tests.dynamodb_calls import called_operations
 
 REGION = "eu-west-1"
 
@@ -85,6 +87,8 @@ GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # Statements whose resources cannot carry the environment's name (API Gateway ids, the state bucket paths).
 # Statements whose resources IAM cannot name per environment (SavedQueries: query definitions have no
 # resource type, so "*").
+# KMS keys (AlarmTopicKey, NewAlarmTopicKey) have generated ids: their statements name the environment in a
+# tag condition instead.
 UNNAMED_RESOURCES = {
     "FindLogGroups",
     "SavedQueries",
@@ -97,6 +101,8 @@ UNNAMED_RESOURCES = {
     "StateBucket",
     "StateObjects",
     "StateLocks",
+    "AlarmTopicKey",
+    "NewAlarmTopicKey",
 }
 
 
@@ -526,14 +532,19 @@ def runbook_name(alarm: str, environment: str) -> str:
 
 
 def verify_alarms(problems: Problems, environment: str) -> None:
-    """Exactly the expected alarms, by name: the table's two, two per function and three per function's
-    release (CodeDeploy's), the API's three."""
+    """Exactly the expected alarms, by name: the table's two; per function Lambda's errors and throttles, the
+    handler's unexpected errors and unavailable, and the three of its release (CodeDeploy's); the API's three and
+    the canary's. Each notifies the alarm topic on ALARM and OK and has its runbook entry; the system-errors alarm
+    watches every operation the repository calls."""
     alarms = {a["AlarmName"]: a for a in client("cloudwatch").describe_alarms()["MetricAlarms"]}
     functions = {f"bbws-{name.replace('_', '-')}-{environment}" for name in FUNCTIONS}
     function_alarms = {
         f"{function}-{metric.lower()}": (function, metric)
         for function in functions
         for metric in ("Errors", "Throttles")
+    }
+    handler_alarms = {
+        f"{function}-{kind}" for function in functions for kind in ("unexpected-errors", "unavailable")
     }
     api = f"bbws-product-api-{environment}"
     release_alarms = {
@@ -544,13 +555,20 @@ def verify_alarms(problems: Problems, environment: str) -> None:
     wanted = (
         {f"bbws-products-{environment}-throttles", f"bbws-products-{environment}-system-errors"}
         | set(function_alarms)
-        | {f"{api}-4xx-rate", f"{api}-5xx-rate", f"{api}-latency-p95"}
+        | handler_alarms
+        | {f"{api}-4xx-rate", f"{api}-5xx-rate", f"{api}-latency-p95", f"{api}-canary"}
         | release_alarms
     )
     problems.expect(
-        len(alarms) == 2 + 5 * len(FUNCTIONS) + 3 and set(alarms) == wanted,
+        len(alarms) == 2 + 7 * len(FUNCTIONS) + 4 and set(alarms) == wanted,
         f"alarms {sorted(alarms)} != {sorted(wanted)}",
     )
+    topic = alarm_topic_arn(environment)
+    for name, alarm in alarms.items():
+        problems.expect(
+            alarm.get("AlarmActions") == [topic] and alarm.get("OKActions") == [topic],
+            f"{name}: actions {alarm.get('AlarmActions')} / OK {alarm.get('OKActions')}, expected the topic {topic}",
+        )
     runbook = (Path(__file__).resolve().parent.parent / "docs" / "OPERATIONS.md").read_text(encoding="utf-8")
     for name in alarms:
         heading = f"### `{runbook_name(name, environment)}`"
@@ -562,6 +580,73 @@ def verify_alarms(problems: Problems, environment: str) -> None:
                 alarms[name].get("MetricName") == metric and dimensions == {"FunctionName": function},
                 f"{name}: metric {alarms[name].get('MetricName')} {dimensions}",
             )
+    system_errors = alarms.get(f"bbws-products-{environment}-system-errors", {})
+    watched = {
+        d["Value"]
+        for query in system_errors.get("Metrics", [])
+        for d in query.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
+        if d["Name"] == "Operation"
+    }
+    unwatched = called_operations() - watched
+    problems.expect(
+        not unwatched, f"system-errors alarm does not watch {sorted(unwatched)}, which the code calls"
+    )
+
+
+def alarm_topic_arn(environment: str) -> str:
+    """The ARN of the environment's alarm topic ("" when it is missing)."""
+    topics = [t["TopicArn"] for t in client("sns").list_topics()["Topics"]]
+    return next((arn for arn in topics if arn.endswith(f":bbws-product-api-alarms-{environment}")), "")
+
+
+def verify_alarm_topic(problems: Problems, environment: str) -> None:
+    """The alarm topic: encrypted with a rotated key of its own, only CloudWatch alarms may publish."""
+    topic = alarm_topic_arn(environment)
+    if not problems.expect(bool(topic), f"alarm topic bbws-product-api-alarms-{environment} missing"):
+        return
+    attributes = client("sns").get_topic_attributes(TopicArn=topic)["Attributes"]
+    key = attributes.get("KmsMasterKeyId", "")
+    if problems.expect(key.startswith("arn:aws:kms:"), f"alarm topic: KMS key {key!r}"):
+        kms = client("kms")
+        problems.expect(
+            kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"], "alarm key: no rotation"
+        )
+        key_policy = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])
+        problems.expect(
+            any(
+                s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com"
+                for s in key_policy["Statement"]
+            ),
+            "alarm key: CloudWatch may not use it",
+        )
+    statements = json.loads(attributes["Policy"])["Statement"]
+    publishers = {(s["Effect"], json.dumps(s["Principal"], sort_keys=True)) for s in statements}
+    problems.expect(
+        publishers == {("Allow", '{"Service": "cloudwatch.amazonaws.com"}'), ("Deny", '"*"')}
+        or publishers == {("Allow", '{"Service": "cloudwatch.amazonaws.com"}'), ("Deny", '{"AWS": "*"}')},
+        f"alarm topic policy: {statements}",
+    )
+
+
+def verify_canary(problems: Problems, environment: str) -> None:
+    """The canary runs our script every five minutes with its own role and bucket; it is running. (GetCanary
+    never returns the environment variables: the products URL is the terraform test's to check.)"""
+    name = f"bbws-api-canary-{environment}"
+    canaries = {c["Name"]: c for c in client("synthetics").describe_canaries()["Canaries"]}
+    if not problems.expect(name in canaries, f"canary {name} missing (canaries {sorted(canaries)})"):
+        return
+    canary = canaries[name]
+    problems.expect(
+        canary["Code"].get("Handler") == "product_canary.handler", f"{name}: code {canary['Code']}"
+    )
+    problems.expect(canary["Schedule"]["Expression"] == "rate(5 minutes)", f"{name}: {canary['Schedule']}")
+    problems.expect(canary["RuntimeVersion"].startswith("syn-python-"), f"{name}: {canary['RuntimeVersion']}")
+    problems.expect(canary["Status"]["State"] == "RUNNING", f"{name}: state {canary['Status']}")
+    role = canary["ExecutionRoleArn"].rsplit("/", 1)[-1]
+    problems.expect(role == f"{name}-role", f"{name}: execution role {role}")
+    bucket = canary["ArtifactS3Location"].removeprefix("s3://").strip("/")
+    block = client("s3").get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    problems.expect(all(block.values()) and len(block) == 4, f"{bucket}: public access block {block}")
 
 
 def verify_observability(problems: Problems, environment: str) -> None:
@@ -605,6 +690,7 @@ def verify_observability(problems: Problems, environment: str) -> None:
         == [
             f"{api}/{n}"
             for n in (
+                "4xx-by-error-and-operation",
                 "5xx-by-operation",
                 "cold-starts-by-function",
                 "request-by-x-request-id",
@@ -626,7 +712,9 @@ def verify(environment: str, package_dir: Path) -> None:
     table_arn = verify_table(problems, environment)
     function_arns = verify_functions(problems, environment, package_dir, table_arn)
     verify_api(problems, environment, function_arns)
+    verify_alarm_topic(problems, environment)
     verify_alarms(problems, environment)
+    verify_canary(problems, environment)
     verify_observability(problems, environment)
     report(problems, "local-apply-checks")
 

@@ -130,8 +130,8 @@ resource "aws_cloudwatch_metric_alarm" "release" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = each.value.kind == "latency-p95" ? var.latency_p95_threshold_ms : 0
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 
   dimensions = each.value.kind == "unexpected-errors" ? {
     Operation   = each.value.function

@@ -4,12 +4,15 @@ cold start) and reused by every later invocation. Tests bootstrap it over a fake
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from repositories.dynamodb import create_client
-from repositories.page_token import PageTokens
 from repositories.product_repository import ProductRepository
 from services.product_service import ProductService, ProductStore, utc_now
 from utils.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from repositories.page_token import PageTokens
 
 _service: ProductService | None = None
 
@@ -25,11 +28,13 @@ def bootstrap(store: ProductStore | None = None, clock: Callable[[], str] = utc_
 
 
 def _page_tokens(settings: Settings) -> PageTokens | None:
-    """The list function's page tokens: under the key in Secrets Manager (AWS) or a fixed one (local)."""
+    """The list function's page tokens: under the key in Secrets Manager (AWS) or a fixed one (local). Only the
+    list function has either: the others' cold start skips the token code (imported here)."""
     if settings.page_token_secret:
+        from repositories.page_token import PageTokens
+
         return PageTokens(settings.page_token_secret)
     if settings.page_token_key_secret_id:
-        # Imported here: only the list function reads a key, so the other functions' cold start skips it.
         from repositories.page_token_key import page_tokens_from_secret
 
         return page_tokens_from_secret(settings.page_token_key_secret_id, settings.region)

@@ -3,5 +3,4 @@ infrastructure_state_bucket = "bbws-terraform-state-dev"
 log_level                   = "DEBUG"
 reserved_concurrency        = -1
 write_authorization         = "AWS_IAM"
-alarm_actions               = []
 deployment_config           = "CodeDeployDefault.LambdaAllAtOnce"

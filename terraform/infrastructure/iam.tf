@@ -29,7 +29,6 @@ resource "aws_iam_role_policy_attachment" "api_gateway_cloudwatch" {
 }
 
 data "aws_partition" "current" {}
-data "aws_caller_identity" "current" {}
 
 locals {
   # The boundary terraform/bootstrap defines per environment: the deploy role may create no role without it.

@@ -89,16 +89,26 @@ run "permissions_are_named_resources_of_one_environment" {
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
       for s in jsondecode(policy.policy).Statement : [
-        for r in s.Resource : strcontains(r, split("-", key)[0]) if s.Effect == "Allow" && !contains(["FindLogGroups", "SavedQueries", "RestApis", "CreateTaggedRestApis", "ChangeOwnRestApis", "ApiGatewayAccount", "ReleaseConfigs", "GenerateSecretValues", "StateBucket", "StateObjects", "StateLocks"], s.Sid)
+        for r in s.Resource : strcontains(r, split("-", key)[0]) if s.Effect == "Allow" && !contains(["FindLogGroups", "SavedQueries", "RestApis", "CreateTaggedRestApis", "ChangeOwnRestApis", "ApiGatewayAccount", "ReleaseConfigs", "GenerateSecretValues", "StateBucket", "StateObjects", "StateLocks", "AlarmTopicKey", "NewAlarmTopicKey"], s.Sid)
       ]
     ]]))
     error_message = "Table, function, role, log group, alarm and invoke resources carry the environment's suffix."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
-      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : r != "*"] if !contains(["SavedQueries", "GenerateSecretValues"], s.Sid)
+      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : r != "*"] if !contains(["SavedQueries", "NewAlarmTopicKey", "GenerateSecretValues"], s.Sid)
     ]]))
-    error_message = "No statement on every resource but the saved queries' and GetRandomPassword (IAM has no resource type for them)."
+    error_message = "No statement on every resource but the saved queries' (IAM has no resource type for them), CreateKey's and GetRandomPassword's (none either)."
+  }
+  assert {
+    condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
+      for s in jsondecode(policy.policy).Statement : values(s.Condition.StringEquals) == [split("-", key)[0], "BBWS"] if contains(["AlarmTopicKey", "NewAlarmTopicKey"], s.Sid)
+    ]]))
+    error_message = "KMS keys (ids, not names) are reached only through the environment's tags: an existing key's, or a new key's request tags."
+  }
+  assert {
+    condition     = alltrue([for action in ["sns:CreateTopic", "sns:Subscribe", "kms:CreateKey", "synthetics:CreateCanary", "lambda:CreateFunction", "s3:CreateBucket"] : contains(flatten([for s in jsondecode(aws_iam_role_policy.github["prod-deploy"].policy).Statement : s.Action]), action)])
+    error_message = "The deploy role can create the alarm topic, its key and subscriptions, and the canary with its function and bucket."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
@@ -142,8 +152,9 @@ run "the_deploy_role_cannot_escalate" {
     condition = { for s in jsondecode(aws_iam_role_policy.github["dev-deploy"].policy).Statement : s.Sid => [s.Resource, try(s.Condition.StringEquals["iam:PassedToService"], null)] if contains(s.Action, "iam:PassRole") && s.Effect == "Allow" } == {
       PassRolesToLambdaAndCodeDeploy = [["arn:aws:iam::111111111111:role/bbws-*-dev-role"], ["lambda.amazonaws.com", "codedeploy.amazonaws.com"]]
       PassTheLoggingRoleToApiGateway = [["arn:aws:iam::111111111111:role/bbws-product-api-cloudwatch-dev"], "apigateway.amazonaws.com"]
+      PassTheCanaryRoleToSynthetics  = [["arn:aws:iam::111111111111:role/bbws-api-canary-dev-role"], "synthetics.amazonaws.com"]
     }
-    error_message = "Roles are passed only to Lambda and CodeDeploy; API Gateway gets only its logging role."
+    error_message = "Roles are passed only to Lambda and CodeDeploy; API Gateway gets only its logging role, Synthetics only the canary's."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
@@ -178,7 +189,7 @@ run "the_deploy_role_cannot_escalate" {
   }
   assert {
     condition = alltrue(flatten([for env, policy in aws_iam_policy.boundary : [
-      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : strcontains(r, "-${env}") if !contains(["Traces", "FindLogGroups"], s.Sid) && !endswith(r, ":log-group:API-Gateway-Execution-Logs_*")]
+      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : strcontains(r, "-${env}") if !contains(["Traces", "FindLogGroups", "CanaryAccountWide", "CanaryMetrics"], s.Sid) && !endswith(r, ":log-group:API-Gateway-Execution-Logs_*")]
     ]]))
     error_message = "The boundary names its environment's resources, but for traces and listing log groups (no resource type) and API Gateway's execution logs (named by API id)."
   }
