@@ -21,13 +21,15 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-# Only what the local server needs: the runtime requirements and moto's server.
-$(VENV)/.run-installed: requirements.txt requirements-local.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-local.txt
+# Only what the local server needs: the runtime requirements and moto's server. Every requirements*.txt is
+# compiled from its .in with hashes (pip-compile --generate-hashes: the command is in each file's header), and
+# installed only if every file matches them.
+$(VENV)/.run-installed: requirements-layer.txt requirements.txt requirements-local.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-local.txt
 	touch $@
 
-$(VENV)/.dev-installed: requirements.txt requirements-local.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+$(VENV)/.dev-installed: requirements-layer.txt requirements.txt requirements-local.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed

@@ -1,8 +1,8 @@
 """The five Lambda functions, read from the one manifest Terraform also reads (terraform/functions.json).
 
 Each entry names a handler module (`handlers.<name>`), its route, whether it needs the dependencies layer
-(pydantic: the write functions) and the DynamoDB actions its role allows. A sixth function is one entry plus
-its handler module.
+(pydantic: the write functions), the DynamoDB actions its role allows and the secrets it reads. A sixth
+function is one entry plus its handler module.
 
     python scripts/function_manifest.py    # prints the names, one a line (for shell scripts)
 """
@@ -26,6 +26,7 @@ class Function:
     uses_dependencies: bool
     table_actions: frozenset[str]
     index_actions: frozenset[str]
+    secrets: tuple[str, ...]  # Secrets Manager secrets the function reads (bbws-<secret>-<env>)
 
 
 def load_functions() -> dict[str, Function]:
@@ -39,6 +40,7 @@ def load_functions() -> dict[str, Function]:
             uses_dependencies=entry["uses_dependencies"],
             table_actions=frozenset(entry["table_actions"]),
             index_actions=frozenset(entry["index_actions"]),
+            secrets=tuple(entry["secrets"]),
         )
         for name, entry in entries.items()
     }

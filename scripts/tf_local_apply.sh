@@ -58,7 +58,7 @@ run_logged() {
 
 echo "==> scratch copy of terraform/ with local overrides in ${work_dir}"
 # Both API stacks read src/utils/cors.json (the CORS headers' one home) beside terraform/.
-(cd "${repo_root}" && tar --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' -cf - terraform src/utils/cors.json) | tar -xf - -C "${work_dir}"
+(cd "${repo_root}" && tar --exclude=.terraform --exclude='*.tfstate*' -cf - terraform src/utils/cors.json) | tar -xf - -C "${work_dir}"
 
 provider_override() {
   cat <<HCL
@@ -73,15 +73,17 @@ provider "aws" {
   endpoints {
     apigateway = "${endpoint}"
     cloudwatch = "${endpoint}"
+    codedeploy = "${endpoint}"
     dynamodb   = "${endpoint}"
     iam        = "${endpoint}"
     kms        = "${endpoint}"
     lambda     = "${endpoint}"
     logs       = "${endpoint}"
-    s3         = "${endpoint}"
-    sns        = "${endpoint}"
-    sts        = "${endpoint}"
-    synthetics = "${endpoint}"
+    s3             = "${endpoint}"
+    secretsmanager = "${endpoint}"
+    sns            = "${endpoint}"
+    sts            = "${endpoint}"
+    synthetics     = "${endpoint}"
   }
 }
 HCL
@@ -116,6 +118,15 @@ data "terraform_remote_state" "infrastructure" {
 HCL
 } > "${work_dir}/terraform/local_override.tf"
 
+# A saved plan is applied in a fresh copy of the configuration (as the apply job does on another runner, from
+# the plan artifact), never in the directory that made it. Prints the copy's terraform/ folder.
+fresh_copy() {
+  local root="${work_dir}/fresh-$1"
+  mkdir -p "${root}"
+  (cd "${work_dir}" && tar --exclude=.terraform --exclude='*.tfstate*' -cf - terraform src) | tar -xf - -C "${root}"
+  echo "${root}/terraform"
+}
+
 bootstrap_dir="${work_dir}/terraform/bootstrap"
 infra_dir="${work_dir}/terraform/infrastructure"
 lambda_dir="${work_dir}/terraform"
@@ -129,6 +140,7 @@ passed() { steps_passed=$((steps_passed + 1)); echo "    ok [$((SECONDS - starte
 echo "==> bootstrap stack: plan, then apply that plan (local state, as an administrator would)"
 export TF_VAR_github_repository="example-org/bbws-product-api" TF_VAR_state_bucket_force_destroy=true
 TF_BACKEND_CONFIG=none run_logged plan-bootstrap "${deploy[@]}" plan "${bootstrap_dir}" "${environment}" "${work_dir}/plan-bootstrap"
+bootstrap_dir="$(fresh_copy bootstrap)/bootstrap"
 TF_BACKEND_CONFIG=none run_logged apply-bootstrap "${deploy[@]}" apply "${bootstrap_dir}" "${environment}" "${work_dir}/plan-bootstrap"
 passed "bootstrap applied: $("${tf[@]}" -chdir="${bootstrap_dir}" state list | grep -c -v '^data\.') resources"
 "${python}" -m scripts.tf_local_check verify-bootstrap --repository "${TF_VAR_github_repository}"
@@ -155,12 +167,14 @@ passed "stale plan refused: $(grep -o 'Stale plan.*changed after this plan' "${w
 
 echo "==> infrastructure stack (${environment}.tfvars): plan, apply that plan, through the S3 backend"
 TF_BACKEND_CONFIG="${work_dir}/infrastructure.backend.hcl" run_logged plan-infrastructure "${deploy[@]}" plan "${infra_dir}" "${environment}" "${work_dir}/plan-infrastructure"
+infra_dir="$(fresh_copy infrastructure)/infrastructure"
 TF_BACKEND_CONFIG="${work_dir}/infrastructure.backend.hcl" run_logged apply-infrastructure "${deploy[@]}" apply "${infra_dir}" "${environment}" "${work_dir}/plan-infrastructure"
 passed "infrastructure applied"
 echo "==> Lambda stack (${environment}.tfvars, remote state from the infrastructure stack): plan, apply that plan"
 TF_BACKEND_CONFIG="${work_dir}/lambda.backend.hcl" run_logged plan-lambda "${deploy[@]}" plan "${lambda_dir}" "${environment}" "${work_dir}/plan-lambda" -var "package_dir=${package_dir}"
+lambda_dir="$(fresh_copy lambda)"
 TF_BACKEND_CONFIG="${work_dir}/lambda.backend.hcl" run_logged apply-lambda "${deploy[@]}" apply "${lambda_dir}" "${environment}" "${work_dir}/plan-lambda"
-passed "Lambda stack applied"
+passed "Lambda stack applied (in a fresh copy of the configuration)"
 
 infra_count="$("${tf[@]}" -chdir="${infra_dir}" state list | grep -c -v '^data\.')"
 lambda_count="$("${tf[@]}" -chdir="${lambda_dir}" state list | grep -c -v '^data\.')"
@@ -168,6 +182,35 @@ echo "    managed resources applied: infrastructure ${infra_count}, Lambda stack
 
 echo "==> verify with boto3"
 "${python}" -m scripts.tf_local_check verify --environment "${environment}" --package-dir "${package_dir}"
+
+echo "==> a release: the page-token key, a new version of every function, CodeDeploy moves live to it; a rollback"
+# The scripts reach moto through boto3's AWS_ENDPOINT_URL.
+export AWS_ENDPOINT_URL="${endpoint}"
+secret_arn="$("${tf[@]}" -chdir="${lambda_dir}" output -json secret_arns | "${python}" -c 'import json, sys; print(json.load(sys.stdin)["page-token-key"])')"
+PYTHONPATH="${repo_root}/src" run_logged page-token-key "${python}" -m scripts.ops.page_token_key ensure "${secret_arn}"
+# A changed setting publishes a new version of each function; Terraform leaves the alias where it is.
+lambda_vars+=(-var log_level=INFO)
+TF_BACKEND_CONFIG="${work_dir}/lambda.backend.hcl" run_logged plan-release "${deploy[@]}" plan "${lambda_dir}" "${environment}" "${work_dir}/plan-release" -var "package_dir=${package_dir}" -var log_level=INFO
+lambda_dir="$(fresh_copy release)"
+TF_BACKEND_CONFIG="${work_dir}/lambda.backend.hcl" run_logged apply-release "${deploy[@]}" apply "${lambda_dir}" "${environment}" "${work_dir}/plan-release"
+"${tf[@]}" -chdir="${lambda_dir}" output -json release > "${work_dir}/release.json"
+PYTHONPATH="${repo_root}/src" run_logged release "${python}" -m scripts.ops.release deploy --release "${work_dir}/release.json" --poll-seconds 0.2
+sed 's/^/    /' "${work_dir}/release.log"
+# The key's value is searched for in every saved plan (each file inside it, and its JSON), everything the plan
+# artifact holds (plan.txt), and every state.
+for plan in infrastructure:"${infra_dir}" lambda:"${lambda_dir}" release:"${lambda_dir}"; do
+  "${tf[@]}" -chdir="${plan#*:}" show -json "${work_dir}/plan-${plan%%:*}/tfplan" > "${work_dir}/plan-${plan%%:*}.json"
+done
+"${tf[@]}" -chdir="${lambda_dir}" state pull > "${work_dir}/lambda.tfstate.json"
+"${tf[@]}" -chdir="${infra_dir}" state pull > "${work_dir}/infrastructure.tfstate.json"
+"${python}" -m scripts.tf_local_check verify-release --release "${work_dir}/release.json" \
+  "${work_dir}"/plan-*/tfplan "${work_dir}"/plan-*/plan.txt "${work_dir}"/plan-*.json "${work_dir}"/*.tfstate.json
+
+passed "release: every alias on the new version, no secret value in a plan or a state"
+PYTHONPATH="${repo_root}/src" run_logged rollback "${python}" -m scripts.ops.release rollback --release "${work_dir}/release.json"
+sed 's/^/    /' "${work_dir}/rollback.log"
+"${python}" -m scripts.tf_local_check verify-release --rolled-back --release "${work_dir}/release.json"
+passed "rollback: every alias back on the version before"
 
 echo "==> re-plan both stacks: expecting no changes"
 for pair in "infrastructure:${infra_dir}" "lambda:${lambda_dir}"; do

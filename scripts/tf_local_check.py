@@ -5,8 +5,10 @@ state buckets' versioning, encryption, public access block and TLS-only policy, 
 each plan and deploy role's trust (this repository, one GitHub environment) and resources (the environment's).
 `lift-bucket-policy` removes a state bucket's policy afterwards: moto ignores its TLS condition and would
 refuse every object request.
+`verify-release` checks scripts/ops/release.py's work (every alias on the published version, the deployments
+recorded) and that no secret value is in the saved plans and states it is given.
 `verify` checks what `terraform apply` built, independently of the Terraform code: the five functions and
-the handlers inside the packages they were deployed from, each role's exact actions, every API method's
+the handlers inside the packages they were deployed from (and where each secret is, never its value), each role's exact actions, every API method's
 integration and authorization (the 404 answers on /, /v1.0 and the /{proxy+} catch-all included), the
 X-Request-Id mapping of every MOCK answer and gateway response, the stage, every alarm by name (with the
 function alarms' metric and function, each alarm's entry in docs/OPERATIONS.md, the alarm topic as its actions,
@@ -91,6 +93,11 @@ UNNAMED_RESOURCES = {
     "FindLogGroups",
     "SavedQueries",
     "RestApis",
+    "CreateTaggedRestApis",  # by the Environment tag of the request
+    "ChangeOwnRestApis",  # by the Environment tag of the API
+    "ApiGatewayAccount",
+    "ReleaseConfigs",
+    "GenerateSecretValues",
     "StateBucket",
     "StateObjects",
     "StateLocks",
@@ -147,7 +154,7 @@ def verify_role(problems: Problems, iam: Any, environment: str, kind: str, repos
         wanted = {"dynamodb:CreateTable", "lambda:UpdateFunctionCode", "logs:PutQueryDefinition"}
         problems.expect(wanted <= writes, f"{name}: {writes}")
     for statement in statements:
-        if statement.get("Sid") not in UNNAMED_RESOURCES:
+        if statement["Effect"] == "Allow" and statement.get("Sid") not in UNNAMED_RESOURCES:
             resources = as_set(statement["Resource"])
             problems.expect(
                 all(environment in r for r in resources), f"{name}: {statement.get('Sid')} on {resources}"
@@ -258,12 +265,16 @@ def verify_functions(
         problems.expect(
             "DYNAMODB_ENDPOINT_URL" not in variables, f"{function_name}: DYNAMODB_ENDPOINT_URL set in AWS"
         )
-        # Only the list function holds the page token secret: two uuid() values Terraform made (72 characters).
-        secret = variables.get("PAGE_TOKEN_SECRET", "")
-        lists = name == "list_products"
+        # Only the list function is told where its page-token key is (the secret's ARN), never the key.
+        secret_ids = {key: value for key, value in variables.items() if key.endswith("_SECRET_ID")}
         problems.expect(
-            len(secret) == 72 if lists else not secret,
-            f"{function_name}: PAGE_TOKEN_SECRET should be {'72 characters' if lists else 'absent'}",
+            list(secret_ids) == ["PAGE_TOKEN_KEY_SECRET_ID"] if function.secrets else not secret_ids,
+            f"{function_name}: secret variables {sorted(secret_ids)}",
+        )
+        problems.expect(
+            all(value.startswith("arn:aws:secretsmanager:") for value in secret_ids.values())
+            and "PAGE_TOKEN_SECRET" not in variables,
+            f"{function_name}: a secret value in the environment",
         )
         layers = config.get("Layers", [])
         problems.expect(
@@ -352,7 +363,7 @@ def verify_api(problems: Problems, environment: str, function_arns: dict[str, st
                 f"{method} {path}: integration method {integration.get('httpMethod')}",
             )
             problems.expect(
-                function_arns.get(name, "?") in integration.get("uri", ""),
+                f"{function_arns.get(name, '?')}:live/invocations" in integration.get("uri", ""),
                 f"{method} {path}: integration uri {integration.get('uri')}",
             )
         verify_mock_answer(problems, apigw, api["id"], resources[path], "OPTIONS", "204")
@@ -521,10 +532,10 @@ def runbook_name(alarm: str, environment: str) -> str:
 
 
 def verify_alarms(problems: Problems, environment: str) -> None:
-    """Exactly the expected alarms, by name: the table's two; per function Lambda's errors and throttles and
-    the handler's unexpected errors and unavailable; the API's three and the canary's. Each notifies the alarm
-    topic on ALARM and OK and has its runbook entry; the system-errors alarm watches every operation the
-    repository calls."""
+    """Exactly the expected alarms, by name: the table's two; per function Lambda's errors and throttles, the
+    handler's unexpected errors and unavailable, and the three of its release (CodeDeploy's); the API's three and
+    the canary's. Each notifies the alarm topic on ALARM and OK and has its runbook entry; the system-errors alarm
+    watches every operation the repository calls."""
     alarms = {a["AlarmName"]: a for a in client("cloudwatch").describe_alarms()["MetricAlarms"]}
     functions = {f"bbws-{name.replace('_', '-')}-{environment}" for name in FUNCTIONS}
     function_alarms = {
@@ -536,14 +547,20 @@ def verify_alarms(problems: Problems, environment: str) -> None:
         f"{function}-{kind}" for function in functions for kind in ("unexpected-errors", "unavailable")
     }
     api = f"bbws-product-api-{environment}"
+    release_alarms = {
+        f"{function}-release-{kind}"
+        for function in functions
+        for kind in ("errors", "unexpected-errors", "latency-p95")
+    }
     wanted = (
         {f"bbws-products-{environment}-throttles", f"bbws-products-{environment}-system-errors"}
         | set(function_alarms)
         | handler_alarms
         | {f"{api}-4xx-rate", f"{api}-5xx-rate", f"{api}-latency-p95", f"{api}-canary"}
+        | release_alarms
     )
     problems.expect(
-        len(alarms) == 2 + 4 * len(FUNCTIONS) + 4 and set(alarms) == wanted,
+        len(alarms) == 2 + 7 * len(FUNCTIONS) + 4 and set(alarms) == wanted,
         f"alarms {sorted(alarms)} != {sorted(wanted)}",
     )
     topic = alarm_topic_arn(environment)
@@ -702,6 +719,59 @@ def verify(environment: str, package_dir: Path) -> None:
     report(problems, "local-apply-checks")
 
 
+def file_bytes(path: Path) -> bytes:
+    """A file's bytes; for a ZIP (a saved plan), every member's, uncompressed."""
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            return b"".join(archive.read(member) for member in archive.namelist())
+    return path.read_bytes()
+
+
+def verify_release(release_file: Path, scanned: list[Path], rolled_back: bool = False) -> None:
+    """After scripts/ops/release.py: every alias on the version the apply published (or, after its rollback,
+    on the one before), one deployment recorded per function, and the page-token key (read from the secret) in
+    none of the plans and states given."""
+    problems = Problems()
+    release = json.loads(release_file.read_text(encoding="utf-8"))
+    release = release.get("value", release)
+    functions, codedeploy = client("lambda"), client("codedeploy")
+    recorded = 0
+    for name, fn in release["functions"].items():
+        alias = functions.get_alias(FunctionName=fn["function_name"], Name=release["alias"])[
+            "FunctionVersion"
+        ]
+        versions = [
+            v["Version"]
+            for v in functions.list_versions_by_function(FunctionName=fn["function_name"])["Versions"]
+        ]
+        wanted = str(int(fn["version"]) - 1) if rolled_back else fn["version"]
+        problems.expect(alias == wanted, f"{name}: {release['alias']} on {alias}, not {wanted}")
+        problems.expect(
+            fn["version"] in versions, f"{name}: version {fn['version']} not published ({versions})"
+        )
+        recorded += len(
+            codedeploy.list_deployments(
+                applicationName=release["application"],
+                deploymentGroupName=fn["deployment_group"],
+                includeOnlyStatuses=["Succeeded"],
+            )["deployments"]
+        )
+    problems.expect(
+        recorded == len(release["functions"]),
+        f"{recorded} deployments succeeded, expected one per function ({len(release['functions'])})",
+    )
+    secrets = client("secretsmanager")
+    for listed in secrets.list_secrets()["SecretList"]:
+        value = secrets.get_secret_value(SecretId=listed["ARN"])["SecretString"]
+        problems.expect(len(value) >= 32, f"{listed['Name']}: a key of {len(value)} characters")
+        for path in scanned:
+            problems.expect(
+                value.encode() not in file_bytes(path), f"{listed['Name']}: its value is in {path}"
+            )
+    problems.expect(bool(scanned) or rolled_back, "no plan or state to search for the secret")
+    report(problems, "local-release-checks")
+
+
 def report(problems: Problems, name: str) -> None:
     """Print the outcome (every problem), record it in CI's summary, exit non-zero on any problem."""
     if os.environ.get("CI_SUMMARY"):
@@ -725,8 +795,18 @@ def main() -> None:
     check = commands.add_parser("verify")
     check.add_argument("--environment", required=True)
     check.add_argument("--package-dir", type=Path, required=True)
+    released = commands.add_parser("verify-release")
+    released.add_argument("--release", type=Path, required=True, help="terraform output -json release")
+    released.add_argument(
+        "--rolled-back", action="store_true", help="expect every alias on the version before"
+    )
+    released.add_argument(
+        "scanned", type=Path, nargs="*", help="plan JSON and state files that must not hold a secret"
+    )
     args = parser.parse_args()
-    if args.command == "wait":
+    if args.command == "verify-release":
+        verify_release(args.release, args.scanned, args.rolled_back)
+    elif args.command == "wait":
         wait_for_server()
     elif args.command == "verify-bootstrap":
         verify_bootstrap(args.repository)

@@ -1,4 +1,4 @@
-"""moto's server for the local Terraform apply, with three gaps in moto filled.
+"""moto's server for the local Terraform apply, with the gaps in moto it meets filled.
 
 moto splits an UpdateStage patch path such as `/v1.0/products/POST/throttling/rateLimit` at its first
 slashes, so per-method settings on a nested resource path (our 50 req/s write throttling) are lost and the
@@ -12,6 +12,13 @@ marker now has nothing to dispose of.
 moto has no CloudWatch Logs query definitions (the saved Logs Insights queries of terraform/observability.tf):
 PutQueryDefinition, DescribeQueryDefinitions and DeleteQueryDefinition are kept here in memory, per account
 and region, with the fields the AWS provider writes and reads back.
+
+moto records a CodeDeploy deployment group's alarms but answers an empty alarmConfiguration, and empty
+settings the group does not have (the AWS provider would plan to change both), and records a deployment
+without ever running it. Here a group answers the alarms it was given, and a Lambda deployment (AppSpec
+content) is carried out when it is first read: the alias moves to the target version and the deployment has
+Succeeded, as CodeDeploy's would with no alarm firing.
+moto cannot delete a deployment group or an application (a destroy would wait forever): both are added.
 
 moto's CloudWatch Synthetics knows CreateCanary, GetCanary and DescribeCanaries only (the canary of
 terraform/canary.tf): StartCanary, StopCanary, UpdateCanary, DeleteCanary, TagResource and UntagResource are
@@ -29,6 +36,11 @@ from typing import Any
 from urllib.parse import unquote
 
 from moto.apigateway.models import Stage
+from moto.awslambda.models import lambda_backends
+from moto.codedeploy import responses as codedeploy_responses
+from moto.codedeploy.models import CodeDeployBackend, DeploymentGroup, DeploymentInfo
+from moto.codedeploy.responses import CodeDeployResponse
+from moto.core.responses import ActionResult, EmptyResult
 from moto.core.exceptions import JsonRESTError
 from moto.logs.exceptions import ResourceNotFoundException
 from moto.logs.responses import LogsResponse
@@ -99,6 +111,49 @@ def _delete_query_definition(self: LogsResponse) -> str:
 LogsResponse.put_query_definition = _put_query_definition  # type: ignore[attr-defined]
 LogsResponse.describe_query_definitions = _describe_query_definitions  # type: ignore[attr-defined]
 LogsResponse.delete_query_definition = _delete_query_definition  # type: ignore[attr-defined]
+
+_moto_group_info = codedeploy_responses._deployment_group_info
+_moto_get_deployment = CodeDeployBackend.get_deployment
+
+
+def _group_info(group: DeploymentGroup) -> dict[str, Any]:
+    """The group as CodeDeploy answers it: its alarms, and no empty settings (an empty loadBalancerInfo reads as
+    a configured, empty load balancer to the AWS provider)."""
+    info = {key: value for key, value in _moto_group_info(group).items() if value not in ({}, [], None)}
+    return info | {"alarmConfiguration": group.alarm_configuration or {}}
+
+
+def _get_deployment(self: CodeDeployBackend, deployment_id: str) -> DeploymentInfo:
+    deployment = _moto_get_deployment(self, deployment_id)
+    revision = deployment.revision or {}
+    if deployment.status == "Created" and revision.get("revisionType") == "AppSpecContent":
+        functions = lambda_backends[self.account_id][self.region_name]
+        for resource in json.loads(revision["appSpecContent"]["content"])["Resources"]:
+            for target in resource.values():
+                spec = target["Properties"]
+                # None keeps the alias's description and routing (as UpdateAlias without them does).
+                functions.update_alias(spec["Alias"], spec["Name"], spec["TargetVersion"], None, None)  # type: ignore[arg-type]
+        deployment.status = "Succeeded"
+    return deployment
+
+
+def _delete_deployment_group(self: CodeDeployResponse) -> ActionResult:
+    groups = self.codedeploy_backend.deployment_groups.get(self._get_param("applicationName"), {})
+    groups.pop(self._get_param("deploymentGroupName"), None)
+    return ActionResult({"hooksNotCleanedUp": []})
+
+
+def _delete_application(self: CodeDeployResponse) -> EmptyResult:
+    name = self._get_param("applicationName")
+    self.codedeploy_backend.applications.pop(name, None)
+    self.codedeploy_backend.deployment_groups.pop(name, None)
+    return EmptyResult()
+
+
+codedeploy_responses._deployment_group_info = _group_info
+CodeDeployResponse.delete_deployment_group = _delete_deployment_group  # type: ignore[attr-defined]
+CodeDeployResponse.delete_application = _delete_application  # type: ignore[attr-defined]
+CodeDeployBackend.get_deployment = _get_deployment  # type: ignore[method-assign]
 
 
 class _CanaryNotFound(JsonRESTError):

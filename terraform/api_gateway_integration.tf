@@ -90,7 +90,7 @@ resource "aws_api_gateway_integration" "route" {
   http_method             = aws_api_gateway_method.route[each.key].http_method
   type                    = "AWS_PROXY"
   integration_http_method = "POST"
-  uri                     = aws_lambda_function.api[each.key].invoke_arn
+  uri                     = aws_lambda_alias.live[each.key].invoke_arn # the alias, never $LATEST
 }
 
 # The answers API Gateway gives itself (local.mock_answers): CORS preflights, 405 and 404.

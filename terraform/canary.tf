@@ -98,9 +98,10 @@ data "aws_iam_policy_document" "canary" {
 }
 
 resource "aws_iam_role" "canary" {
-  name               = "${local.canary_name}-role"
-  description        = "Execution role of the ${local.canary_name} Synthetics canary."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+  name                 = "${local.canary_name}-role"
+  description          = "Execution role of the ${local.canary_name} Synthetics canary."
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume_role.json
+  permissions_boundary = local.infrastructure.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy" "canary" {

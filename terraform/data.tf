@@ -9,7 +9,6 @@ data "terraform_remote_state" "infrastructure" {
   }
 }
 
-# The account and partition, for the names and ARNs of the canary's bucket and log group.
+# The account and partition, for the names and ARNs of the canary's bucket and log group and of the release alarms.
 data "aws_caller_identity" "current" {}
-
 data "aws_partition" "current" {}

@@ -36,6 +36,15 @@ data "aws_iam_policy_document" "function" {
     resources = ["${aws_cloudwatch_log_group.function[each.key].arn}:*"]
   }
 
+  dynamic "statement" {
+    for_each = length(each.value.secrets) > 0 ? [each.value.secrets] : []
+    content {
+      sid       = "OwnSecrets"
+      actions   = ["secretsmanager:GetSecretValue"]
+      resources = [for secret in statement.value : aws_secretsmanager_secret.function[secret].arn]
+    }
+  }
+
   # X-Ray has no resource-level permissions: its write actions only accept "*".
   statement {
     sid       = "XRayTraces"
@@ -47,9 +56,10 @@ data "aws_iam_policy_document" "function" {
 resource "aws_iam_role" "function" {
   for_each = local.functions
 
-  name               = "${local.function_names[each.key]}-role"
-  description        = "Execution role of ${local.function_names[each.key]}."
-  assume_role_policy = data.aws_iam_policy_document.lambda_assume_role.json
+  name                 = "${local.function_names[each.key]}-role"
+  description          = "Execution role of ${local.function_names[each.key]}."
+  assume_role_policy   = data.aws_iam_policy_document.lambda_assume_role.json
+  permissions_boundary = local.infrastructure.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy" "function" {

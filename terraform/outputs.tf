@@ -27,3 +27,23 @@ output "products_url" {
   description = "URL of the products collection in this stage (<stage_url>/v1.0/products)."
   value       = local.products_url
 }
+
+output "release" {
+  description = "What scripts/ops/release.py moves: the CodeDeploy application, the alias, and per handler the function, its deployment group and the version this apply published."
+  value = {
+    application = aws_codedeploy_app.product_api.name
+    alias       = local.alias_name
+    functions = {
+      for name, fn in aws_lambda_function.api : name => {
+        function_name    = fn.function_name
+        deployment_group = aws_codedeploy_deployment_group.function[name].deployment_group_name
+        version          = fn.version
+      }
+    }
+  }
+}
+
+output "secret_arns" {
+  description = "The secrets the functions read, by functions.json name (page-token-key): scripts/ops/page_token_key.py puts their values."
+  value       = { for name, secret in aws_secretsmanager_secret.function : name => secret.arn }
+}

@@ -145,3 +145,25 @@ variable "canary_runtime_version" {
     error_message = "canary_runtime_version must be a Synthetics Python runtime, syn-python-selenium-<major>.<minor>."
   }
 }
+
+variable "deployment_config" {
+  type        = string
+  description = "How CodeDeploy shifts traffic to a new version: a built-in Lambda configuration (dev all at once, sit linear, prod canary)."
+  default     = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+
+  validation {
+    condition = contains([
+      "CodeDeployDefault.LambdaAllAtOnce",
+      "CodeDeployDefault.LambdaCanary10Percent5Minutes", "CodeDeployDefault.LambdaCanary10Percent10Minutes",
+      "CodeDeployDefault.LambdaCanary10Percent15Minutes", "CodeDeployDefault.LambdaCanary10Percent30Minutes",
+      "CodeDeployDefault.LambdaLinear10PercentEvery1Minute", "CodeDeployDefault.LambdaLinear10PercentEvery2Minutes",
+      "CodeDeployDefault.LambdaLinear10PercentEvery3Minutes", "CodeDeployDefault.LambdaLinear10PercentEvery10Minutes",
+    ], var.deployment_config)
+    error_message = "deployment_config must be a built-in CodeDeploy Lambda configuration (CodeDeployDefault.LambdaAllAtOnce, ...Canary10Percent<N>Minutes, ...Linear10PercentEvery<N>Minute(s))."
+  }
+  # Prod never takes all of its traffic at once: a bad release must meet its alarms on a share first.
+  validation {
+    condition     = var.environment != "prod" || startswith(var.deployment_config, "CodeDeployDefault.LambdaCanary")
+    error_message = "prod releases through a canary (CodeDeployDefault.LambdaCanary10Percent<N>Minutes)."
+  }
+}

@@ -37,7 +37,7 @@ summary record lambda-packages 1 0
 
 for stack in "${stacks[@]}"; do
   step "terraform init (no backend) + validate: ${stack}"
-  "${tf[@]}" -chdir="${stack}" init -backend=false -input=false -no-color > /dev/null
+  "${tf[@]}" -chdir="${stack}" init -backend=false -input=false -no-color -lockfile=readonly > /dev/null
   "${tf[@]}" -chdir="${stack}" validate -no-color
   summary record "terraform-validate:${stack}" 1 0
 done
@@ -58,7 +58,7 @@ if [[ ! -x "${checkov_venv}/bin/checkov" || "$(cat "${stamp}" 2>/dev/null)" != "
   echo "    installing checkov into ${checkov_venv}"
   "${CHECKOV_PYTHON:-python3}" -m venv "${checkov_venv}"
   printf '*\n' > "${checkov_venv}/.gitignore"
-  "${checkov_venv}/bin/pip" install --quiet --disable-pip-version-check -r requirements-checkov.txt
+  "${checkov_venv}/bin/pip" install --quiet --disable-pip-version-check --require-hashes -r requirements-checkov.txt
   echo "${wanted}" > "${stamp}"
 fi
 status=0

@@ -27,7 +27,8 @@ backend="${TF_BACKEND_CONFIG:-environments/${environment}.backend.hcl}"
 annotate() { if [[ -n "${GITHUB_ACTIONS:-}" ]]; then echo "::error title=$1::$2"; else echo "$1: $2" >&2; fi; }
 
 init() {
-  local args=(-chdir="${stack}" init -input=false -no-color)
+  # The committed .terraform.lock.hcl decides the provider build; init never changes it.
+  local args=(-chdir="${stack}" init -input=false -no-color -lockfile=readonly)
   if [[ "${backend}" != none ]]; then args+=(-backend-config="${backend}"); fi
   "${tf[@]}" "${args[@]}"
 }

@@ -6,8 +6,8 @@
 #   bash scripts/ops/package_lambdas.sh --platform host      # for this machine (the self-containment test)
 #
 # Each function ZIP holds src/'s packages (its own handler module, not the other four) at the archive root,
-# handler "handlers.<name>.handler". The layer holds requirements.txt minus boto3 (the runtime provides
-# boto3) under python/, installed from wheels only. Entries are sorted and dated 1980-01-01, so a rebuild of
+# handler "handlers.<name>.handler". The layer holds requirements-layer.txt (the runtime requirements but boto3,
+# which the Lambda runtime provides) under python/, installed from wheels only, each checked against its hash. Entries are sorted and dated 1980-01-01, so a rebuild of
 # the same sources gives byte-identical files and Terraform sees no change.
 set -euo pipefail
 
@@ -51,10 +51,9 @@ trap 'rm -rf "${work_dir}"' EXIT
 mkdir -p "${output_dir}"
 [[ -f "${repo_root}/build/.gitignore" ]] || { mkdir -p "${repo_root}/build"; printf '*\n' > "${repo_root}/build/.gitignore"; }
 
-echo "==> dependencies layer (${platform}): requirements.txt without boto3"
-grep -v -i -E '^[[:space:]]*(boto3|botocore)([^A-Za-z0-9_.-]|$)' "${repo_root}/requirements.txt" > "${work_dir}/layer-requirements.txt"
-"${python}" -m pip install --quiet --disable-pip-version-check --no-compile --only-binary=:all: \
-  "${pip_platform[@]}" --target "${work_dir}/layer/python" -r "${work_dir}/layer-requirements.txt"
+echo "==> dependencies layer (${platform}): requirements-layer.txt, every wheel checked against its hash"
+"${python}" -m pip install --quiet --disable-pip-version-check --no-compile --only-binary=:all: --require-hashes \
+  "${pip_platform[@]}" --target "${work_dir}/layer/python" -r "${repo_root}/requirements-layer.txt"
 rm -rf "${work_dir}/layer/python/bin"
 
 echo "==> function sources from src/"

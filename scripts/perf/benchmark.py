@@ -45,6 +45,7 @@ from repositories.keys import TABLE_KEY  # noqa: E402
 from scripts.function_manifest import load_functions  # noqa: E402
 from scripts.local_server.api import EmbeddedDynamoDB, proxy_event  # noqa: E402
 from scripts.local_server.table import create_table  # noqa: E402
+from scripts.perf import secret_cost  # noqa: E402
 from scripts.perf.load_report import Report  # noqa: E402
 
 WARM_REQUESTS = 300
@@ -603,6 +604,7 @@ def main() -> int:
     cold = cold_start.cold_starts()
     load = None if args.skip_load else local_load()
     text = report(calls, cold, warm, lists, capacity, package_sizes(), load)
+    text += "\n" + "\n".join(secret_cost.section(COLD_RUNS))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     print(text)

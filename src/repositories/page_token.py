@@ -19,7 +19,7 @@ import os
 import struct
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from exceptions.product_exceptions import FieldError, ValidationFailed
@@ -27,6 +27,8 @@ from exceptions.product_exceptions import FieldError, ValidationFailed
 TOKEN_LIFETIME_SECONDS = 24 * 60 * 60
 MAX_PARTITION_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
 MIN_SECRET_LENGTH = 32
+# A token no known key opens may come from a container that read a newer key: re-read the keys, at most so often.
+RELOAD_INTERVAL_SECONDS = 60
 
 _VERSION = b"\x01"
 _NONCE_BYTES = 12
@@ -56,36 +58,39 @@ def rejected(
 
 
 class PageTokens:
-    """Seals positions into tokens and opens them again, for one deployment's secret."""
+    """Seals positions into tokens with the current secret and opens tokens sealed with it or with the
+    previous ones (after a rotation, tokens made before it stay valid until they expire)."""
 
     def __init__(
         self,
         secret: str,
         clock: Callable[[], float] = time.time,
         lifetime: int = TOKEN_LIFETIME_SECONDS,
+        previous: Sequence[str] = (),
+        reload: Callable[[], Sequence[str]] | None = None,
     ) -> None:
-        if len(secret) < MIN_SECRET_LENGTH:
-            raise ValueError(f"the page token secret must be at least {MIN_SECRET_LENGTH} characters")
-        root = secret.encode()
-        # Separate keys for encryption and authentication, derived from the one configured secret.
-        self._cipher_key = hmac.digest(root, b"bbws page token: encryption", hashlib.sha256)
-        self._mac_key = hmac.digest(root, b"bbws page token: authentication", hashlib.sha256)
         self._clock = clock
         self._lifetime = lifetime
+        self._keys = _derive_keys((secret, *previous))
+        # `reload` gives the secrets anew (current first): a container started before a rotation learns the
+        # new key when a token sealed with it arrives.
+        self._reload = reload
+        self._loaded_at = clock()
 
     def seal(self, scope: str, position: Position) -> str:
         """A token for `position`, valid for `scope` (the query that produced it) until it expires."""
+        cipher_key, mac_key = self._keys[0]
         expires = int(self._clock()) + self._lifetime
         plaintext = _HEADER.pack(expires, _kind(position)) + _body(position)
         nonce = os.urandom(_NONCE_BYTES)
-        sealed = _VERSION + nonce + self._xor(nonce, plaintext)
-        return base64.urlsafe_b64encode(sealed + self._tag(scope, sealed)).decode().rstrip("=")
+        sealed = _VERSION + nonce + _xor(cipher_key, nonce, plaintext)
+        return base64.urlsafe_b64encode(sealed + _tag(mac_key, scope, sealed)).decode().rstrip("=")
 
     def open(self, scope: str, token: str) -> Position:
         """The position a token made by `seal` for the same scope carries; anything else is a 400."""
-        sealed = self._authenticated(scope, token)
+        sealed, cipher_key = self._authenticated(scope, token)
         nonce, ciphertext = sealed[1 : 1 + _NONCE_BYTES], sealed[1 + _NONCE_BYTES :]
-        plaintext = self._xor(nonce, ciphertext)
+        plaintext = _xor(cipher_key, nonce, ciphertext)
         if len(plaintext) < _HEADER.size:
             raise rejected()
         expires, kind = _HEADER.unpack_from(plaintext)
@@ -96,8 +101,9 @@ class PageTokens:
             raise rejected("has expired; start again without it")
         return _position(kind, plaintext[_HEADER.size :])
 
-    def _authenticated(self, scope: str, token: str) -> bytes:
-        """The token's bytes up to the tag, once the length, alphabet and tag have been checked."""
+    def _authenticated(self, scope: str, token: str) -> tuple[bytes, bytes]:
+        """The token's bytes up to the tag and the cipher key of the secret whose tag it carries, once the
+        length, alphabet and tag have been checked."""
         if not 0 < len(token) <= MAX_TOKEN_LENGTH or not token.isascii():
             raise rejected()
         text = token.encode()
@@ -112,22 +118,50 @@ class PageTokens:
         sealed, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
         if len(sealed) < len(_VERSION) + _NONCE_BYTES or not sealed.startswith(_VERSION):
             raise rejected()
-        if not hmac.compare_digest(tag, self._tag(scope, sealed)):
-            raise rejected()
-        return sealed
+        for cipher_key, mac_key in self._current_keys():
+            if hmac.compare_digest(tag, _tag(mac_key, scope, sealed)):
+                return sealed, cipher_key
+        raise rejected()
 
-    def _tag(self, scope: str, sealed: bytes) -> bytes:
-        scope_bytes = scope.encode()
-        message = struct.pack(">I", len(scope_bytes)) + scope_bytes + sealed
-        return hmac.digest(self._mac_key, message, hashlib.sha256)[:_TAG_BYTES]
+    def _current_keys(self) -> Iterator[tuple[bytes, bytes]]:
+        """The known keys, then (once per interval, only when none of them matched) the keys read anew."""
+        yield from self._keys
+        now = self._clock()
+        if self._reload is not None and now - self._loaded_at >= RELOAD_INTERVAL_SECONDS:
+            self._loaded_at = now
+            self._keys = _derive_keys(self._reload())
+            yield from self._keys
 
-    def _xor(self, nonce: bytes, data: bytes) -> bytes:
-        """XOR with the keystream HMAC(key, nonce | counter): encryption and decryption alike."""
-        stream = b"".join(
-            hmac.digest(self._cipher_key, nonce + struct.pack(">I", block), hashlib.sha256)
-            for block in range(-(-len(data) // 32))
+
+def _derive_keys(secrets: Sequence[str]) -> list[tuple[bytes, bytes]]:
+    """Per secret, separate keys for encryption and authentication."""
+    keys = []
+    for secret in secrets:
+        if len(secret) < MIN_SECRET_LENGTH:
+            raise ValueError(f"the page token secret must be at least {MIN_SECRET_LENGTH} characters")
+        root = secret.encode()
+        keys.append(
+            (
+                hmac.digest(root, b"bbws page token: encryption", hashlib.sha256),
+                hmac.digest(root, b"bbws page token: authentication", hashlib.sha256),
+            )
         )
-        return bytes(a ^ b for a, b in zip(data, stream))
+    return keys
+
+
+def _tag(mac_key: bytes, scope: str, sealed: bytes) -> bytes:
+    scope_bytes = scope.encode()
+    message = struct.pack(">I", len(scope_bytes)) + scope_bytes + sealed
+    return hmac.digest(mac_key, message, hashlib.sha256)[:_TAG_BYTES]
+
+
+def _xor(cipher_key: bytes, nonce: bytes, data: bytes) -> bytes:
+    """XOR with the keystream HMAC(key, nonce | counter): encryption and decryption alike."""
+    stream = b"".join(
+        hmac.digest(cipher_key, nonce + struct.pack(">I", block), hashlib.sha256)
+        for block in range(-(-len(data) // 32))
+    )
+    return bytes(a ^ b for a, b in zip(data, stream))
 
 
 def _kind(position: Position) -> int:

@@ -4,11 +4,15 @@ cold start) and reused by every later invocation. Tests bootstrap it over a fake
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from repositories.dynamodb import create_client
 from repositories.product_repository import ProductRepository
 from services.product_service import ProductService, ProductStore, utc_now
-from utils.settings import get_settings
+from utils.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from repositories.page_token import PageTokens
 
 _service: ProductService | None = None
 
@@ -18,15 +22,23 @@ def bootstrap(store: ProductStore | None = None, clock: Callable[[], str] = utc_
     global _service
     if store is None:
         settings = get_settings()
-        secret = settings.page_token_secret
-        tokens = None
-        if secret:  # only the list function has one: the others' cold start skips the token code
-            from repositories.page_token import PageTokens
-
-            tokens = PageTokens(secret)
-        store = ProductRepository(create_client(settings), settings.table_name, tokens)
+        store = ProductRepository(create_client(settings), settings.table_name, _page_tokens(settings))
     _service = ProductService(store, clock=clock)
     return _service
+
+
+def _page_tokens(settings: Settings) -> PageTokens | None:
+    """The list function's page tokens: under the key in Secrets Manager (AWS) or a fixed one (local). Only the
+    list function has either: the others' cold start skips the token code (imported here)."""
+    if settings.page_token_secret:
+        from repositories.page_token import PageTokens
+
+        return PageTokens(settings.page_token_secret)
+    if settings.page_token_key_secret_id:
+        from repositories.page_token_key import page_tokens_from_secret
+
+        return page_tokens_from_secret(settings.page_token_key_secret_id, settings.region)
+    return None
 
 
 def product_service() -> ProductService:

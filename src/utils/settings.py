@@ -18,7 +18,9 @@ class Settings(NamedTuple):
     allowed_origins: tuple[str, ...]
     dynamodb_endpoint_url: str | None
     region: str
-    page_token_secret: str | None = None  # only the list function has one (it mints and reads nextTokens)
+    page_token_secret: str | None = None  # a fixed key: the local server and tests only
+    # In AWS, only the list function (it mints and reads nextTokens) is told where its key is, never the key.
+    page_token_key_secret_id: str | None = None
     environment: str = "local"
 
     @classmethod
@@ -35,6 +37,7 @@ class Settings(NamedTuple):
             dynamodb_endpoint_url=environ.get("DYNAMODB_ENDPOINT_URL") or None,
             region=environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or DEFAULT_REGION,
             page_token_secret=environ.get("PAGE_TOKEN_SECRET") or None,
+            page_token_key_secret_id=environ.get("PAGE_TOKEN_KEY_SECRET_ID") or None,
             environment=environ.get("ENVIRONMENT") or "local",
         )
 

@@ -4,7 +4,32 @@
 # the actions an apply adds, and the resources, named with the environment's suffix wherever the service
 # allows resource-level permissions.
 locals {
-  arn_prefix = { for service in ["dynamodb", "lambda", "logs", "cloudwatch", "execute-api"] : service => "arn:${local.partition}:${service}:${local.region}:${local.account_id}" }
+  arn_prefix = { for service in ["dynamodb", "lambda", "logs", "cloudwatch", "execute-api", "codedeploy", "secretsmanager"] : service => "arn:${local.partition}:${service}:${local.region}:${local.account_id}" }
+
+  iam_prefix = "arn:${local.partition}:iam::${local.account_id}"
+  # From the names, not the buckets' attributes: the policies are known at plan time (the policy analysis in
+  # tests/security reads them from a plan).
+  state_bucket_arns = { for env, bucket in local.state_buckets : env => "arn:${local.partition}:s3:::${bucket}" }
+
+  # The roles the stacks create: the functions' and CodeDeploy's (Lambda stack), API Gateway's logging role
+  # (infrastructure stack). The deploy role manages only these, and only with the boundary on them.
+  workload_roles = {
+    for env in var.environments : env => [
+      "${local.iam_prefix}:role/bbws-*-${env}-role",
+      "${local.iam_prefix}:role/bbws-product-api-cloudwatch-${env}",
+    ]
+  }
+  boundary_names = { for env in var.environments : env => "bbws-product-api-boundary-${env}" }
+  boundary_arns  = { for env, name in local.boundary_names : env => "${local.iam_prefix}:policy/${name}" }
+
+  # Policies a workload role may have attached: this project's own, and API Gateway's logging policy
+  # (AWS managed, logs only) for the infrastructure stack's CloudWatch role.
+  attachable_policies = {
+    for env in var.environments : env => [
+      "${local.iam_prefix}:policy/bbws-*-${env}",
+      "arn:${local.partition}:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+    ]
+  }
 
   permissions = {
     for env in var.environments : env => [
@@ -16,24 +41,98 @@ locals {
       },
       {
         sid  = "Functions"
-        read = ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionConcurrency", "lambda:GetPolicy", "lambda:GetRuntimeManagementConfig", "lambda:ListVersionsByFunction", "lambda:ListTags", "lambda:GetLayerVersion"]
+        read = ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetFunctionCodeSigningConfig", "lambda:GetFunctionConcurrency", "lambda:GetPolicy", "lambda:GetRuntimeManagementConfig", "lambda:ListVersionsByFunction", "lambda:ListTags", "lambda:GetLayerVersion", "lambda:GetAlias", "lambda:ListAliases"]
         write = ["lambda:CreateFunction", "lambda:DeleteFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:PutFunctionConcurrency", "lambda:DeleteFunctionConcurrency",
-        "lambda:AddPermission", "lambda:RemovePermission", "lambda:TagResource", "lambda:UntagResource", "lambda:PublishVersion", "lambda:PublishLayerVersion", "lambda:DeleteLayerVersion"]
+          "lambda:AddPermission", "lambda:RemovePermission", "lambda:TagResource", "lambda:UntagResource", "lambda:PublishVersion", "lambda:PublishLayerVersion",
+        "lambda:CreateAlias", "lambda:UpdateAlias", "lambda:DeleteAlias"]
+        # Layer versions are never deleted (every published function version must still run).
         resources = [
           "${local.arn_prefix.lambda}:function:bbws-*-${env}",
+          "${local.arn_prefix.lambda}:function:bbws-*-${env}:*",
           "${local.arn_prefix.lambda}:layer:bbws-product-dependencies-${env}",
           "${local.arn_prefix.lambda}:layer:bbws-product-dependencies-${env}:*",
         ]
       },
       {
-        sid  = "Roles"
-        read = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"]
-        write = ["iam:CreateRole", "iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:PutRolePolicy", "iam:DeleteRolePolicy",
-        "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:TagRole", "iam:UntagRole", "iam:PassRole"]
-        resources = [
-          "arn:${local.partition}:iam::${local.account_id}:role/bbws-*-${env}-role",
-          "arn:${local.partition}:iam::${local.account_id}:role/bbws-product-api-cloudwatch-${env}",
-        ]
+        sid       = "Roles"
+        read      = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"]
+        write     = ["iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"]
+        resources = local.workload_roles[env]
+      },
+      {
+        # Every role the deploy role creates or changes the policies of carries the bootstrap's boundary.
+        sid       = "RolesWithinTheBoundary"
+        read      = []
+        write     = ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:PutRolePermissionsBoundary"]
+        resources = local.workload_roles[env]
+        condition = { StringEquals = { "iam:PermissionsBoundary" = local.boundary_arns[env] } }
+      },
+      {
+        sid       = "AttachOnlyProjectPolicies"
+        read      = []
+        write     = ["iam:AttachRolePolicy", "iam:DetachRolePolicy"]
+        resources = local.workload_roles[env]
+        condition = {
+          StringEquals = { "iam:PermissionsBoundary" = local.boundary_arns[env] }
+          ArnLike      = { "iam:PolicyARN" = local.attachable_policies[env] }
+        }
+      },
+      {
+        sid       = "PassRolesToLambdaAndCodeDeploy"
+        read      = []
+        write     = ["iam:PassRole"]
+        resources = ["${local.iam_prefix}:role/bbws-*-${env}-role"]
+        condition = { StringEquals = { "iam:PassedToService" = ["lambda.amazonaws.com", "codedeploy.amazonaws.com"] } }
+      },
+      {
+        # The infrastructure stack sets API Gateway's account-wide logging role (aws_api_gateway_account).
+        sid       = "PassTheLoggingRoleToApiGateway"
+        read      = []
+        write     = ["iam:PassRole"]
+        resources = ["${local.iam_prefix}:role/bbws-product-api-cloudwatch-${env}"]
+        condition = { StringEquals = { "iam:PassedToService" = "apigateway.amazonaws.com" } }
+      },
+      {
+        # The Lambda stack's canary: CloudWatch Synthetics is handed its (bounded) role.
+        sid       = "PassTheCanaryRoleToSynthetics"
+        read      = []
+        write     = ["iam:PassRole"]
+        resources = ["${local.iam_prefix}:role/bbws-api-canary-${env}-role"]
+        condition = { StringEquals = { "iam:PassedToService" = "synthetics.amazonaws.com" } }
+      },
+      {
+        sid       = "Boundary"
+        read      = ["iam:GetPolicy", "iam:GetPolicyVersion"]
+        write     = []
+        resources = [local.boundary_arns[env]]
+      },
+      {
+        sid       = "Releases"
+        read      = ["codedeploy:GetApplication", "codedeploy:GetDeploymentGroup", "codedeploy:ListTagsForResource", "codedeploy:ListDeployments", "codedeploy:GetDeployment", "codedeploy:GetApplicationRevision"]
+        write     = ["codedeploy:CreateApplication", "codedeploy:DeleteApplication", "codedeploy:CreateDeploymentGroup", "codedeploy:UpdateDeploymentGroup", "codedeploy:DeleteDeploymentGroup", "codedeploy:TagResource", "codedeploy:UntagResource", "codedeploy:CreateDeployment", "codedeploy:StopDeployment", "codedeploy:RegisterApplicationRevision"]
+        resources = ["${local.arn_prefix.codedeploy}:application:bbws-product-api-${env}", "${local.arn_prefix.codedeploy}:deploymentgroup:bbws-product-api-${env}/*"]
+      },
+      {
+        sid       = "ReleaseConfigs"
+        read      = ["codedeploy:GetDeploymentConfig"]
+        write     = []
+        resources = ["${local.arn_prefix.codedeploy}:deploymentconfig:CodeDeployDefault.Lambda*"]
+      },
+      {
+        # The page-token key: Terraform creates the secret empty, scripts/ops/page_token_key.py puts values
+        # AWS generates. Neither role reads a value (no secretsmanager:GetSecretValue).
+        sid       = "Secrets"
+        read      = ["secretsmanager:DescribeSecret", "secretsmanager:GetResourcePolicy", "secretsmanager:ListSecretVersionIds"]
+        write     = ["secretsmanager:CreateSecret", "secretsmanager:DeleteSecret", "secretsmanager:UpdateSecret", "secretsmanager:TagResource", "secretsmanager:UntagResource", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"]
+        resources = ["${local.arn_prefix.secretsmanager}:secret:bbws-*-${env}-*"]
+      },
+      {
+        # GetRandomPassword has no resource type in IAM: "*" or nothing. It returns random bytes and touches
+        # no resource.
+        sid       = "GenerateSecretValues"
+        read      = []
+        write     = ["secretsmanager:GetRandomPassword"]
+        resources = ["*"]
       },
       {
         sid   = "LogGroups"
@@ -122,11 +221,12 @@ locals {
         resources = ["*"]
       },
       {
-        # REST API ARNs carry API Gateway's generated ids, not names: the APIs and the account's CloudWatch
-        # role setting are as narrow as API Gateway's resource-level permissions go.
+        # REST API ARNs carry API Gateway's generated ids, not names: reading is by path, every change needs
+        # the API's (or, for a new API, the request's) Environment tag. API Gateway authorizes a child of an
+        # API (resource, method, stage, deployment) with the tags of the API it belongs to.
         sid   = "RestApis"
         read  = ["apigateway:GET"]
-        write = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
+        write = []
         resources = [
           "arn:${local.partition}:apigateway:${local.region}::/restapis",
           "arn:${local.partition}:apigateway:${local.region}::/restapis/*",
@@ -135,23 +235,44 @@ locals {
         ]
       },
       {
+        sid       = "CreateTaggedRestApis"
+        read      = []
+        write     = ["apigateway:POST"]
+        resources = ["arn:${local.partition}:apigateway:${local.region}::/restapis"]
+        condition = { StringEquals = { "aws:RequestTag/Environment" = env } }
+      },
+      {
+        sid       = "ChangeOwnRestApis"
+        read      = []
+        write     = ["apigateway:POST", "apigateway:PUT", "apigateway:PATCH", "apigateway:DELETE"]
+        resources = ["arn:${local.partition}:apigateway:${local.region}::/restapis/*", "arn:${local.partition}:apigateway:${local.region}::/tags/*"]
+        condition = { StringEquals = { "aws:ResourceTag/Environment" = env } }
+      },
+      {
+        # API Gateway's account settings (its CloudWatch logging role) have no tags and no narrower ARN.
+        sid       = "ApiGatewayAccount"
+        read      = []
+        write     = ["apigateway:PATCH"]
+        resources = ["arn:${local.partition}:apigateway:${local.region}::/account"]
+      },
+      {
         sid       = "StateBucket"
         read      = ["s3:ListBucket"]
         write     = []
-        resources = [aws_s3_bucket.state[env].arn]
+        resources = [local.state_bucket_arns[env]]
       },
       {
         sid       = "StateObjects"
         read      = ["s3:GetObject"]
         write     = ["s3:PutObject", "s3:DeleteObject"]
-        resources = ["${aws_s3_bucket.state[env].arn}/${var.state_key_prefix}/*"]
+        resources = ["${local.state_bucket_arns[env]}/${var.state_key_prefix}/*"]
       },
       {
         # A plan takes the state lock (a .tflock object beside the state) like an apply does.
         sid       = "StateLocks"
         read      = ["s3:PutObject", "s3:DeleteObject"]
         write     = []
-        resources = ["${aws_s3_bucket.state[env].arn}/${var.state_key_prefix}/*.tflock"]
+        resources = ["${local.state_bucket_arns[env]}/${var.state_key_prefix}/*.tflock"]
       },
       {
         # scripts/ops/validate_deployment.py signs its writes with the deploy role after the apply.
@@ -163,19 +284,146 @@ locals {
     ]
   }
 
+  # The deploy role's explicit refusals, whatever else it is granted: the boundary, the bootstrap's own
+  # roles and the OIDC provider are an administrator's (terraform/bootstrap), never the pipeline's.
+  deploy_denials = {
+    for env in var.environments : env => [
+      {
+        Sid      = "NeverChangeTheBoundary"
+        Effect   = "Deny"
+        Action   = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"]
+        Resource = [local.boundary_arns[env]]
+      },
+      {
+        Sid      = "NeverRemoveABoundary"
+        Effect   = "Deny"
+        Action   = ["iam:DeleteRolePermissionsBoundary"]
+        Resource = ["${local.iam_prefix}:role/*"]
+      },
+      {
+        Sid    = "NeverChangeTheBootstrapRoles"
+        Effect = "Deny"
+        Action = ["iam:AttachRolePolicy", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
+        "iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:PassRole"]
+        Resource = ["${local.iam_prefix}:role/bbws-product-api-deploy-*", "${local.iam_prefix}:role/bbws-product-api-plan-*"]
+      },
+      {
+        Sid    = "NeverChangeTheOidcProvider"
+        Effect = "Deny"
+        Action = ["iam:AddClientIDToOpenIDConnectProvider", "iam:DeleteOpenIDConnectProvider", "iam:RemoveClientIDFromOpenIDConnectProvider",
+        "iam:TagOpenIDConnectProvider", "iam:UntagOpenIDConnectProvider", "iam:UpdateOpenIDConnectProviderThumbprint"]
+        Resource = ["${local.iam_prefix}:oidc-provider/${local.github_oidc_host}"]
+      },
+    ]
+  }
+
+  # A family's condition applies to its whole statement; the plan role gets the reads only, the deploy role
+  # the reads, the writes and its denials.
   role_policies = {
     for key, role in local.role_subjects : key => jsonencode({
       Version = "2012-10-17"
+      Statement = concat(
+        [
+          for family in local.permissions[role.environment] : merge({
+            Sid      = family.sid
+            Effect   = "Allow"
+            Action   = role.kind == "plan" ? family.read : concat(family.read, family.write)
+            Resource = family.resources
+          }, try({ Condition = family.condition }, {})) if length(role.kind == "plan" ? family.read : concat(family.read, family.write)) > 0
+        ],
+        role.kind == "deploy" ? local.deploy_denials[role.environment] : [],
+      )
+    })
+  }
+
+  # What any role the deploy role creates can ever do, whatever policy it is given: its environment's table,
+  # function logs, traces, aliases and release alarms, its secrets' values and the canary's reports and
+  # metrics. No IAM, no STS.
+  boundary_policies = {
+    for env in var.environments : env => jsonencode({
+      Version = "2012-10-17"
       Statement = [
-        for family in local.permissions[role.environment] : merge({
-          Sid      = family.sid
+        {
+          Sid      = "ProductsTable"
           Effect   = "Allow"
-          Action   = role.kind == "plan" ? family.read : concat(family.read, family.write)
-          Resource = family.resources
-        }, try({ Condition = family.condition }, {})) if length(role.kind == "plan" ? family.read : concat(family.read, family.write)) > 0
+          Action   = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:Query", "dynamodb:Scan", "dynamodb:ConditionCheckItem"]
+          Resource = ["${local.arn_prefix.dynamodb}:table/bbws-products-${env}", "${local.arn_prefix.dynamodb}:table/bbws-products-${env}/index/*"]
+        },
+        {
+          Sid    = "Logs"
+          Effect = "Allow"
+          Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents"]
+          Resource = [
+            "${local.arn_prefix.logs}:log-group:/aws/lambda/bbws-*-${env}:*",
+            "${local.arn_prefix.logs}:log-group:/aws/lambda/cwsyn-bbws-*-${env}-*",
+            "${local.arn_prefix.logs}:log-group:/aws/apigateway/bbws-product-api-${env}/*",
+            "${local.arn_prefix.logs}:log-group:API-Gateway-Execution-Logs_*",
+          ]
+        },
+        {
+          # API Gateway's logging role lists log groups; IAM takes this action only on every group.
+          Sid      = "FindLogGroups"
+          Effect   = "Allow"
+          Action   = ["logs:DescribeLogGroups"]
+          Resource = ["${local.arn_prefix.logs}:log-group:*"]
+        },
+        {
+          # X-Ray's write actions have no resource type: "*" or nothing.
+          Sid      = "Traces"
+          Effect   = "Allow"
+          Action   = ["xray:PutTraceSegments", "xray:PutTelemetryRecords"]
+          Resource = ["*"]
+        },
+        {
+          Sid      = "ShiftAliases"
+          Effect   = "Allow"
+          Action   = ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"]
+          Resource = ["${local.arn_prefix.lambda}:function:bbws-*-${env}:*"]
+        },
+        {
+          Sid      = "ReleaseAlarms"
+          Effect   = "Allow"
+          Action   = ["cloudwatch:DescribeAlarms"]
+          Resource = ["${local.arn_prefix.cloudwatch}:alarm:bbws-*-${env}-*"]
+        },
+        {
+          Sid      = "ReadSecrets"
+          Effect   = "Allow"
+          Action   = ["secretsmanager:GetSecretValue"]
+          Resource = ["${local.arn_prefix.secretsmanager}:secret:bbws-*-${env}-*"]
+        },
+        {
+          # The Synthetics canary (Lambda stack): its run reports, in its own bucket.
+          Sid      = "CanaryReports"
+          Effect   = "Allow"
+          Action   = ["s3:PutObject", "s3:GetObject", "s3:GetBucketLocation"]
+          Resource = ["arn:${local.partition}:s3:::bbws-product-api-canary-${env}-${local.account_id}", "arn:${local.partition}:s3:::bbws-product-api-canary-${env}-${local.account_id}/*"]
+        },
+        {
+          # Synthetics lists buckets, and PutMetricData has no resource type: "*", the latter for its namespace only.
+          Sid      = "CanaryAccountWide"
+          Effect   = "Allow"
+          Action   = ["s3:ListAllMyBuckets"]
+          Resource = ["*"]
+        },
+        {
+          Sid       = "CanaryMetrics"
+          Effect    = "Allow"
+          Action    = ["cloudwatch:PutMetricData"]
+          Resource  = ["*"]
+          Condition = { StringEquals = { "cloudwatch:namespace" = "CloudWatchSynthetics" } }
+        },
       ]
     })
   }
+}
+
+resource "aws_iam_policy" "boundary" {
+  for_each = local.boundary_names
+
+  name        = each.value
+  description = "Permissions boundary of every role the ${each.key} deploy role creates: the most any BBWS product API workload role can do."
+  policy      = local.boundary_policies[each.key]
 }
 
 resource "aws_iam_role" "github" {

@@ -15,9 +15,10 @@ data "aws_iam_policy_document" "api_gateway_assume_role" {
 resource "aws_iam_role" "api_gateway_cloudwatch" {
   count = var.manage_api_gateway_account ? 1 : 0
 
-  name               = "bbws-product-api-cloudwatch-${var.environment}"
-  description        = "Lets API Gateway write the product API's access and execution logs."
-  assume_role_policy = data.aws_iam_policy_document.api_gateway_assume_role.json
+  name                 = "bbws-product-api-cloudwatch-${var.environment}"
+  description          = "Lets API Gateway write the product API's access and execution logs."
+  assume_role_policy   = data.aws_iam_policy_document.api_gateway_assume_role.json
+  permissions_boundary = local.permissions_boundary_arn
 }
 
 resource "aws_iam_role_policy_attachment" "api_gateway_cloudwatch" {
@@ -28,3 +29,8 @@ resource "aws_iam_role_policy_attachment" "api_gateway_cloudwatch" {
 }
 
 data "aws_partition" "current" {}
+
+locals {
+  # The boundary terraform/bootstrap defines per environment: the deploy role may create no role without it.
+  permissions_boundary_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/bbws-product-api-boundary-${var.environment}"
+}

@@ -76,3 +76,8 @@ output "dynamodb_operations" {
   description = "The DynamoDB operations the functions may call (from terraform/functions.json's actions): the table's system-errors alarm watches each, the Lambda stack's dashboard shows each."
   value       = local.dynamodb_operations
 }
+
+output "permissions_boundary_arn" {
+  description = "The permissions boundary (defined by terraform/bootstrap) every role of the stacks carries."
+  value       = local.permissions_boundary_arn
+}

@@ -11,7 +11,23 @@ mock_provider "aws" {
     defaults = { arn = "arn:aws:logs:eu-west-1:111111111111:log-group:mock" }
   }
   mock_resource "aws_lambda_function" {
-    defaults = { invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:mock/invocations" }
+    defaults = {
+      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:mock/invocations"
+      arn        = "arn:aws:lambda:eu-west-1:111111111111:function:mock"
+      version    = "7"
+    }
+  }
+  mock_resource "aws_lambda_alias" {
+    defaults = {
+      arn        = "arn:aws:lambda:eu-west-1:111111111111:function:mock:live"
+      invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:mock:live/invocations"
+    }
+  }
+  mock_resource "aws_secretsmanager_secret" {
+    defaults = { arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbws-page-token-key-dev-AbCdEf" }
+  }
+  mock_resource "aws_cloudwatch_metric_alarm" {
+    defaults = { arn = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:mock" }
   }
   mock_data "aws_caller_identity" {
     defaults = { account_id = "111111111111" }
@@ -44,13 +60,14 @@ override_data {
         product   = { id = "prod00", path = "/v1.0/products/{productId}" }
         catch_all = { id = "proxy0", path = "/{proxy+}" }
       }
-      cors_allowed_origins = ["*"]
-      dynamodb_table_name  = "bbws-products-dev"
-      dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-dev"
-      dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
-      dynamodb_operations  = ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]
-      alarm_topic_arn      = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"
-      alarm_actions        = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"]
+      cors_allowed_origins     = ["*"]
+      dynamodb_table_name      = "bbws-products-dev"
+      dynamodb_table_arn       = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-dev"
+      dynamodb_index_names     = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+      dynamodb_operations      = ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]
+      alarm_topic_arn          = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"
+      alarm_actions            = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"]
+      permissions_boundary_arn = "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-dev"
     }
   }
 }
@@ -91,17 +108,27 @@ run "dev_functions" {
   assert {
     condition = alltrue([
       for name, fn in aws_lambda_function.api :
-      { for key, value in fn.environment[0].variables : key => value if key != "PAGE_TOKEN_SECRET" } == { TABLE_NAME = "bbws-products-dev", LOG_LEVEL = "INFO", ALLOWED_ORIGINS = "*", ENVIRONMENT = "dev" }
+      { for key, value in fn.environment[0].variables : key => value if key != "PAGE_TOKEN_KEY_SECRET_ID" } == { TABLE_NAME = "bbws-products-dev", LOG_LEVEL = "INFO", ALLOWED_ORIGINS = "*", ENVIRONMENT = "dev" }
     ])
     error_message = "Functions read TABLE_NAME, LOG_LEVEL, ALLOWED_ORIGINS and ENVIRONMENT (never DYNAMODB_ENDPOINT_URL)."
   }
   assert {
-    condition     = [for name, fn in aws_lambda_function.api : name if contains(keys(fn.environment[0].variables), "PAGE_TOKEN_SECRET")] == ["list_products"]
-    error_message = "Only the list function holds the page token secret."
+    condition     = { for name, fn in aws_lambda_function.api : name => fn.environment[0].variables["PAGE_TOKEN_KEY_SECRET_ID"] if contains(keys(fn.environment[0].variables), "PAGE_TOKEN_KEY_SECRET_ID") } == { list_products = aws_secretsmanager_secret.function["page-token-key"].arn }
+    error_message = "Only the list function (functions.json secrets) is told where the page-token key is: its secret's ARN, never a value."
   }
   assert {
-    condition     = length(nonsensitive(aws_lambda_function.api["list_products"].environment[0].variables["PAGE_TOKEN_SECRET"])) == 72
-    error_message = "The page token secret is two random UUIDs (72 characters), made by Terraform for the environment."
+    condition     = keys(aws_secretsmanager_secret.function) == ["page-token-key"] && aws_secretsmanager_secret.function["page-token-key"].name == "bbws-page-token-key-dev"
+    error_message = "One secret per functions.json secret, bbws-<secret>-<env>, made empty by Terraform."
+  }
+  assert {
+    condition = jsonencode({ for name, doc in data.aws_iam_policy_document.function : name => [for s in doc.statement : [s.actions, s.resources] if anytrue([for a in s.actions : startswith(a, "secretsmanager:")])] }) == jsonencode({
+      list_products  = [[["secretsmanager:GetSecretValue"], [aws_secretsmanager_secret.function["page-token-key"].arn]]]
+      get_product    = []
+      create_product = []
+      update_product = []
+      delete_product = []
+    })
+    error_message = "Only the list function's role reads a secret value, and only its own secret's."
   }
   assert {
     condition     = alltrue([for fn in aws_lambda_function.api : fn.reserved_concurrent_executions == -1])
@@ -123,6 +150,134 @@ run "dev_functions" {
     condition     = local.tags == { Project = "BBWS", Component = "ProductLambda", CostCenter = "BBWS-CPP", Environment = "dev", ManagedBy = "terraform" }
     error_message = "default_tags must carry the five BBWS tags."
   }
+}
+
+run "releases_shift_traffic_through_codedeploy_and_roll_back_on_alarm" {
+  command = apply
+
+  assert {
+    condition     = alltrue([for fn in aws_lambda_function.api : fn.publish]) && aws_lambda_layer_version.dependencies.skip_destroy
+    error_message = "Every function publishes a version per change; old layer versions are kept so every version still runs."
+  }
+  assert {
+    condition     = { for name, alias in aws_lambda_alias.live : name => [alias.name, alias.function_name, alias.function_version] } == { for name, fn in aws_lambda_function.api : name => ["live", fn.function_name, fn.version] }
+    error_message = "Each function has the alias live, created at the version the apply published."
+  }
+  assert {
+    condition     = alltrue([for name, integration in aws_api_gateway_integration.route : integration.uri == aws_lambda_alias.live[name].invoke_arn && endswith(integration.uri, ":live/invocations")])
+    error_message = "API Gateway invokes the alias live, never $LATEST."
+  }
+  assert {
+    condition     = alltrue([for permission in aws_lambda_permission.api_gateway : permission.qualifier == "live"])
+    error_message = "API Gateway may invoke only the alias."
+  }
+  assert {
+    condition     = aws_codedeploy_app.product_api.name == "bbws-product-api-dev" && aws_codedeploy_app.product_api.compute_platform == "Lambda"
+    error_message = "One CodeDeploy application (Lambda) per environment."
+  }
+  assert {
+    condition     = { for name, group in aws_codedeploy_deployment_group.function : name => group.deployment_group_name } == { for name, fn in aws_lambda_function.api : name => fn.function_name }
+    error_message = "One deployment group per function, named after it."
+  }
+  assert {
+    condition = alltrue([
+      for group in aws_codedeploy_deployment_group.function :
+      group.deployment_config_name == "CodeDeployDefault.LambdaCanary10Percent5Minutes" && group.auto_rollback_configuration[0].enabled
+      && toset(group.auto_rollback_configuration[0].events) == toset(["DEPLOYMENT_FAILURE", "DEPLOYMENT_STOP_ON_ALARM"])
+      && group.deployment_style[0].deployment_type == "BLUE_GREEN" && group.deployment_style[0].deployment_option == "WITH_TRAFFIC_CONTROL"
+      && group.service_role_arn == aws_iam_role.codedeploy.arn
+    ])
+    error_message = "Deployment groups shift traffic (default: canary) and roll back on a failure and on an alarm."
+  }
+  assert {
+    condition = {
+      for name, group in aws_codedeploy_deployment_group.function : name => [group.alarm_configuration[0].enabled, sort(tolist(group.alarm_configuration[0].alarms))]
+      } == {
+      for name, fn in aws_lambda_function.api : name => [true, sort([for kind in ["errors", "latency-p95", "unexpected-errors"] : "${fn.function_name}-release-${kind}"])]
+    }
+    error_message = "Each deployment group watches its function's errors, UnexpectedErrors and p95 latency alarms."
+  }
+  assert {
+    condition = alltrue([
+      for key, alarm in aws_cloudwatch_metric_alarm.release : alarm.namespace == "AWS/Lambda" && alarm.dimensions == tomap({
+        FunctionName    = aws_lambda_function.api[split("/", key)[0]].function_name
+        Resource        = "${aws_lambda_function.api[split("/", key)[0]].function_name}:live"
+        ExecutedVersion = "7"
+      }) if !endswith(key, "/unexpected-errors")
+    ])
+    error_message = "The Errors and latency alarms watch the version being released, invoked through live."
+  }
+  assert {
+    condition     = jsonencode({ for key, alarm in aws_cloudwatch_metric_alarm.release : key => [alarm.namespace, alarm.metric_name, alarm.dimensions] if endswith(key, "/unexpected-errors") }) == jsonencode({ for name in keys(local.functions) : "${name}/unexpected-errors" => ["BBWS/ProductApi", "UnexpectedErrors", { Environment = "dev", Operation = name }] })
+    error_message = "The UnexpectedErrors alarm reads the handlers' EMF metric (BBWS/ProductApi, Operation and Environment)."
+  }
+  assert {
+    condition = alltrue([
+      for key, alarm in aws_cloudwatch_metric_alarm.release : endswith(key, "/latency-p95") ? (alarm.extended_statistic == "p95" && alarm.threshold == 300 && alarm.metric_name == "Duration") : (alarm.statistic == "Sum" && alarm.threshold == 0)
+    ])
+    error_message = "Latency alarms on p95 over 300 ms, error alarms on any error."
+  }
+  assert {
+    condition     = contains(local.product_metrics.metrics.UnexpectedErrors.operations, "list_products") && local.product_metrics.dimensions == ["Operation", "Environment"]
+    error_message = "product_metrics.json still writes UnexpectedErrors per Operation and Environment."
+  }
+  assert {
+    condition = toset(flatten([for s in data.aws_iam_policy_document.codedeploy.statement : s.actions])) == toset(["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig", "cloudwatch:DescribeAlarms"]) && alltrue(flatten([
+      for s in data.aws_iam_policy_document.codedeploy.statement : [for r in s.resources : r != "*"]
+    ]))
+    error_message = "CodeDeploy's role moves only this stack's aliases and reads only the release alarms."
+  }
+  assert {
+    condition     = contains(one([for s in data.aws_iam_policy_document.codedeploy.statement : s.resources if s.sid == "ReadReleaseAlarms"]), "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:bbws-get-product-dev-release-latency-p95")
+    error_message = "CodeDeploy reads the release alarms by their ARNs."
+  }
+  assert {
+    condition     = alltrue([for role in concat(values(aws_iam_role.function), [aws_iam_role.codedeploy]) : role.permissions_boundary == "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-dev"])
+    error_message = "Every role of the stack carries the bootstrap's permissions boundary (the deploy role may create none without it)."
+  }
+  assert {
+    condition     = aws_iam_role.codedeploy.name == "bbws-codedeploy-dev-role"
+    error_message = "CodeDeploy's role is named like the stack's other roles (bbws-*-<env>-role)."
+  }
+  assert {
+    condition     = output.release.application == "bbws-product-api-dev" && output.release.alias == "live" && output.release.functions.get_product == { function_name = "bbws-get-product-dev", deployment_group = "bbws-get-product-dev", version = "7" }
+    error_message = "The release output names what scripts/ops/release.py moves."
+  }
+}
+
+run "environments_choose_their_shift" {
+  command = plan
+
+  variables {
+    deployment_config = "CodeDeployDefault.LambdaAllAtOnce"
+  }
+
+  assert {
+    condition     = alltrue([for group in aws_codedeploy_deployment_group.function : group.deployment_config_name == "CodeDeployDefault.LambdaAllAtOnce"])
+    error_message = "dev may shift all at once."
+  }
+}
+
+run "unknown_deployment_config_is_refused" {
+  command = plan
+
+  variables {
+    deployment_config = "CodeDeployDefault.AllAtOnce"
+  }
+
+  expect_failures = [var.deployment_config]
+}
+
+run "prod_without_a_canary_is_refused" {
+  command = plan
+
+  variables {
+    environment       = "prod"
+    deployment_config = "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"
+  }
+
+  # The stage's precondition also fails: the infrastructure outputs given above are dev's.
+  expect_failures = [var.deployment_config, aws_api_gateway_stage.product_api]
 }
 
 run "least_privilege_roles" {
@@ -366,13 +521,14 @@ run "prod_reserves_concurrency" {
           product   = { id = "prod00", path = "/v1.0/products/{productId}" }
           catch_all = { id = "proxy0", path = "/{proxy+}" }
         }
-        cors_allowed_origins = ["https://portal.bbws.co.za", "https://admin.bbws.co.za"]
-        dynamodb_table_name  = "bbws-products-prod"
-        dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-prod"
-        dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
-        dynamodb_operations  = ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]
-        alarm_topic_arn      = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod"
-        alarm_actions        = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod", "arn:aws:sns:eu-west-1:111111111111:chat-channel"]
+        cors_allowed_origins     = ["https://portal.bbws.co.za", "https://admin.bbws.co.za"]
+        dynamodb_table_name      = "bbws-products-prod"
+        dynamodb_table_arn       = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-prod"
+        dynamodb_index_names     = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+        dynamodb_operations      = ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]
+        alarm_topic_arn          = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod"
+        alarm_actions            = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod", "arn:aws:sns:eu-west-1:111111111111:chat-channel"]
+        permissions_boundary_arn = "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-prod"
       }
     }
   }

@@ -9,6 +9,7 @@ zizmor (`make workflows`) audits the same files for security findings.
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -19,8 +20,11 @@ ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 STACKS = ("infrastructure", "lambda")
 ENVIRONMENTS = ("dev", "sit", "prod")
-DEPLOY_CALLERS = [f"deploy-{stack}-{env}.yml" for stack in STACKS for env in ENVIRONMENTS]
+PROMOTED = ("sit", "prod")  # dev deploys both stacks in one workflow, deploy-dev.yml
+DEPLOY_CALLERS = [f"deploy-{stack}-{env}.yml" for stack in STACKS for env in PROMOTED]
 REUSABLE = "deploy-stack.yml"
+DEV = "deploy-dev.yml"
+ROLLBACK = "rollback-lambda.yml"
 # owner/repo[/path]@<40 hex> # vX[.Y[.Z]]
 PINNED_USES = re.compile(r"^\s*-?\s*uses:\s*([\w.-]+/[\w./-]+)@([0-9a-f]{40})\s+#\s+(v\d+(?:\.\d+){0,2})\s*$")
 LOCAL_USES = re.compile(r"^\s*-?\s*uses:\s*\$/\.github/workflows/[\w.-]+\.yml\s*$")
@@ -47,8 +51,8 @@ def run_steps(job: dict[str, Any]) -> list[str]:
     return [str(step["run"]) for step in job.get("steps", []) if "run" in step]
 
 
-def test_the_workflows_are_ci_the_reusable_deployment_and_six_callers() -> None:
-    assert workflow_files() == sorted(["ci.yml", REUSABLE, *DEPLOY_CALLERS])
+def test_the_workflows_are_ci_the_reusable_deployment_dev_four_promotions_and_the_rollback() -> None:
+    assert workflow_files() == sorted(["ci.yml", REUSABLE, DEV, *DEPLOY_CALLERS, ROLLBACK])
 
 
 @pytest.mark.parametrize("name", workflow_files())
@@ -124,7 +128,7 @@ def test_ci_caches_pip_and_terraform_providers_and_keeps_the_reports() -> None:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-@pytest.mark.parametrize("env", ENVIRONMENTS)
+@pytest.mark.parametrize("env", PROMOTED)
 def test_each_caller_is_a_thin_call_of_the_reusable_deployment(stack: str, env: str) -> None:
     workflow = load(f"deploy-{stack}-{env}.yml")
     assert list(workflow["jobs"]) == ["deploy"]
@@ -134,28 +138,48 @@ def test_each_caller_is_a_thin_call_of_the_reusable_deployment(stack: str, env: 
     assert workflow["concurrency"] == {"group": f"deploy-{stack}-{env}", "cancel-in-progress": False}
 
 
-@pytest.mark.parametrize("stack", STACKS)
-def test_dev_deploys_on_pushes_to_main_that_touch_the_stack_and_by_hand(stack: str) -> None:
-    triggers = load(f"deploy-{stack}-dev.yml")["on"]
+def test_dev_deploys_on_pushes_to_main_that_touch_either_stack_and_by_hand() -> None:
+    triggers = load(DEV)["on"]
     assert set(triggers) == {"push", "workflow_dispatch"}
     assert triggers["push"]["branches"] == ["main"]
-    paths = triggers["push"]["paths"]
-    wanted = (
-        {"terraform/infrastructure/**", "terraform/tags.json"}
-        if stack == "infrastructure"
-        else {
-            "src/**",
-            "terraform/*.tf",
-            "terraform/*.json",
-            "terraform/templates/**",
-            "scripts/ops/package_lambdas.sh",
-            "scripts/function_manifest.py",
-            "requirements.txt",
-        }
+    assert {
+        "src/**",
+        "terraform/**",
+        "requirements.txt",
+        "scripts/function_manifest.py",
+        "scripts/ops/**",
+    } <= set(triggers["push"]["paths"])
+
+
+def test_dev_tests_once_then_deploys_infrastructure_then_lambda_every_time() -> None:
+    """One path: the Lambda stack after the infrastructure stack, also when only the infrastructure changed
+    (a stage redeployment it needs reaches dev in the same run)."""
+    workflow = load(DEV)
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["test", "infrastructure", "lambda"]
+    assert jobs["test"]["uses"] == "$/.github/workflows/ci.yml"
+    assert jobs["infrastructure"]["needs"] == "test" and jobs["lambda"]["needs"] == "infrastructure"
+    for stack in STACKS:
+        assert jobs[stack]["uses"] == f"$/.github/workflows/{REUSABLE}" and "if" not in jobs[stack]
+        assert jobs[stack]["with"] == {"stack": stack, "environment": "dev", "test": False}
+    assert workflow["concurrency"] == {"group": "deploy-dev", "cancel-in-progress": False}
+
+
+def test_the_reusable_deployment_skips_its_test_job_only_when_told_the_caller_tested() -> None:
+    workflow = load(REUSABLE)
+    assert workflow["on"]["workflow_call"]["inputs"]["test"] == {
+        "description": workflow["on"]["workflow_call"]["inputs"]["test"]["description"],
+        "required": False,
+        "type": "boolean",
+        "default": True,
+    }
+    jobs = workflow["jobs"]
+    assert jobs["test"]["if"] == "${{ inputs.test }}"
+    assert (
+        "needs.test.result == 'success' || (needs.test.result == 'skipped' && !inputs.test)"
+        in jobs["plan"]["if"]
     )
-    assert wanted <= set(paths)
-    if stack == "lambda":
-        assert not any(path.startswith("terraform/infrastructure") for path in paths)
+    assert "needs.plan.result == 'success'" in jobs["apply"]["if"]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -179,7 +203,15 @@ def test_prod_gate_checks_the_confirmation_and_a_successful_sit_run_of_the_commi
     assert gate["permissions"] == {"actions": "read"}
     scripts = "\n".join(run_steps(gate))
     assert '"deploy ${STACK} to prod"' in scripts
-    assert "actions/workflows/${SIT_WORKFLOW}/runs?head_sha=${SHA}&status=success" in scripts
+    assert (
+        "actions/workflows/${SIT_WORKFLOW}/runs?head_sha=${SHA}&status=success&event=workflow_dispatch"
+        in scripts
+    )
+    # The runs are filtered again by the answer itself: this commit, started by hand, from main or a v* tag.
+    assert (
+        'select(.head_sha == env.SHA and .event == "workflow_dispatch" and .conclusion == "success" and '
+        '(.head_branch == "main" or (.head_branch | test("^v[0-9]"))))' in scripts
+    )
     assert "Not deployed to sit" in scripts
     prod_steps = [step for step in gate["steps"] if step.get("if") == "${{ inputs.environment == 'prod' }}"]
     assert len(prod_steps) == 2
@@ -226,12 +258,102 @@ def test_the_apply_applies_the_plan_artifact_the_plan_job_uploaded() -> None:
     assert 'deploy_stack.sh apply "${STACK_DIR}" "${TARGET}" build/plan' in steps[apply_at]["run"]
 
 
-def test_the_lambda_stack_is_validated_after_the_apply() -> None:
+def step_index(steps: list[dict[str, Any]], text: str) -> int:
+    return next(i for i, step in enumerate(steps) if text in step.get("run", ""))
+
+
+def test_the_lambda_stack_is_released_through_codedeploy_then_validated_after_the_apply() -> None:
     steps = load(REUSABLE)["jobs"]["apply"]["steps"]
-    apply_at = next(i for i, step in enumerate(steps) if "deploy_stack.sh apply" in step.get("run", ""))
-    validation = [i for i, step in enumerate(steps) if "validate_deployment.py" in step.get("run", "")]
-    assert validation and validation[0] > apply_at
-    assert steps[validation[0]]["if"] == "${{ inputs.stack == 'lambda' }}"
+    apply_at = step_index(steps, "deploy_stack.sh apply")
+    key_at = step_index(steps, "scripts.ops.page_token_key ensure")
+    release_at = step_index(steps, "scripts.ops.release deploy --release build/release.json")
+    validation_at = step_index(steps, "scripts.ops.validate_deployment")
+    assert apply_at < key_at < release_at < validation_at
+    assert "terraform -chdir=terraform output -json release > build/release.json" in steps[release_at]["run"]
+    for at in (key_at, release_at, validation_at):
+        assert steps[at]["if"] == "${{ inputs.stack == 'lambda' }}"
+
+
+def test_a_failed_validation_fails_the_job_though_its_output_goes_through_tee() -> None:
+    """GitHub's default shell is `bash -e {0}` (no pipefail); `shell: bash` is `bash -eo pipefail {0}`."""
+    for name in workflow_files():
+        for job_name, job in load(name)["jobs"].items():
+            for step in job.get("steps", []):
+                if re.search(r"(?<!\|)\s\|\s(?!\|)", step.get("run", "")):
+                    assert step.get("shell") == "bash", f"{name}: {job_name}: a piped step needs shell: bash"
+    validation = load(REUSABLE)["jobs"]["apply"]["steps"][
+        step_index(load(REUSABLE)["jobs"]["apply"]["steps"], "validate_deployment")
+    ]
+    assert "set -o pipefail" in validation["run"] and "| tee build/validation.txt" in validation["run"]
+
+
+@pytest.mark.parametrize("name", workflow_files())
+def test_dependencies_are_installed_with_hashes_before_any_aws_credentials(name: str) -> None:
+    for job_name, job in load(name)["jobs"].items():
+        steps = job.get("steps", [])
+        credentials = [
+            i for i, step in enumerate(steps) if str(step.get("uses", "")).startswith("aws-actions/")
+        ]
+        for i, step in enumerate(steps):
+            run = step.get("run", "")
+            if "pip install" in run:
+                assert "--require-hashes" in run, f"{name}: {job_name}: pip install without --require-hashes"
+            if "pip install" in run or "package_lambdas.sh" in run:
+                assert all(
+                    i < at for at in credentials
+                ), f"{name}: {job_name}: installs after the credentials"
+
+
+def test_the_rollback_is_dispatched_by_hand_confirmed_approved_and_moves_live_back() -> None:
+    workflow = load(ROLLBACK)
+    dispatch = workflow["on"]["workflow_dispatch"]["inputs"]
+    assert set(workflow["on"]) == {"workflow_dispatch"}
+    assert dispatch["environment"]["type"] == "choice" and dispatch["environment"]["options"] == list(
+        ENVIRONMENTS
+    )
+    assert dispatch["confirm"]["required"] is True
+    job = workflow["jobs"]["rollback"]
+    assert job["environment"] == "${{ inputs.environment }}"  # its reviewers approve, as for an apply
+    assert job["concurrency"] == {"group": "deploy-${{ inputs.environment }}", "cancel-in-progress": False}
+    assert steps_using(job, "aws-actions/configure-aws-credentials")[0]["with"]["role-to-assume"] == (
+        "${{ vars.AWS_DEPLOY_ROLE_ARN }}"
+    )
+    scripts = run_steps(job)
+    assert '"roll back ${TARGET}"' in scripts[0]
+    assert "scripts.ops.release rollback --release build/release.json" in scripts[-1]
+    assert "-lockfile=readonly" in scripts[-1]
+
+
+def test_provider_lock_files_are_committed_for_the_three_stacks_and_read_only_in_every_init() -> None:
+    for stack in ("terraform", "terraform/infrastructure", "terraform/bootstrap"):
+        lock = ROOT / stack / ".terraform.lock.hcl"
+        assert 'provider "registry.terraform.io/hashicorp/aws"' in lock.read_text(encoding="utf-8"), stack
+        assert re.search(r'"h1:[A-Za-z0-9+/=]{44}"', lock.read_text(encoding="utf-8")), stack
+        ignored = subprocess.run(["git", "check-ignore", "-q", str(lock)], cwd=ROOT, check=False)
+        assert ignored.returncode == 1, f"{stack}/.terraform.lock.hcl is git-ignored"
+    for script in ("scripts/ops/deploy_stack.sh", "scripts/ci/check_terraform.sh"):
+        inits = [
+            line
+            for line in (ROOT / script).read_text(encoding="utf-8").splitlines()
+            if re.search(r"-chdir=\S+ init ", line)
+        ]
+        assert inits and all("-lockfile=readonly" in line for line in inits), script
+
+
+def test_requirements_carry_hashes_and_are_installed_with_require_hashes() -> None:
+    compiled = sorted(ROOT.glob("requirements*.txt"))
+    assert {path.stem for path in compiled} == {path.stem for path in ROOT.glob("requirements*.in")}
+    for requirements in compiled:
+        # Each entry is a `name==version` line followed by its indented `--hash=sha256:...` lines.
+        entries = re.split(r"\n(?=\S)", requirements.read_text(encoding="utf-8"))
+        pins = [entry for entry in entries if re.match(r"[A-Za-z0-9_.\-]+(\[[^\]]*\])?==", entry)]
+        assert pins, requirements.name
+        assert [pin.split()[0] for pin in pins if "--hash=sha256:" not in pin] == [], requirements.name
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    installs = [line for line in makefile.splitlines() if "pip install" in line and " -r " in line]
+    assert installs and all("--require-hashes" in line for line in installs)
+    layer = (ROOT / "scripts" / "ops" / "package_lambdas.sh").read_text(encoding="utf-8")
+    assert "--require-hashes" in layer
 
 
 def test_dependabot_updates_pip_actions_and_terraform_of_the_three_stacks() -> None:

@@ -89,16 +89,16 @@ run "permissions_are_named_resources_of_one_environment" {
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
       for s in jsondecode(policy.policy).Statement : [
-        for r in s.Resource : strcontains(r, split("-", key)[0]) if !contains(["FindLogGroups", "SavedQueries", "RestApis", "StateBucket", "StateObjects", "StateLocks", "AlarmTopicKey", "NewAlarmTopicKey"], s.Sid)
+        for r in s.Resource : strcontains(r, split("-", key)[0]) if s.Effect == "Allow" && !contains(["FindLogGroups", "SavedQueries", "RestApis", "CreateTaggedRestApis", "ChangeOwnRestApis", "ApiGatewayAccount", "ReleaseConfigs", "GenerateSecretValues", "StateBucket", "StateObjects", "StateLocks", "AlarmTopicKey", "NewAlarmTopicKey"], s.Sid)
       ]
     ]]))
     error_message = "Table, function, role, log group, alarm and invoke resources carry the environment's suffix."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
-      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : r != "*"] if !contains(["SavedQueries", "NewAlarmTopicKey"], s.Sid)
+      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : r != "*"] if !contains(["SavedQueries", "NewAlarmTopicKey", "GenerateSecretValues"], s.Sid)
     ]]))
-    error_message = "No statement on every resource but the saved queries' (IAM has no resource type for them) and CreateKey's (none either)."
+    error_message = "No statement on every resource but the saved queries' (IAM has no resource type for them), CreateKey's and GetRandomPassword's (none either)."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
@@ -125,6 +125,88 @@ run "permissions_are_named_resources_of_one_environment" {
   assert {
     condition     = contains(flatten([for s in jsondecode(aws_iam_role_policy.github["prod-deploy"].policy).Statement : s.Action]), "logs:PutQueryDefinition")
     error_message = "The deploy role can save the Lambda stack's Logs Insights queries."
+  }
+}
+
+# The deploy role cannot escalate: whatever role it creates or changes carries the boundary the bootstrap
+# defines, it attaches only this project's policies, passes roles only to Lambda and CodeDeploy (and the logging
+# role to API Gateway), and never touches the boundary, the bootstrap's roles or the OIDC provider.
+run "the_deploy_role_cannot_escalate" {
+  command = apply
+
+  assert {
+    condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
+      for s in jsondecode(policy.policy).Statement : try(s.Condition.StringEquals["iam:PermissionsBoundary"], "") == "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-${split("-", key)[0]}"
+      if s.Effect == "Allow" && length(setintersection(s.Action, ["iam:CreateRole", "iam:PutRolePolicy", "iam:DeleteRolePolicy", "iam:AttachRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary"])) > 0
+    ]]))
+    error_message = "Creating a role or changing its policies requires the environment's permissions boundary (iam:PermissionsBoundary)."
+  }
+  assert {
+    condition = [for s in jsondecode(aws_iam_role_policy.github["dev-deploy"].policy).Statement : s.Condition.ArnLike["iam:PolicyARN"] if contains(s.Action, "iam:AttachRolePolicy") && s.Effect == "Allow"] == [[
+      "arn:aws:iam::111111111111:policy/bbws-*-dev",
+      "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs",
+    ]]
+    error_message = "Only this project's policies (and API Gateway's logging policy) may be attached (iam:PolicyARN)."
+  }
+  assert {
+    condition = { for s in jsondecode(aws_iam_role_policy.github["dev-deploy"].policy).Statement : s.Sid => [s.Resource, try(s.Condition.StringEquals["iam:PassedToService"], null)] if contains(s.Action, "iam:PassRole") && s.Effect == "Allow" } == {
+      PassRolesToLambdaAndCodeDeploy = [["arn:aws:iam::111111111111:role/bbws-*-dev-role"], ["lambda.amazonaws.com", "codedeploy.amazonaws.com"]]
+      PassTheLoggingRoleToApiGateway = [["arn:aws:iam::111111111111:role/bbws-product-api-cloudwatch-dev"], "apigateway.amazonaws.com"]
+      PassTheCanaryRoleToSynthetics  = [["arn:aws:iam::111111111111:role/bbws-api-canary-dev-role"], "synthetics.amazonaws.com"]
+    }
+    error_message = "Roles are passed only to Lambda and CodeDeploy; API Gateway gets only its logging role, Synthetics only the canary's."
+  }
+  assert {
+    condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
+      for s in jsondecode(policy.policy).Statement : !contains(s.Action, "iam:PassRole") || can(s.Condition.StringEquals["iam:PassedToService"]) if s.Effect == "Allow"
+    ]]))
+    error_message = "No PassRole without iam:PassedToService."
+  }
+  assert {
+    condition     = { for s in jsondecode(aws_iam_role_policy.github["prod-deploy"].policy).Statement : s.Sid => s.Resource if s.Effect == "Deny" } == { NeverChangeTheBoundary = ["arn:aws:iam::111111111111:policy/bbws-product-api-boundary-prod"], NeverRemoveABoundary = ["arn:aws:iam::111111111111:role/*"], NeverChangeTheBootstrapRoles = ["arn:aws:iam::111111111111:role/bbws-product-api-deploy-*", "arn:aws:iam::111111111111:role/bbws-product-api-plan-*"], NeverChangeTheOidcProvider = ["arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"] }
+    error_message = "The deploy role is refused any change to the boundary, to a role's boundary, to the bootstrap's roles and to the OIDC provider."
+  }
+  assert {
+    condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
+      for s in jsondecode(policy.policy).Statement : [for a in s.Action : !can(regex("^iam:(Create|Delete|Set)Policy|^iam:CreatePolicyVersion|^iam:.*User|^iam:.*OpenIDConnect|^sts:", a))] if s.Effect == "Allow"
+    ]]))
+    error_message = "No role may create or change a managed policy, a user, the OIDC provider, or call STS."
+  }
+  assert {
+    condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
+      for s in jsondecode(policy.policy).Statement : try(s.Condition.StringEquals["aws:ResourceTag/Environment"], s.Condition.StringEquals["aws:RequestTag/Environment"], "") == split("-", key)[0]
+      if s.Effect == "Allow" && anytrue([for a in s.Action : contains(["apigateway:POST", "apigateway:PUT", "apigateway:DELETE"], a)])
+    ] if endswith(key, "-deploy")]))
+    error_message = "API Gateway changes need the environment's tag on the API (or on the new API)."
+  }
+  assert {
+    condition = alltrue([for env, policy in aws_iam_policy.boundary :
+      policy.name == "bbws-product-api-boundary-${env}" && alltrue(flatten([for s in jsondecode(policy.policy).Statement : [
+        for a in s.Action : !startswith(a, "iam:") && !startswith(a, "sts:") && !strcontains(a, "*")
+      ]]))
+    ])
+    error_message = "The boundary of each environment grants no IAM, no STS and no wildcard action."
+  }
+  assert {
+    condition = alltrue(flatten([for env, policy in aws_iam_policy.boundary : [
+      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : strcontains(r, "-${env}") if !contains(["Traces", "FindLogGroups", "CanaryAccountWide", "CanaryMetrics"], s.Sid) && !endswith(r, ":log-group:API-Gateway-Execution-Logs_*")]
+    ]]))
+    error_message = "The boundary names its environment's resources, but for traces and listing log groups (no resource type) and API Gateway's execution logs (named by API id)."
+  }
+}
+
+run "the_plan_role_reads_no_secret" {
+  command = apply
+
+  assert {
+    condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
+      for s in jsondecode(policy.policy).Statement : [for a in s.Action : !contains(["secretsmanager:GetSecretValue", "kms:Decrypt", "ssm:GetParameter", "ssm:GetParameters"], a)]
+    ]]))
+    error_message = "Neither role reads a secret value (the page-token key is read only by the list function)."
+  }
+  assert {
+    condition     = contains(flatten([for s in jsondecode(aws_iam_role_policy.github["dev-plan"].policy).Statement : s.Action]), "secretsmanager:DescribeSecret")
+    error_message = "The plan role may describe the secret (its metadata), for the plan."
   }
 }
 

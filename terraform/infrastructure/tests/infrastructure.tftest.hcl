@@ -126,6 +126,10 @@ run "dev_api_and_gateway_responses" {
     condition     = length(aws_api_gateway_account.this) == 1 && length(aws_iam_role.api_gateway_cloudwatch) == 1
     error_message = "The API Gateway CloudWatch role is managed by default."
   }
+  assert {
+    condition     = aws_iam_role.api_gateway_cloudwatch[0].permissions_boundary == "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-dev" && output.permissions_boundary_arn == aws_iam_role.api_gateway_cloudwatch[0].permissions_boundary
+    error_message = "The CloudWatch role carries the bootstrap's boundary, which the outputs hand to the Lambda stack."
+  }
 }
 
 run "alarms_and_tags" {

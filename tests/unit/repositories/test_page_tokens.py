@@ -152,3 +152,31 @@ def test_any_text_as_a_token_is_rejected_as_bad_input(token: str) -> None:
 def test_any_bytes_as_a_token_are_rejected_as_bad_input(raw: bytes) -> None:
     with pytest.raises(ValidationFailed):
         tokens().open("t:all", b64(raw))
+
+
+def test_a_token_sealed_with_a_previous_secret_opens_and_new_ones_use_the_current() -> None:
+    old = tokens(secret="the-previous-secret-of-at-least-32-characters").seal("t:all", POSITIONS[0])
+    rotated = PageTokens(
+        SECRET, clock=lambda: NOW, previous=["the-previous-secret-of-at-least-32-characters"]
+    )
+    assert rotated.open("t:all", old) == POSITIONS[0]
+    assert tokens().open("t:all", rotated.seal("t:all", POSITIONS[1])) == POSITIONS[1]
+
+
+def test_a_token_of_an_unknown_secret_is_refused_after_reading_the_secrets_again_at_most_once_a_minute() -> (
+    None
+):
+    clock = [NOW]
+    reads: list[float] = []
+
+    def reload() -> list[str]:
+        reads.append(clock[0])
+        return [SECRET]
+
+    ring = PageTokens(SECRET, clock=lambda: clock[0], reload=reload)
+    stranger = tokens(secret="some-other-deployment-secret-of-32-characters").seal("t:all", POSITIONS[0])
+    for _ in range(3):
+        with pytest.raises(ValidationFailed):
+            ring.open("t:all", stranger)
+        clock[0] += 30
+    assert reads == [NOW + 60]
