@@ -218,7 +218,7 @@ run "releases_shift_traffic_through_codedeploy_and_roll_back_on_alarm" {
     error_message = "Latency alarms on p95 over 300 ms, error alarms on any error."
   }
   assert {
-    condition     = contains(local.product_metrics.metrics.UnexpectedErrors.operations, "list_products") && local.product_metrics.dimensions == ["Operation", "Environment"]
+    condition     = contains(local.metric_operations.UnexpectedErrors, "list_products") && local.product_metrics.dimensions == ["Operation", "Environment"]
     error_message = "product_metrics.json still writes UnexpectedErrors per Operation and Environment."
   }
   assert {
