@@ -49,8 +49,12 @@ unit: $(VENV)/.dev-installed
 # Every pytest test (unit, integration, contract, deployment, pipeline) with branch coverage of src/; each test
 # counts in CI's summary (JUnit report); coverage reports go to build/reports for CI's artifacts.
 # pytest exits 5 when it collected no tests: that is a failure here, never a pass.
+# PYTEST_WORKERS parallel workers (pytest-xdist), each with its own moto server and local server; tests marked
+# xdist_group("name") run on one worker together.
+PYTEST_WORKERS ?= 2
 pytest: $(VENV)/.dev-installed
-	$(STEP) pytest -- bash -c 'status=0; $(BIN)/pytest --junitxml=$(REPORTS)/pytest-junit.xml --cov --cov-branch \
+	$(STEP) pytest -- bash -c 'status=0; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup \
+	  --junitxml=$(REPORTS)/pytest-junit.xml --cov --cov-branch \
 	  --cov-report=term --cov-report=xml:$(REPORTS)/coverage.xml --cov-report=html:$(REPORTS)/coverage-html \
 	  --cov-fail-under=90 || status=$$?; python3 scripts/ci_summary.py junit pytest $(REPORTS)/pytest-junit.xml; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status'

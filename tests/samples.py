@@ -9,6 +9,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from local_table import create_table
 from models.commands import IdempotentRequest
 from models.record import ProductRecord
 from repositories.page_token import PageTokens
@@ -64,3 +65,11 @@ def page_tokens(clock: Callable[[], float] = time.time) -> PageTokens:
     secret = get_settings().page_token_secret
     assert secret is not None
     return PageTokens(secret, clock=clock)
+
+
+def fresh_table(client: Any) -> None:
+    """Drop and re-create the products table on moto's server: a few calls, where deleting what earlier tests
+    left took one call per item."""
+    table = get_settings().table_name
+    client.delete_table(TableName=table)
+    create_table(client, table)

@@ -22,4 +22,5 @@ def test_a_short_local_load_run_passes_with_no_errors(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "report.json").read_text())
     assert report["errors"] == 0 and report["errors_by_status"] == {}
     assert report["requests"] >= 10
-    assert {operation["name"] for operation in report["operations"]} >= {"get", "list"}
+    # Families, not names: in a few dozen random picks a plain list (five in six of them) may not come up.
+    assert {operation["name"].split()[0] for operation in report["operations"]} >= {"get", "list"}
