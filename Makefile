@@ -10,9 +10,9 @@ SEED ?= 0
 # Every step of `make test` is one target whose recipe is one `$(STEP) <name> -- <command>` line: a banner with
 # the step's elapsed time, and its counts in build/summary.tsv, which .ci/run sums into its last line
 # (`N passed, N failed`). A command that records no counts of its own counts as one check; one that knows its
-# test cases records them with scripts/ci_summary.py (see its docstring). To add a step: a target with one
+# test cases records them with scripts/ci/ci_summary.py (see its docstring). To add a step: a target with one
 # $(STEP) line, listed in `test:` below.
-STEP := bash scripts/ci_step.sh
+STEP := bash scripts/ci/ci_step.sh
 REPORTS := build/reports
 
 .PHONY: run test format lint typecheck unit pytest contract terraform workflows bench load clean summary-reset
@@ -31,7 +31,7 @@ $(VENV)/.dev-installed: requirements.txt requirements-local.txt requirements-dev
 	touch $@ $(VENV)/.run-installed
 
 run: $(VENV)/.run-installed
-	PORT=$(PORT) SEED=$(SEED) $(BIN)/python scripts/local_api.py
+	PORT=$(PORT) SEED=$(SEED) PYTHONPATH=src $(BIN)/python -m scripts.local_server
 
 format: $(VENV)/.dev-installed
 	$(BIN)/black src scripts tests
@@ -56,16 +56,16 @@ pytest: $(VENV)/.dev-installed
 	$(STEP) pytest -- bash -c 'status=0; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup \
 	  --junitxml=$(REPORTS)/pytest-junit.xml --cov --cov-branch \
 	  --cov-report=term --cov-report=xml:$(REPORTS)/coverage.xml --cov-report=html:$(REPORTS)/coverage-html \
-	  --cov-fail-under=90 || status=$$?; python3 scripts/ci_summary.py junit pytest $(REPORTS)/pytest-junit.xml; \
+	  --cov-fail-under=90 || status=$$?; python3 scripts/ci/ci_summary.py junit pytest $(REPORTS)/pytest-junit.xml; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status'
 
 # schemathesis against the local server (every generated case counts), then the post-deployment validation.
 contract: $(VENV)/.dev-installed
-	$(STEP) contract -- bash scripts/check_contract.sh
+	$(STEP) contract -- bash scripts/ci/check_contract.sh
 
 # fmt, validate, terraform test, checkov, packages, and a real apply of the three stacks against moto.
 terraform: $(VENV)/.dev-installed
-	$(STEP) terraform -- bash scripts/check_terraform.sh
+	$(STEP) terraform -- bash scripts/ci/check_terraform.sh
 
 # zizmor (offline) over .github/: no findings allowed.
 workflows: $(VENV)/.dev-installed
@@ -75,12 +75,12 @@ summary-reset:
 	@mkdir -p build && rm -f build/summary.tsv
 
 test: summary-reset lint typecheck workflows pytest contract terraform
-	@python3 scripts/ci_summary.py table
-	@python3 scripts/ci_summary.py print
+	@python3 scripts/ci/ci_summary.py table
+	@python3 scripts/ci/ci_summary.py print
 
 # Not a test: measures cold start, request overhead and list reads, and rewrites docs/PERFORMANCE.md.
 bench: $(VENV)/.dev-installed
-	$(BIN)/python scripts/benchmark.py
+	PYTHONPATH=src $(BIN)/python -m scripts.perf.benchmark
 
 # Locust at RATE requests/s for DURATION s with the production mix; without URL it starts the local server.
 # Fails when an operation's p95 passes P95_MS or the error rate passes MAX_ERROR_RATE (a fraction).
@@ -90,7 +90,7 @@ DURATION ?= 60
 P95_MS ?= 300
 MAX_ERROR_RATE ?= 0
 load: $(VENV)/.dev-installed
-	$(BIN)/python scripts/load_test.py --rate $(RATE) --duration $(DURATION) --p95-ms $(P95_MS) \
+	PYTHONPATH=src $(BIN)/python -m scripts.perf.load_test --rate $(RATE) --duration $(DURATION) --p95-ms $(P95_MS) \
 		--max-error-rate $(MAX_ERROR_RATE) $(if $(URL),--url $(URL))
 
 clean:

@@ -1,25 +1,25 @@
 #!/usr/bin/env bash
 # Apply the three stacks for real against moto's server on loopback, as from an empty account: the bootstrap
 # stack first (state buckets, GitHub OIDC provider, plan and deploy roles), then the infrastructure and Lambda
-# stacks into its dev state bucket, each through scripts/deploy_stack.sh (a saved plan, then exactly that plan
+# stacks into its dev state bucket, each through scripts/ops/deploy_stack.sh (a saved plan, then exactly that plan
 # applied, as the deploy workflows do). Verify with boto3, check that a stale plan is refused, re-plan
 # (expecting no changes) and destroy all three.
 #
 # The endpoints and fake credentials live only in override files written into a scratch copy of terraform/,
-# never in the real configuration. Needs the packages: run scripts/package_lambdas.sh first. Counts go to
-# CI's summary (scripts/ci_summary.py) when CI_SUMMARY is set.
+# never in the real configuration. Needs the packages: run scripts/ops/package_lambdas.sh first. Counts go to
+# CI's summary (scripts/ci/ci_summary.py) when CI_SUMMARY is set.
 set -euo pipefail
 started=${SECONDS}
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 python="${CHECK_PYTHON:-${repo_root}/.venv/bin/python}"
-tf=(bash "${repo_root}/scripts/tf_run.sh")
+tf=(bash "${repo_root}/scripts/ci/tf_run.sh")
 environment="dev"
 # The bootstrap stack names its buckets <prefix>-<env>; dev's holds the other two stacks' states here.
 state_bucket="bbws-terraform-state-${environment}"
 package_dir="${repo_root}/build/lambda"
 
-[[ -f "${package_dir}/list_products.zip" ]] || { echo "tf_local_apply.sh: no packages in ${package_dir}; run scripts/package_lambdas.sh" >&2; exit 1; }
+[[ -f "${package_dir}/list_products.zip" ]] || { echo "tf_local_apply.sh: no packages in ${package_dir}; run scripts/ops/package_lambdas.sh" >&2; exit 1; }
 
 work_dir="$(mktemp -d)"
 moto_pid=""
@@ -40,6 +40,8 @@ export AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local AWS_SESSION_TOKEN=loc
 export AWS_DEFAULT_REGION=eu-west-1 AWS_REGION=eu-west-1 AWS_EC2_METADATA_DISABLED=true
 unset AWS_PROFILE
 export LOCAL_AWS_ENDPOINT="${endpoint}"
+export PYTHONPATH="${repo_root}"
+cd "${repo_root}"
 
 # Run a command quietly into a log; on failure show the whole log and stop.
 run_logged() {
@@ -52,7 +54,7 @@ run_logged() {
   fi
 }
 
-"${python}" "${repo_root}/scripts/tf_local_check.py" wait
+"${python}" -m scripts.tf_local_check wait
 
 echo "==> scratch copy of terraform/ with local overrides in ${work_dir}"
 (cd "${repo_root}" && tar --exclude=.terraform --exclude=.terraform.lock.hcl --exclude='*.tfstate*' -cf - terraform) | tar -xf - -C "${work_dir}"
@@ -115,8 +117,8 @@ infra_dir="${work_dir}/terraform/infrastructure"
 lambda_dir="${work_dir}/terraform"
 infra_vars=(-var-file=environments/${environment}.tfvars)
 lambda_vars=(-var-file=environments/${environment}.tfvars -var "package_dir=${package_dir}")
-export TERRAFORM="bash ${repo_root}/scripts/tf_run.sh"
-deploy=(bash "${repo_root}/scripts/deploy_stack.sh")
+export TERRAFORM="bash ${repo_root}/scripts/ci/tf_run.sh"
+deploy=(bash "${repo_root}/scripts/ops/deploy_stack.sh")
 steps_passed=0
 passed() { steps_passed=$((steps_passed + 1)); echo "    ok [$((SECONDS - started)) s]: $*"; }
 
@@ -125,7 +127,7 @@ export TF_VAR_github_repository="example-org/bbws-product-api" TF_VAR_state_buck
 TF_BACKEND_CONFIG=none run_logged plan-bootstrap "${deploy[@]}" plan "${bootstrap_dir}" "${environment}" "${work_dir}/plan-bootstrap"
 TF_BACKEND_CONFIG=none run_logged apply-bootstrap "${deploy[@]}" apply "${bootstrap_dir}" "${environment}" "${work_dir}/plan-bootstrap"
 passed "bootstrap applied: $("${tf[@]}" -chdir="${bootstrap_dir}" state list | grep -c -v '^data\.') resources"
-"${python}" "${repo_root}/scripts/tf_local_check.py" verify-bootstrap --repository "${TF_VAR_github_repository}"
+"${python}" -m scripts.tf_local_check verify-bootstrap --repository "${TF_VAR_github_repository}"
 
 echo "==> a stale plan is refused: plan, change the state, apply the first plan"
 TF_BACKEND_CONFIG=none run_logged plan-stale "${deploy[@]}" plan "${bootstrap_dir}" "${environment}" "${work_dir}/plan-stale"
@@ -145,7 +147,7 @@ passed "stale plan refused: $(grep -o 'Stale plan.*changed after this plan' "${w
 
 # moto applies the bucket policy's Deny without its aws:SecureTransport condition, so it would refuse every
 # object request (there is no TLS on loopback either). The policy was verified above; lift it for the rest.
-"${python}" "${repo_root}/scripts/tf_local_check.py" lift-bucket-policy --bucket "${state_bucket}"
+"${python}" -m scripts.tf_local_check lift-bucket-policy --bucket "${state_bucket}"
 
 echo "==> infrastructure stack (${environment}.tfvars): plan, apply that plan, through the S3 backend"
 TF_BACKEND_CONFIG="${work_dir}/infrastructure.backend.hcl" run_logged plan-infrastructure "${deploy[@]}" plan "${infra_dir}" "${environment}" "${work_dir}/plan-infrastructure"
@@ -161,7 +163,7 @@ lambda_count="$("${tf[@]}" -chdir="${lambda_dir}" state list | grep -c -v '^data
 echo "    managed resources applied: infrastructure ${infra_count}, Lambda stack ${lambda_count}"
 
 echo "==> verify with boto3"
-"${python}" "${repo_root}/scripts/tf_local_check.py" verify --environment "${environment}" --package-dir "${package_dir}"
+"${python}" -m scripts.tf_local_check verify --environment "${environment}" --package-dir "${package_dir}"
 
 echo "==> re-plan both stacks: expecting no changes"
 for pair in "infrastructure:${infra_dir}" "lambda:${lambda_dir}"; do
@@ -185,5 +187,5 @@ run_logged destroy-infrastructure "${tf[@]}" -chdir="${infra_dir}" destroy -inpu
 run_logged destroy-bootstrap "${tf[@]}" -chdir="${bootstrap_dir}" destroy -input=false -no-color -auto-approve
 grep -h "Destroy complete" "${work_dir}"/destroy-*.log | sed 's/^/    /'
 passed "all three stacks destroyed"
-if [[ -n "${CI_SUMMARY:-}" ]]; then python3 "${repo_root}/scripts/ci_summary.py" record local-apply-steps "${steps_passed}" 0; fi
+if [[ -n "${CI_SUMMARY:-}" ]]; then python3 "${repo_root}/scripts/ci/ci_summary.py" record local-apply-steps "${steps_passed}" 0; fi
 echo "==> local apply passed (${steps_passed} steps)"

@@ -10,7 +10,7 @@ the handlers inside the packages they were deployed from, each role's exact acti
 integration and authorization (the 404 answers on /, /v1.0 and the /{proxy+} catch-all included), the
 X-Request-Id mapping of every MOCK answer and gateway response, the stage, every alarm by name (with the
 function alarms' metric and function, and each alarm's entry in docs/OPERATIONS.md), the dashboard and the saved queries (naming only what the apply
-created), and the table's schema against scripts/local_table.py. Every problem is listed, and any problem
+created), and the table's schema against scripts/local_server/table.py. Every problem is listed, and any problem
 exits non-zero; with CI_SUMMARY set the counts go to CI's summary line.
 """
 
@@ -32,10 +32,9 @@ from typing import Any
 
 import boto3
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from ci_summary import record  # noqa: E402
-from function_manifest import load_functions  # noqa: E402
-from local_table import create_table_request, load_schema  # noqa: E402
+from scripts.ci.ci_summary import record
+from scripts.function_manifest import load_functions
+from scripts.local_server.table import create_table_request, load_schema
 
 REGION = "eu-west-1"
 
@@ -466,7 +465,7 @@ def verify_table(problems: Problems, environment: str) -> str:
     actual = normalised(table)
     problems.expect(
         actual == wanted,
-        f"table schema differs from scripts/local_table.py:\n  applied {actual}\n  local   {wanted}",
+        f"table schema differs from scripts/local_server/table.py:\n  applied {actual}\n  local   {wanted}",
     )
     billing = table.get("BillingModeSummary", {}).get("BillingMode")
     problems.expect(billing == "PAY_PER_REQUEST", f"table billing mode {billing}")

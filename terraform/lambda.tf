@@ -1,5 +1,5 @@
 # Third-party packages the write functions import (pydantic and its compiled core), built for arm64 by
-# scripts/package_lambdas.sh. The read functions do without it, which keeps their cold start short.
+# scripts/ops/package_lambdas.sh. The read functions do without it, which keeps their cold start short.
 resource "aws_lambda_layer_version" "dependencies" {
   layer_name               = local.layer_name
   description              = "pydantic and its dependencies for the BBWS product write functions"

@@ -19,7 +19,7 @@ output "stage_name" {
 }
 
 output "stage_url" {
-  description = "Invoke URL of the stage, e.g. https://<id>.execute-api.<region>.amazonaws.com/dev (scripts/validate_deployment.py --base-url)."
+  description = "Invoke URL of the stage, e.g. https://<id>.execute-api.<region>.amazonaws.com/dev (scripts/ops/validate_deployment.py --base-url)."
   value       = aws_api_gateway_stage.product_api.invoke_url
 }
 

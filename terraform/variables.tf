@@ -37,7 +37,7 @@ variable "infrastructure_state_key" {
 
 variable "package_dir" {
   type        = string
-  description = "Folder holding the ZIPs scripts/package_lambdas.sh builds (<function>.zip, dependencies-layer.zip); null means build/lambda at the repository root."
+  description = "Folder holding the ZIPs scripts/ops/package_lambdas.sh builds (<function>.zip, dependencies-layer.zip); null means build/lambda at the repository root."
   default     = null
 }
 

@@ -25,8 +25,8 @@ os.environ.pop("DYNAMODB_ENDPOINT_URL", None)
 
 from fakes import FakeProductStore  # noqa: E402
 from samples import FIXED_NOW, fresh_table, page_tokens, to_json  # noqa: E402
-from local_api import EmbeddedDynamoDB  # noqa: E402
-from local_table import create_table  # noqa: E402
+from scripts.local_server.api import EmbeddedDynamoDB  # noqa: E402
+from scripts.local_server.table import create_table  # noqa: E402
 from models.commands import ProductDraft  # noqa: E402
 from repositories.dynamodb import create_client  # noqa: E402
 from repositories.product_repository import ProductRepository  # noqa: E402

@@ -9,10 +9,10 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
-from local_table import create_table
 from models.commands import IdempotentRequest
 from models.record import ProductRecord
 from repositories.page_token import PageTokens
+from scripts.local_server.table import create_table
 from utils.settings import get_settings
 
 FIXED_NOW = "2026-01-02T03:04:05.000Z"  # the service fixture's clock

@@ -99,7 +99,7 @@ locals {
         resources = ["${aws_s3_bucket.state[env].arn}/${var.state_key_prefix}/*.tflock"]
       },
       {
-        # scripts/validate_deployment.py signs its writes with the deploy role after the apply.
+        # scripts/ops/validate_deployment.py signs its writes with the deploy role after the apply.
         sid       = "PostDeploymentValidation"
         read      = []
         write     = ["execute-api:Invoke"]

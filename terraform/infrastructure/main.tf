@@ -10,7 +10,7 @@ locals {
   api_name   = "bbws-product-api-${var.environment}"
   table_name = "bbws-products-${var.environment}"
 
-  # The one table definition, shared with scripts/local_table.py so local tables cannot drift from this one.
+  # The one table definition, shared with scripts/local_server/table.py so local tables cannot drift from this one.
   table_schema = jsondecode(file("${path.module}/products_table.json"))
 
   # The origin API Gateway's own responses (errors it generates before any function runs) allow; they cannot

@@ -1,5 +1,5 @@
 # Offline tests of the Lambda stack: a mocked AWS provider and the infrastructure stack's outputs given here.
-# Needs the packages (bash scripts/package_lambdas.sh): the functions hash their ZIPs at plan time.
+# Needs the packages (bash scripts/ops/package_lambdas.sh): the functions hash their ZIPs at plan time.
 mock_provider "aws" {
   mock_data "aws_iam_policy_document" {
     defaults = { json = "{\"Version\":\"2012-10-17\",\"Statement\":[]}" }

@@ -1,4 +1,4 @@
-"""Schemathesis hooks for scripts/check_contract.sh: SigV4-signed writes and the list's parameter rules.
+"""Schemathesis hooks for scripts/ci/check_contract.sh: SigV4-signed writes and the list's parameter rules.
 
 Loaded through SCHEMATHESIS_HOOKS; not a test module.
 """
@@ -6,16 +6,12 @@ Loaded through SCHEMATHESIS_HOOKS; not a test module.
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 from typing import Any
 
 import requests
 import schemathesis
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
-
-from validate_deployment import SIGNED_METHODS, find_credentials, sigv4_headers  # noqa: E402
+from scripts.ops.validate_deployment import SIGNED_METHODS, find_credentials, sigv4_headers
 
 REGION = os.environ.get("AWS_REGION", "eu-west-1")
 

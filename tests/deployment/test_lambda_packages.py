@@ -1,4 +1,4 @@
-"""The Lambda packages scripts/package_lambdas.sh builds are self-contained and reproducible.
+"""The Lambda packages scripts/ops/package_lambdas.sh builds are self-contained and reproducible.
 
 The packages are built for this machine (same layout as the arm64 ones, host wheels), each is unpacked into
 an empty folder, and a fresh `python -I -S` process whose sys.path holds only the standard library, that
@@ -25,14 +25,14 @@ import boto3
 import pytest
 from moto.server import ThreadedMotoServer
 
-from function_manifest import load_functions
-from local_table import create_table
+from scripts.function_manifest import load_functions
+from scripts.local_server.table import create_table
 
 # One worker builds the packages once for the whole module (make pytest runs with --dist loadgroup).
 pytestmark = [pytest.mark.deployment, pytest.mark.xdist_group("packages")]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-PACKAGE_SCRIPT = REPO_ROOT / "scripts" / "package_lambdas.sh"
+PACKAGE_SCRIPT = REPO_ROOT / "scripts" / "ops" / "package_lambdas.sh"
 TABLE_NAME = "bbws-products-package-test"
 FUNCTIONS = tuple(load_functions())
 # Functions whose handlers import pydantic and so get the dependencies layer (as Terraform gives them).

@@ -1,4 +1,4 @@
-"""The real local server (scripts/local_api.py) over HTTP, against the session's moto DynamoDB."""
+"""The real local server (scripts/local_server/api.py) over HTTP, against the session's moto DynamoDB."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from api_client import ApiClient
-from local_api import LocalApi
+from scripts.local_server.api import LocalApi
 from models.record import ProductRecord
 from repositories import keys
 from repositories.dynamodb import create_client

@@ -12,7 +12,7 @@ import pytest
 
 from api_client import ApiClient
 from browser import Chromium, find_chromium
-from local_api import LocalApi
+from scripts.local_server.api import LocalApi
 
 pytestmark = pytest.mark.integration
 

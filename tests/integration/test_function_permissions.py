@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from function_manifest import load_functions
+from scripts.function_manifest import load_functions
 from handlers import create_product, delete_product, get_product, list_products, update_product
 from repositories.dynamodb import create_client
 from repositories.product_repository import ProductRepository

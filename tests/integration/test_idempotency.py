@@ -7,7 +7,7 @@ import uuid
 import pytest
 
 from api_client import ApiClient
-from local_api import LocalApi
+from scripts.local_server.api import LocalApi
 from samples import product_body
 from test_product_api import PRODUCTS, in_parallel
 

@@ -1,4 +1,4 @@
-"""Products stored under the legacy name key (NFC + case fold only) until scripts/migrate_name_keys.py rewrites
+"""Products stored under the legacy name key (NFC + case fold only) until scripts/ops/migrate_name_keys.py rewrites
 them: they are still found by name and still block duplicates, on moto's DynamoDB."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The local DynamoDB's fast answers (scripts/local_dynamodb.py) read the same to botocore as moto's own."""
+"""The local DynamoDB's fast answers (scripts/local_server/dynamodb.py) read the same to botocore as moto's own."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from typing import Any
 import boto3
 import pytest
 
-from local_dynamodb import EmbeddedDynamoDB
-from local_table import create_table
+from scripts.local_server.dynamodb import EmbeddedDynamoDB
+from scripts.local_server.table import create_table
 
 pytestmark = pytest.mark.integration
 TABLE = "bbws-products-answers"

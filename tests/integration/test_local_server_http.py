@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from local_api import LocalApi
+from scripts.local_server.api import LocalApi
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -133,10 +133,12 @@ def test_server_stops_within_two_seconds_of_sigterm_after_serving_writes() -> No
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     environment = {**os.environ, "PORT": str(port), "LOCAL_AUTH": "off", "LOG_LEVEL": "ERROR"}
+    environment["PYTHONPATH"] = f"{ROOT / 'src'}{os.pathsep}{ROOT}"
     for name in ("DYNAMODB_ENDPOINT_URL", "TABLE_NAME", "ALLOWED_ORIGINS"):
         environment.pop(name, None)
     server = subprocess.Popen(
-        [sys.executable, str(ROOT / "scripts" / "local_api.py")],
+        [sys.executable, "-m", "scripts.local_server"],
+        cwd=ROOT,
         env=environment,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

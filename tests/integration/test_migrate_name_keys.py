@@ -1,4 +1,4 @@
-"""scripts/migrate_name_keys.py against moto's DynamoDB: dry run by default, idempotent, resumable, and
+"""scripts/ops/migrate_name_keys.py against moto's DynamoDB: dry run by default, idempotent, resumable, and
 collisions reported rather than overwritten."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from exceptions.product_exceptions import NameAlreadyTaken
-from migrate_name_keys import main, migrate, plan, scan, transaction
+from scripts.ops.migrate_name_keys import main, migrate, plan, scan, transaction
 from models.record import ProductRecord, name_key
 from repositories import keys
 from repositories.dynamodb import create_client

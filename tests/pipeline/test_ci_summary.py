@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-import ci_summary
+from scripts.ci import ci_summary
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ def summary_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def run_step(summary_file: Path, *command: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        ["bash", str(ROOT / "scripts" / "ci_step.sh"), "demo", "--", *command],
+        ["bash", str(ROOT / "scripts" / "ci" / "ci_step.sh"), "demo", "--", *command],
         capture_output=True,
         text=True,
         env={"CI_SUMMARY": str(summary_file), "PATH": "/usr/bin:/bin"},
@@ -33,7 +33,13 @@ def run_step(summary_file: Path, *command: str) -> subprocess.CompletedProcess[s
 
 def final_line(summary_file: Path, exit_status: int = 0) -> tuple[str, int]:
     completed = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "ci_summary.py"), "print", "--exit-status", str(exit_status)],
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "ci" / "ci_summary.py"),
+            "print",
+            "--exit-status",
+            str(exit_status),
+        ],
         capture_output=True,
         text=True,
         env={"CI_SUMMARY": str(summary_file)},
@@ -70,7 +76,7 @@ def test_a_step_that_records_nothing_counts_as_one_check(summary_file: Path) -> 
 
 
 def test_a_failing_step_whose_counts_all_passed_gets_one_failure(summary_file: Path) -> None:
-    record = f"{sys.executable} {ROOT / 'scripts' / 'ci_summary.py'} record demo-tests 5 0; exit 3"
+    record = f"{sys.executable} {ROOT / 'scripts' / 'ci' / 'ci_summary.py'} record demo-tests 5 0; exit 3"
     completed = run_step(summary_file, "bash", "-c", record)
     assert completed.returncode == 3
     assert ci_summary.read_lines() == [("demo-tests", 5, 0, 0), ("demo-exit-status", 0, 1, 0)]

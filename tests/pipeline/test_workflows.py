@@ -148,7 +148,7 @@ def test_dev_deploys_on_pushes_to_main_that_touch_the_stack_and_by_hand(stack: s
             "terraform/*.tf",
             "terraform/*.json",
             "terraform/templates/**",
-            "scripts/package_lambdas.sh",
+            "scripts/ops/package_lambdas.sh",
             "scripts/function_manifest.py",
             "requirements.txt",
         }

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from function_manifest import load_functions
+from scripts.function_manifest import load_functions
 
 HANDLERS = Path(__file__).resolve().parents[3] / "src" / "handlers"
 FUNCTIONS = load_functions()

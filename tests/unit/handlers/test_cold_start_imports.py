@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from function_manifest import load_functions
+from scripts.function_manifest import load_functions
 
 SRC = Path(__file__).resolve().parents[3] / "src"
 PROBE = """

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from local_table import create_table_request, load_schema
+from scripts.local_server.table import create_table_request, load_schema
 from models.record import name_key
 from repositories import keys
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from load_report import Operation, Report
+from scripts.perf.load_report import Operation, Report
 
 
 def report(p95_ms: float = 120.0, errors: int = 0) -> Report:

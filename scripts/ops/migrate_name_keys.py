@@ -15,8 +15,8 @@ read as one (for example "Basic Plan" and "Basic  Plan") are a collision: report
 as they were; rename one of them through the API and run the script again. Exit status 1 when any collision or
 concurrent change was reported, else 0.
 
-    TABLE_NAME=bbws-products-dev python scripts/migrate_name_keys.py            # dry run
-    TABLE_NAME=bbws-products-dev python scripts/migrate_name_keys.py --apply    # write
+    TABLE_NAME=bbws-products-dev PYTHONPATH=src python -m scripts.ops.migrate_name_keys            # dry run
+    TABLE_NAME=bbws-products-dev PYTHONPATH=src python -m scripts.ops.migrate_name_keys --apply    # write
 """
 
 from __future__ import annotations
@@ -25,17 +25,14 @@ import argparse
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "src"))
+from botocore.exceptions import ClientError
 
-from botocore.exceptions import ClientError  # noqa: E402
-
-from models.record import name_key  # noqa: E402
-from repositories import keys  # noqa: E402
-from repositories.dynamodb import create_client  # noqa: E402
-from utils.settings import get_settings  # noqa: E402
+from models.record import name_key
+from repositories import keys
+from repositories.dynamodb import create_client
+from utils.settings import get_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

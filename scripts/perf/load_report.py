@@ -1,6 +1,6 @@
 """A load test's result: percentiles per operation, throughput and errors by status, and the pass/fail verdict.
 
-Built from Locust's statistics by scripts/locustfile.py, saved as JSON, and read back by scripts/benchmark.py.
+Built from Locust's statistics by scripts/perf/locustfile.py, saved as JSON, and read back by scripts/perf/benchmark.py.
 Percentiles are Locust's (response times rounded to two significant digits above 100 ms).
 """
 

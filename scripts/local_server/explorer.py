@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 OPENAPI_PATH = ROOT / "openapi.yaml"
 # The Swagger UI files the page loads; nothing else under /docs/ is served.
 ASSETS = {

@@ -3,16 +3,16 @@
 # infrastructure, Lambda), checkov, the Lambda packages, and a real apply of the three stacks against moto's
 # server (scripts/tf_local_apply.sh). With CI_SUMMARY set (make test), each check's counts go to CI's summary.
 #
-#   bash scripts/check_terraform.sh
+#   bash scripts/ci/check_terraform.sh
 #
-# Terraform comes from PATH; providers from a local mirror when there is one (scripts/tf_run.sh). checkov is
+# Terraform comes from PATH; providers from a local mirror when there is one (scripts/ci/tf_run.sh). checkov is
 # installed from requirements-checkov.txt into .venv-checkov (its dependencies conflict with ours). The
 # boto3 checks use .venv (CHECK_PYTHON overrides it).
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "${repo_root}"
-tf=(bash scripts/tf_run.sh)
+tf=(bash scripts/ci/tf_run.sh)
 stacks=(terraform/bootstrap terraform/infrastructure terraform)
 started=${SECONDS}
 logs="$(mktemp -d)"
@@ -22,17 +22,17 @@ step() {
   printf '\n==> [%3ss] %s\n' "$((SECONDS - started))" "$*"
 }
 
-# Counts for CI's summary line (scripts/ci_summary.py); a no-op outside `make test`.
+# Counts for CI's summary line (scripts/ci/ci_summary.py); a no-op outside `make test`.
 summary() {
-  if [[ -n "${CI_SUMMARY:-}" ]]; then python3 scripts/ci_summary.py "$@"; fi
+  if [[ -n "${CI_SUMMARY:-}" ]]; then python3 scripts/ci/ci_summary.py "$@"; fi
 }
 
 step "terraform fmt -check -recursive terraform"
 "${tf[@]}" fmt -check -recursive -diff terraform
 summary record terraform-fmt 1 0
 
-step "packages for Lambda (arm64): scripts/package_lambdas.sh"
-bash scripts/package_lambdas.sh
+step "packages for Lambda (arm64): scripts/ops/package_lambdas.sh"
+bash scripts/ops/package_lambdas.sh
 summary record lambda-packages 1 0
 
 for stack in "${stacks[@]}"; do

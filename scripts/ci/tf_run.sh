@@ -8,7 +8,7 @@
 # as usual. Either way providers are cached once under build/terraform/plugin-cache.
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 find_mirror() {
   local aws_dir
   aws_dir="$(find /opt /usr/local/share /usr/share "${HOME:-/nonexistent}" -maxdepth 4 -type d \

@@ -11,7 +11,7 @@ plain JSON-ready data, so those answers are written with json.dumps; anything js
 (binary values, timestamps) and every error still goes through moto's serializer.
 tests/integration/test_local_dynamodb.py checks both paths give botocore the same answers.
 
-    python scripts/local_dynamodb.py [--port 0]   # prints "port N" once it listens; exits when stdin closes
+    python scripts/local_server/dynamodb.py [--port 0]   # prints "port N" once it listens; exits when stdin closes
 """
 
 from __future__ import annotations

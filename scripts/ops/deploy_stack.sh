@@ -2,16 +2,16 @@
 # Plan and apply one Terraform stack the way the deploy workflows do: the plan is a file a reviewer reads
 # before approving, and the apply applies exactly that file, or nothing.
 #
-#   scripts/deploy_stack.sh plan  STACK_DIR ENV PLAN_DIR [PLAN ARGS...]
+#   scripts/ops/deploy_stack.sh plan  STACK_DIR ENV PLAN_DIR [PLAN ARGS...]
 #       init with STACK_DIR/environments/ENV.backend.hcl, plan with environments/ENV.tfvars (when the stack has
 #       one) into PLAN_DIR/tfplan; PLAN_DIR/plan.txt is the human-readable plan, PLAN_DIR/.terraform.lock.hcl
 #       the providers it was made with, PLAN_DIR/changes is "true" or "false".
-#   scripts/deploy_stack.sh apply STACK_DIR ENV PLAN_DIR
+#   scripts/ops/deploy_stack.sh apply STACK_DIR ENV PLAN_DIR
 #       init with the same providers and backend, apply PLAN_DIR/tfplan. If the state changed since the plan
 #       (another apply ran in between), Terraform refuses the stale plan and this says to re-run.
 #
 # TF_BACKEND_CONFIG overrides the backend file ("none": the stack's own local state). TERRAFORM is the command
-# (default terraform; scripts/tf_local_apply.sh passes scripts/tf_run.sh). In GitHub Actions the plan also goes
+# (default terraform; scripts/tf_local_apply.sh passes scripts/ci/tf_run.sh). In GitHub Actions the plan also goes
 # into the job summary.
 set -euo pipefail
 

@@ -2,8 +2,8 @@
 # Build the function ZIPs (listed in terraform/functions.json) and the shared dependencies layer into
 # build/lambda (or --output DIR).
 #
-#   bash scripts/package_lambdas.sh                      # for AWS Lambda: CPython 3.12 on arm64 (manylinux)
-#   bash scripts/package_lambdas.sh --platform host      # for this machine (the self-containment test)
+#   bash scripts/ops/package_lambdas.sh                      # for AWS Lambda: CPython 3.12 on arm64 (manylinux)
+#   bash scripts/ops/package_lambdas.sh --platform host      # for this machine (the self-containment test)
 #
 # Each function ZIP holds src/'s packages (its own handler module, not the other four) at the archive root,
 # handler "handlers.<name>.handler". The layer holds requirements.txt minus boto3 (the runtime provides
@@ -11,7 +11,7 @@
 # the same sources gives byte-identical files and Terraform sees no change.
 set -euo pipefail
 
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 platform="lambda"
 output_dir="${repo_root}/build/lambda"
 

@@ -1,14 +1,14 @@
 #!/usr/bin/env python3
 """The counts behind CI's last line: every test-like check `make test` ran, summed over its steps.
 
-Each step of `make test` runs through scripts/ci_step.sh, which points CI_SUMMARY at build/summary.tsv. A step
+Each step of `make test` runs through scripts/ci/ci_step.sh, which points CI_SUMMARY at build/summary.tsv. A step
 (or a script it calls) records its own counts there, one line per check family: `name passed failed skipped`.
 
     ci_summary.py record NAME PASSED FAILED [SKIPPED]   # counts you already have
     ci_summary.py junit NAME FILE.xml                   # a JUnit report (pytest, schemathesis)
     ci_summary.py tftest NAME LOG                       # `terraform test` output ("N passed, M failed")
     ci_summary.py checkov NAME LOG                      # checkov output ("Passed checks: N, Failed ...")
-    ci_summary.py validation NAME LOG                   # scripts/validate_deployment.py output
+    ci_summary.py validation NAME LOG                   # scripts/ops/validate_deployment.py output
     ci_summary.py schemathesis NAME REPORT.json         # schemathesis' JSON run report: every generated case
     ci_summary.py table [--markdown]                    # per-line table (CI's job summary)
     ci_summary.py print [--exit-status N]               # the total as one line; exits 1 if anything failed
@@ -26,7 +26,7 @@ import sys
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
 
-DEFAULT_FILE = Path(__file__).resolve().parent.parent / "build" / "summary.tsv"
+DEFAULT_FILE = Path(__file__).resolve().parents[2] / "build" / "summary.tsv"
 
 
 def summary_file() -> Path:

@@ -3,11 +3,11 @@
 # schemathesis (every check, positive and negative data, stateful links), then run the post-deployment
 # validation against it.
 #
-#   scripts/check_contract.sh            # from any directory
-#   MAX_EXAMPLES=50 scripts/check_contract.sh
+#   scripts/ci/check_contract.sh            # from any directory
+#   MAX_EXAMPLES=50 scripts/ci/check_contract.sh
 set -euo pipefail
 
-ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV_BIN="${VENV_BIN:-$ROOT/.venv/bin}"
 MAX_EXAMPLES="${MAX_EXAMPLES:-50}"
 # CI replays one fixed seed so a landing never hinges on luck; elsewhere each run explores new cases.
@@ -20,6 +20,8 @@ fuzz_status=0
 validation_status=0
 cd "$ROOT"
 mkdir -p "$REPORTS"
+# The local server and the schemathesis hooks import the handlers (src/) and the scripts package.
+export PYTHONPATH="$ROOT/src:$ROOT"
 
 # Locally the server only checks that writes carry a SigV4 header, so dummy credentials do.
 export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-local}"
@@ -42,7 +44,7 @@ echo "==> validating openapi.yaml"
 "$VENV_BIN/openapi-spec-validator" openapi.yaml
 
 echo "==> starting the local API on a free port (embedded DynamoDB, empty table)"
-"$VENV_BIN/python" scripts/local_api.py --port 0 >"$SERVER_LOG" 2>&1 &
+"$VENV_BIN/python" -m scripts.local_server --port 0 >"$SERVER_LOG" 2>&1 &
 SERVER_PID=$!
 BASE_URL=""
 for _ in $(seq 1 100); do
@@ -79,13 +81,13 @@ SCHEMATHESIS_HOOKS="$ROOT/tests/contract/hooks.py" "$VENV_BIN/st" \
     --report json,junit \
     --report-json-path "$REPORTS/schemathesis.json" \
     --report-junit-path "$REPORTS/schemathesis-junit.xml" || fuzz_status=$?
-# Every generated case counts in CI's summary line (scripts/ci_summary.py), pass or fail.
-[[ -n "${CI_SUMMARY:-}" ]] && python3 scripts/ci_summary.py schemathesis contract-fuzz-cases "$REPORTS/schemathesis.json"
+# Every generated case counts in CI's summary line (scripts/ci/ci_summary.py), pass or fail.
+[[ -n "${CI_SUMMARY:-}" ]] && python3 scripts/ci/ci_summary.py schemathesis contract-fuzz-cases "$REPORTS/schemathesis.json"
 [[ ${fuzz_status} -eq 0 ]] || exit "${fuzz_status}"
 
 echo "==> post-deployment validation against the local API"
-"$VENV_BIN/python" scripts/validate_deployment.py --base-url "$BASE_URL" | tee "$WORK/validation.log" || validation_status=$?
-[[ -n "${CI_SUMMARY:-}" ]] && python3 scripts/ci_summary.py validation post-deployment-validation "$WORK/validation.log"
+"$VENV_BIN/python" scripts/ops/validate_deployment.py --base-url "$BASE_URL" | tee "$WORK/validation.log" || validation_status=$?
+[[ -n "${CI_SUMMARY:-}" ]] && python3 scripts/ci/ci_summary.py validation post-deployment-validation "$WORK/validation.log"
 [[ ${validation_status} -eq 0 ]] || exit "${validation_status}"
 
 echo "==> contract checks passed"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Run one step of `make test`: a banner before and after it with its elapsed time, and its counts in
-# build/summary.tsv (the file .ci/run sums into its last line, scripts/ci_summary.py).
+# build/summary.tsv (the file .ci/run sums into its last line, scripts/ci/ci_summary.py).
 #
-#   bash scripts/ci_step.sh NAME -- COMMAND [ARGS...]
+#   bash scripts/ci/ci_step.sh NAME -- COMMAND [ARGS...]
 #
 # The command sees CI_SUMMARY (the summary file) and records its own counts with `ci_summary.py record|junit|
 # tftest|...`. A step that records nothing counts as one check, passed or failed by its exit status; a step
@@ -13,12 +13,12 @@ set -uo pipefail
 name="$1"
 shift
 [[ "${1:-}" == "--" ]] && shift
-repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 export CI_SUMMARY="${CI_SUMMARY:-${repo_root}/build/summary.tsv}"
 mkdir -p "$(dirname "${CI_SUMMARY}")"
 touch "${CI_SUMMARY}"
 [[ -f "${repo_root}/build/.gitignore" ]] || printf '*\n' > "${repo_root}/build/.gitignore"
-summary=(python3 "${repo_root}/scripts/ci_summary.py")
+summary=(python3 "${repo_root}/scripts/ci/ci_summary.py")
 
 lines_before=$(wc -l < "${CI_SUMMARY}")
 started=${SECONDS}

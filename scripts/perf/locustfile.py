@@ -1,4 +1,4 @@
-"""Locust users with the production mix; run it through scripts/load_test.py (`make load`).
+"""Locust users with the production mix; run it through scripts/perf/load_test.py (`make load`).
 
 Mix per request: 60% get by id, 25% list (a third of them sortBy=price), 10% update (price, with If-Match),
 5% create. Writes are SigV4-signed (service execute-api) with the caller's AWS credentials, as API Gateway's
@@ -28,7 +28,7 @@ from botocore.session import get_session
 from locust import FastHttpUser, events, task
 from locust.env import Environment
 
-from load_report import Report
+from scripts.perf.load_report import Report
 
 PRODUCTS = "/v1.0/products"
 _USER_NUMBERS = itertools.count()

@@ -7,7 +7,7 @@ that the API answers as openapi.yaml says and that every read sees the write bef
 Writes are signed with AWS Signature Version 4 when the botocore credential chain finds credentials. The
 product is soft-deleted in the end whatever happened. Exit 0 only when every step gave the contract's answer.
 
-    python scripts/validate_deployment.py --base-url https://<api>.execute-api.eu-west-1.amazonaws.com/dev
+    python scripts/ops/validate_deployment.py --base-url https://<api>.execute-api.eu-west-1.amazonaws.com/dev
 """
 
 from __future__ import annotations

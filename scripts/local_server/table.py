@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-SCHEMA_PATH = Path(__file__).resolve().parent.parent / "terraform" / "infrastructure" / "products_table.json"
+SCHEMA_PATH = Path(__file__).resolve().parents[2] / "terraform" / "infrastructure" / "products_table.json"
 
 
 def load_schema() -> dict[str, Any]:

@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Load-test the Product API with Locust at a fixed rate, headless, bounded in time and requests.
 
-    python scripts/load_test.py                                  # starts the local server itself
-    python scripts/load_test.py --url https://<api>/dev --rate 100 --duration 60
+    PYTHONPATH=src python -m scripts.perf.load_test                  # starts the local server itself
+    PYTHONPATH=src python -m scripts.perf.load_test --url https://<api>/dev --rate 100 --duration 60
 
-Without --url it starts scripts/local_api.py on a free port (its own moto DynamoDB) and stops it after.
+Without --url it starts the local server (scripts/local_server) on a free port (its own moto DynamoDB) and stops it after.
 Either way it first makes sure --products active products exist (creating the missing ones, signed), then
-runs scripts/locustfile.py with the production mix. Prints and saves (build/load/report.json) p50/p95/p99
+runs scripts/perf/locustfile.py with the production mix. Prints and saves (build/load/report.json) p50/p95/p99
 per operation, throughput and errors by status; exits 1 when a p95 or the error rate passes its threshold.
 """
 
@@ -34,7 +34,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 from botocore.session import get_session
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 PRODUCTS = "/v1.0/products"
 _READY = re.compile(r"Product API on (http://\S+?)/v1\.0/products")
 _REGION = re.compile(r"execute-api\.([a-z0-9-]+)\.amazonaws\.com")
@@ -123,13 +123,14 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
 
 @contextmanager
 def local_server(log_path: Path) -> Iterator[tuple[str, int]]:
-    """scripts/local_api.py on a free port, with its own DynamoDB; yields its base URL and process id."""
+    """The local server on a free port, with its own DynamoDB; yields its base URL and process id."""
     with log_path.open("w", encoding="utf-8") as log:
         server = subprocess.Popen(
-            [sys.executable, str(ROOT / "scripts" / "local_api.py"), "--port", "0"],
+            [sys.executable, "-m", "scripts.local_server", "--port", "0"],
             stdout=log,
             stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            cwd=ROOT,
+            env={**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": f"{ROOT / 'src'}{os.pathsep}{ROOT}"},
         )
         try:
             yield _wait_until_ready(server, log_path), server.pid
@@ -167,7 +168,7 @@ def run_locust(url: str, products_file: Path, args: argparse.Namespace) -> int:
         "-m",
         "locust",
         "-f",
-        str(ROOT / "scripts" / "locustfile.py"),
+        str(ROOT / "scripts" / "perf" / "locustfile.py"),
         "--headless",
         "--only-summary",
         "--loglevel",
@@ -197,7 +198,7 @@ def run_locust(url: str, products_file: Path, args: argparse.Namespace) -> int:
         "--report",
         str(args.output / "report.json"),
     ]
-    environment = {**os.environ, "PYTHONPATH": str(ROOT / "scripts")}
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.run(command, env=environment, cwd=args.output).returncode
 
 

@@ -3,10 +3,10 @@
 
 Each HTTP request becomes the REST proxy event (payload 1.0) AWS would send and goes to the same
 `handlers.<name>.handler` the Lambda functions run. Unless DYNAMODB_ENDPOINT_URL points elsewhere, moto's
-DynamoDB runs in a child process (scripts/local_dynamodb.py) on a free loopback port, with the table built from the Terraform schema;
+DynamoDB runs in a child process (scripts/local_server/dynamodb.py) on a free loopback port, with the table built from the Terraform schema;
 LOCAL_DYNAMODB=aws uses a real table (TABLE_NAME) with the usual AWS credential chain instead.
 
-    python scripts/local_api.py [--port 3000] [--seed]
+    PYTHONPATH=src python -m scripts.local_server [--port 3000] [--seed]    # from the repository root
 
 It also serves the API explorer (Swagger UI) at /docs and the OpenAPI document at /openapi.yaml.
 """
@@ -27,30 +27,25 @@ import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "src"))
-sys.path.insert(0, str(ROOT / "scripts"))
-
-from api_explorer import explorer_answer  # noqa: E402
-from exceptions.product_exceptions import (  # noqa: E402
+from exceptions.product_exceptions import (
     ApiError,
     InvalidRequest,
     MethodNotAllowed,
     PayloadTooLarge,
     RouteNotFound,
 )
-from function_manifest import load_functions  # noqa: E402
-from local_dynamodb import EmbeddedDynamoDB  # noqa: E402
-from local_table import create_table  # noqa: E402
-from repositories.dynamodb import create_client  # noqa: E402
-from utils.api_gateway import error_response_for  # noqa: E402
-from utils.response_builder import ApiResponse, cors_headers, error_response, render  # noqa: E402
-from utils.settings import Settings, get_settings  # noqa: E402
+from repositories.dynamodb import create_client
+from scripts.function_manifest import load_functions
+from scripts.local_server.dynamodb import EmbeddedDynamoDB
+from scripts.local_server.explorer import explorer_answer
+from scripts.local_server.table import create_table
+from utils.api_gateway import error_response_for
+from utils.response_builder import ApiResponse, cors_headers, error_response, render
+from utils.settings import Settings, get_settings
 
 DEFAULT_TABLE = "bbws-products-local"
 STAGE = "local"
