@@ -15,7 +15,8 @@ SEED ?= 0
 STEP := bash scripts/ci/ci_step.sh
 REPORTS := build/reports
 
-.PHONY: run test format lint typecheck unit pytest contract terraform workflows bench load clean summary-reset
+.PHONY: run test test-lanes python-checks format lint typecheck unit pytest contract terraform \
+	terraform-apply workflows bench load clean summary-reset
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -46,14 +47,15 @@ typecheck: $(VENV)/.dev-installed
 unit: $(VENV)/.dev-installed
 	$(BIN)/pytest tests/unit -q
 
-# Every pytest test (unit, integration, contract, deployment, pipeline) with branch coverage of src/; each test
-# counts in CI's summary (JUnit report); coverage reports go to build/reports for CI's artifacts.
+# Every pytest test but the Terraform applies (unit, integration, contract, deployment, pipeline) with branch
+# coverage of src/; each test counts in CI's summary (JUnit report); coverage reports go to build/reports for
+# CI's artifacts.
 # pytest exits 5 when it collected no tests: that is a failure here, never a pass.
 # PYTEST_WORKERS parallel workers (pytest-xdist), each with its own moto server and local server; tests marked
 # xdist_group("name") run on one worker together.
 PYTEST_WORKERS ?= 2
 pytest: $(VENV)/.dev-installed
-	$(STEP) pytest -- bash -c 'status=0; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup \
+	$(STEP) pytest -- bash -c 'status=0; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --ignore=tests/terraform \
 	  --junitxml=$(REPORTS)/pytest-junit.xml --cov --cov-branch \
 	  --cov-report=term --cov-report=xml:$(REPORTS)/coverage.xml --cov-report=html:$(REPORTS)/coverage-html \
 	  --cov-fail-under=90 || status=$$?; python3 scripts/ci/ci_summary.py junit pytest $(REPORTS)/pytest-junit.xml; \
@@ -63,9 +65,13 @@ pytest: $(VENV)/.dev-installed
 contract: $(VENV)/.dev-installed
 	$(STEP) contract -- bash scripts/ci/check_contract.sh
 
-# fmt, validate, terraform test, checkov, packages, and a real apply of the three stacks against moto.
+# fmt, validate, terraform test and checkov over the three stacks.
 terraform: $(VENV)/.dev-installed
-	$(STEP) terraform -- bash scripts/ci/check_terraform.sh
+	$(STEP) terraform -- bash scripts/ci/check_terraform.sh --static
+
+# The packages for Lambda, and a real apply of the three stacks on moto, checked with boto3 (tests/terraform).
+terraform-apply: $(VENV)/.dev-installed
+	$(STEP) terraform-apply -- bash scripts/ci/check_terraform.sh --apply
 
 # zizmor (offline) over .github/: no findings allowed.
 workflows: $(VENV)/.dev-installed
@@ -74,9 +80,17 @@ workflows: $(VENV)/.dev-installed
 summary-reset:
 	@mkdir -p build && rm -f build/summary.tsv
 
-test: summary-reset lint typecheck workflows pytest contract terraform
+# Three lanes at once: the Python checks one after the other; the static Terraform checks; and the apply,
+# which mostly waits on moto and the AWS provider. Each lane's output shows whole when the lane ends.
+test: summary-reset $(VENV)/.dev-installed
+	@$(MAKE) --no-print-directory -j3 --output-sync=recurse test-lanes
 	@python3 scripts/ci/ci_summary.py table
 	@python3 scripts/ci/ci_summary.py print
+
+test-lanes: python-checks terraform terraform-apply
+
+python-checks:
+	@$(MAKE) --no-print-directory -j1 lint typecheck workflows pytest contract
 
 # Not a test: measures cold start, request overhead and list reads, and rewrites docs/PERFORMANCE.md.
 bench: $(VENV)/.dev-installed
