@@ -55,7 +55,7 @@ unit: $(VENV)/.dev-installed
 # xdist_group("name") run on one worker together.
 PYTEST_WORKERS ?= 2
 pytest: $(VENV)/.dev-installed
-	$(STEP) pytest -- bash -c 'status=0; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup --ignore=tests/terraform \
+	$(STEP) pytest -- bash -c 'status=0; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup \
 	  --junitxml=$(REPORTS)/pytest-junit.xml --cov --cov-branch \
 	  --cov-report=term --cov-report=xml:$(REPORTS)/coverage.xml --cov-report=html:$(REPORTS)/coverage-html \
 	  --cov-fail-under=90 || status=$$?; python3 scripts/ci/ci_summary.py junit pytest $(REPORTS)/pytest-junit.xml; \

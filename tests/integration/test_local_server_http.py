@@ -126,9 +126,10 @@ def test_an_idle_keep_alive_connection_is_closed_after_the_timeout(impatient_ser
     assert status.startswith("HTTP/1.1 200 ") and len(body) == int(headers["content-length"])
 
 
-def test_server_stops_within_two_seconds_of_sigterm_after_serving_writes() -> None:
-    """SIGTERM ends the server and its DynamoDB child cleanly. That moto keeps no per-transaction copy of the
-    table (what made a stop slow with hundreds of products) is test_local_dynamodb.py's to show."""
+def test_server_stops_promptly_on_sigterm_after_serving_writes() -> None:
+    """SIGTERM ends the server and its DynamoDB child cleanly within seconds (5 s: make test's lanes share the
+    CPU). That moto keeps no per-transaction copy of the table, which made a stop take a minute with hundreds of
+    products, is test_local_dynamodb.py's to show."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -176,7 +177,7 @@ def test_server_stops_within_two_seconds_of_sigterm_after_serving_writes() -> No
         started = time.monotonic()
         server.send_signal(signal.SIGTERM)
         server.wait(timeout=30)
-        assert time.monotonic() - started < 2.0
+        assert time.monotonic() - started < 5.0
         assert server.returncode == 0
     finally:
         if server.poll() is None:
