@@ -11,7 +11,7 @@ SEED ?= 0
 # the step's elapsed time, and its counts in build/summary.tsv, which .ci/run sums into its last line
 # (`N passed, N failed`). A command that records no counts of its own counts as one check; one that knows its
 # test cases records them with scripts/ci/ci_summary.py (see its docstring). To add a step: a target with one
-# $(STEP) line, listed in `test:` below.
+# $(STEP) line, listed in `test-lanes:` or `python-checks:` below.
 STEP := bash scripts/ci/ci_step.sh
 REPORTS := build/reports
 
