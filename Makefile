@@ -77,6 +77,15 @@ terraform-apply: $(VENV)/.dev-installed
 workflows: $(VENV)/.dev-installed
 	$(STEP) zizmor -- $(BIN)/zizmor --offline --no-progress .github/
 
+# openapi.yaml through the Node tools pinned in tools/openapi-lint (npm ci on first use); any problem fails.
+openapi-redocly: $(VENV)/.dev-installed
+	$(STEP) openapi-redocly -- bash scripts/ci/openapi_lint.sh redocly
+openapi-spectral: $(VENV)/.dev-installed
+	$(STEP) openapi-spectral -- bash scripts/ci/openapi_lint.sh spectral
+openapi-ajv: $(VENV)/.dev-installed
+	$(STEP) openapi-ajv -- bash scripts/ci/openapi_lint.sh ajv
+.PHONY: openapi-redocly openapi-spectral openapi-ajv
+
 summary-reset:
 	@mkdir -p build && rm -f build/summary.tsv
 
@@ -90,7 +99,8 @@ test: summary-reset $(VENV)/.dev-installed
 test-lanes: python-checks terraform terraform-apply
 
 python-checks:
-	@$(MAKE) --no-print-directory -j1 lint typecheck workflows pytest contract
+	@$(MAKE) --no-print-directory -j1 lint typecheck workflows openapi-redocly openapi-spectral openapi-ajv \
+	  pytest contract
 
 # Not a test: measures cold start, request overhead and list reads, and rewrites docs/PERFORMANCE.md.
 bench: $(VENV)/.dev-installed

@@ -41,8 +41,8 @@ resource "aws_cloudwatch_metric_alarm" "function_alarms" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = 0
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 }
 
 locals {
@@ -73,8 +73,8 @@ resource "aws_cloudwatch_metric_alarm" "api_error_rate" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = each.value.threshold
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 }
 
 resource "aws_cloudwatch_metric_alarm" "api_latency_p95" {
@@ -90,6 +90,62 @@ resource "aws_cloudwatch_metric_alarm" "api_latency_p95" {
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.latency_p95_threshold_ms
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+# The handlers' own errors, from the metrics of their request line (BBWS/ProductApi, per operation). A handler
+# answers every exception itself, so Lambda's Errors never counts a 500 or a 503 it sends.
+resource "aws_cloudwatch_metric_alarm" "unexpected_errors" {
+  for_each = local.functions
+
+  alarm_name          = "${local.function_names[each.key]}-unexpected-errors"
+  alarm_description   = "${local.function_names[each.key]} answered 500: an exception no rule expects (its stack trace is in the function's log)."
+  namespace           = local.product_metrics.namespace
+  metric_name         = "UnexpectedErrors"
+  dimensions          = { Operation = each.key, Environment = var.environment }
+  statistic           = "Sum"
+  period              = 300
+  evaluation_periods  = 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+}
+
+resource "aws_cloudwatch_metric_alarm" "unavailable" {
+  for_each = local.functions
+
+  alarm_name          = "${local.function_names[each.key]}-unavailable"
+  alarm_description   = "More than ${var.unavailable_rate_threshold * 100}% of ${local.function_names[each.key]}'s requests answered 503 (DynamoDB throttled or failing after retries), in two five-minute periods in a row."
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = var.unavailable_rate_threshold
+  evaluation_periods  = 2
+  datapoints_to_alarm = 2
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
+  metric_query {
+    id          = "rate"
+    expression  = "IF(requests > 0, unavailable / requests, 0)"
+    label       = "Share of requests answered 503"
+    return_data = true
+  }
+
+  # Every request writes one Latency value, so its sample count is the number of requests.
+  dynamic "metric_query" {
+    for_each = { unavailable = { metric = "Unavailable", stat = "Sum" }, requests = { metric = "Latency", stat = "SampleCount" } }
+    content {
+      id = metric_query.key
+      metric {
+        namespace   = local.product_metrics.namespace
+        metric_name = metric_query.value.metric
+        dimensions  = { Operation = each.key, Environment = var.environment }
+        period      = 300
+        stat        = metric_query.value.stat
+      }
+    }
+  }
 }

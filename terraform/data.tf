@@ -8,3 +8,8 @@ data "terraform_remote_state" "infrastructure" {
     region = var.aws_region
   }
 }
+
+# The account and partition, for the names and ARNs of the canary's bucket and log group.
+data "aws_caller_identity" "current" {}
+
+data "aws_partition" "current" {}

@@ -33,6 +33,10 @@ locals {
     resource => join(",", concat(sort([for fn in local.functions : fn.method if fn.resource == resource]), ["OPTIONS"]))
   }
 
+  # What every alarm of this stack notifies on ALARM and OK: the environment's alarm topic (and any forward
+  # topics), from the infrastructure stack.
+  alarm_actions = local.infrastructure.alarm_actions
+
   # Shared with the infrastructure stack: one definition of the tags every resource carries.
   tags = merge(jsondecode(file("${path.module}/tags.json")), { Environment = var.environment })
 }

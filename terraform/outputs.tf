@@ -25,5 +25,5 @@ output "stage_url" {
 
 output "products_url" {
   description = "URL of the products collection in this stage (<stage_url>/v1.0/products)."
-  value       = "${aws_api_gateway_stage.product_api.invoke_url}${local.infrastructure.api_gateway_resources.products.path}"
+  value       = local.products_url
 }

@@ -124,13 +124,24 @@ variable "latency_p95_threshold_ms" {
   default     = 300
 }
 
-variable "alarm_actions" {
-  type        = list(string)
-  description = "ARNs notified when an alarm fires or recovers (SNS topics); empty means the alarms only record state."
-  default     = []
+variable "unavailable_rate_threshold" {
+  type        = number
+  description = "Share of one operation's requests answered 503 (0.01 is 1%) above which its unavailable alarm fires, two five-minute periods in a row."
+  default     = 0.01
 
   validation {
-    condition     = alltrue([for arn in var.alarm_actions : startswith(arn, "arn:")])
-    error_message = "alarm_actions must be ARNs."
+    condition     = var.unavailable_rate_threshold > 0 && var.unavailable_rate_threshold < 1
+    error_message = "unavailable_rate_threshold must be a fraction between 0 and 1."
+  }
+}
+
+variable "canary_runtime_version" {
+  type        = string
+  description = "CloudWatch Synthetics runtime of the canary: a Python one (its script is Python and uses the standard library only)."
+  default     = "syn-python-selenium-14.0"
+
+  validation {
+    condition     = can(regex("^syn-python-selenium-[0-9]+\\.[0-9]+$", var.canary_runtime_version))
+    error_message = "canary_runtime_version must be a Synthetics Python runtime, syn-python-selenium-<major>.<minor>."
   }
 }

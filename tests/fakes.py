@@ -48,8 +48,8 @@ class FakeProductStore(ProductStore):
     def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None:
         if self.create_error:
             raise self.create_error
-        if self.products.get(product.product_id) == product:
-            return  # an earlier attempt of this very write was stored
+        if _stored_earlier(self.products.get(product.product_id), product):
+            return
         if idempotent and self.find_idempotent_result(idempotent.key_hash, idempotent.received_at):
             raise IdempotencyKeyTaken()
         if name_key(product.name) in self.claims:
@@ -61,6 +61,8 @@ class FakeProductStore(ProductStore):
 
     def revise(self, change: InPlaceChange) -> Revision:
         current = self.products.get(change.product_id)
+        if _stored_earlier(current, change):
+            return Revision(current, written=True)
         if current is None or (change.if_match is not None and not change.if_match.matches(current.version)):
             return Revision(current, written=False)
         revised = current.revised(change.changes, change.by, change.at)
@@ -71,8 +73,8 @@ class FakeProductStore(ProductStore):
         return Revision(revised, written=True)
 
     def save(self, product: ProductRecord, previous: ProductRecord) -> None:
-        if self.products[product.product_id] == product:
-            return  # an earlier attempt of this very write was stored
+        if _stored_earlier(self.products[product.product_id], product):
+            return
         if self.lose_next_writes:
             self.lose_next_writes -= 1
             raise WriteConflict()
@@ -97,6 +99,11 @@ class FakeProductStore(ProductStore):
     def list_by_name(self, name: str, limit: int, token: str | None) -> Page:
         named = [p for p in self.products.values() if p.active and name_key(p.name) == name_key(name)]
         return _page(named, limit, token)
+
+
+def _stored_earlier(found: ProductRecord | None, write: ProductRecord | InPlaceChange) -> bool:
+    """As the repository's writes decide it: a write finding its own earlier attempt stored succeeds."""
+    return found is not None and found.holds(write)
 
 
 def _page(products: list[ProductRecord], limit: int, token: str | None) -> Page:

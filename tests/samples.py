@@ -73,3 +73,33 @@ def fresh_table(client: Any) -> None:
     table = get_settings().table_name
     client.delete_table(TableName=table)
     create_table(client, table)
+
+
+def escaped(text: str) -> str:
+    """A JSON string literal of `text` with every character as a `\\u` escape (a pair for astral characters):
+    the longest spelling JSON allows, 12 bytes for one astral character."""
+    units = text.encode("utf-16-be")
+    return '"' + "".join(f"\\u{units[i]:02x}{units[i + 1]:02x}" for i in range(0, len(units), 2)) + '"'
+
+
+# Every field at its longest (src/models/product.py), for the largest body a valid product can be.
+LONGEST_PRICE = "1." + "0" * 38  # 40 characters, the longest number the API reads; it is 1.00
+LONGEST = {"name": 100, "description": 500, "period": 100, "feature": 200, "features": 20}
+
+
+def worst_case_body(name_character: str, text_character: str, active: bool = False) -> bytes:
+    """The largest body of a valid product: every field at its longest in characters whose escapes are longest,
+    every key and the currency escaped too, compact. `active` adds the one field only an update takes."""
+    fields = {
+        "name": escaped(name_character * LONGEST["name"]),
+        "description": escaped(text_character * LONGEST["description"]),
+        "price": LONGEST_PRICE,
+        "currency": escaped("ZAR"),
+        "period": escaped(text_character * LONGEST["period"]),
+        "features": "["
+        + ",".join([escaped(text_character * LONGEST["feature"])] * LONGEST["features"])
+        + "]",
+    }
+    if active:
+        fields["active"] = "false"
+    return ("{" + ",".join(f"{escaped(key)}:{value}" for key, value in fields.items()) + "}").encode()

@@ -27,7 +27,7 @@ import time
 import uuid
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
+from types import SimpleNamespace, TracebackType
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
@@ -51,6 +51,8 @@ DEFAULT_TABLE = "bbws-products-local"
 STAGE = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 REQUEST_TIMEOUT_SECONDS = 30.0  # API Gateway gives up on a client after 30 s too
+# Connections the kernel queues before the server accepts them; socketserver's default of 5 resets bursts.
+LISTEN_BACKLOG = 128
 
 
 def _path_pattern(resource: str) -> re.Pattern[str]:
@@ -216,8 +218,7 @@ class LocalApi:
             self._dynamodb = EmbeddedDynamoDB()
             os.environ["DYNAMODB_ENDPOINT_URL"] = self._dynamodb.endpoint_url
         self._seed = seed
-        self._httpd = ThreadingHTTPServer((host, port), _handler_class(self, request_timeout))
-        self._httpd.daemon_threads = True
+        self._httpd = _HttpServer((host, port), _handler_class(self, request_timeout))
         self._thread: threading.Thread | None = None
         self.handlers: dict[str, LambdaHandler] = {}
 
@@ -293,7 +294,11 @@ class LocalApi:
         if event is not None and method in methods and _missing_signature(method, headers):
             return self.refuse(MISSING_SIGNATURE, headers)
         if event is not None and method in methods:
-            result = self.handlers[methods[method]](event, None)
+            # The two context attributes the functions log (lambdaRequestId, functionName), as Lambda passes them.
+            context = SimpleNamespace(
+                aws_request_id=str(uuid.uuid4()), function_name=f"local-{methods[method]}"
+            )
+            result = self.handlers[methods[method]](event, context)
             return result["statusCode"], result["headers"], result["body"].encode("utf-8")
         if event is None:
             return self.refuse(error_response_for(RouteNotFound(unquote(urlsplit(raw_path).path))), headers)
@@ -309,18 +314,66 @@ class LocalApi:
         return result["statusCode"], result["headers"], result["body"].encode("utf-8")
 
 
+class _HttpServer(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+
 _CONTENT_LENGTH = re.compile(r"[0-9]{1,12}")
+_CHUNK_SIZE = re.compile(r"([0-9A-Fa-f]+)[ \t]*(?:;.*)?")
+CHUNKED = -1  # _body_length's answer for a chunked body
+# Python's own refusals of a request head (http.server's send_error), answered as API Gateway's JSON errors.
+_HEAD_REFUSALS = {
+    400: ("Bad Request", "The request line or headers are not valid HTTP/1.1."),
+    414: ("URI Too Long", "The request line is longer than 65,536 bytes; shorten the URL."),
+    431: (
+        "Request Header Fields Too Large",
+        "A header line is longer than 65,536 bytes or there are more than 100 headers; send fewer or shorter ones.",
+    ),
+}
+
+
+def _too_large(length: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"The body is over {length} bytes; API Gateway accepts at most {MAX_BODY_BYTES}.")
+
+
+def _read_chunked(rfile: Any) -> bytes | ApiError:
+    """A chunked body (RFC 9112 7.1): chunk extensions ignored, trailer fields read and dropped, at most
+    MAX_BODY_BYTES in all. An error leaves the stream out of step: the caller answers and closes."""
+    body = bytearray()
+    while True:
+        line = rfile.readline(1024)
+        size = _CHUNK_SIZE.fullmatch(line.decode("latin-1").rstrip("\r\n"))
+        if size is None or not line.endswith(b"\n"):
+            return InvalidRequest("A chunk size of the chunked body is not a hexadecimal number.")
+        length = int(size.group(1), 16)
+        if len(body) + length > MAX_BODY_BYTES:
+            return _too_large(len(body) + length)
+        if length == 0:
+            break
+        chunk = rfile.read(length + 2)
+        if len(chunk) < length + 2 or chunk[length:] != b"\r\n":
+            return InvalidRequest("A chunk of the chunked body is shorter than its size says.")
+        body += chunk[:length]
+    while (trailer := rfile.readline(65537)) not in (b"\r\n", b"\n", b""):
+        if len(trailer) > 65536:
+            return InvalidRequest("A trailer field of the chunked body is too long.")
+    return bytes(body)
 
 
 def _body_length(headers: Any) -> int | ApiError:
-    """The body's length from Content-Length (digits only, one value), or the error to answer.
+    """The body's length from Content-Length (digits only, one value), CHUNKED, or the error to answer.
 
     A request whose body length cannot be known leaves the connection out of sync: it is answered and closed.
     """
-    if headers.get("Transfer-Encoding") is not None:
-        return InvalidRequest(
-            "Send the body with a Content-Length header; chunked bodies are not accepted here."
-        )
+    coding = headers.get_all("Transfer-Encoding")
+    if coding is not None:
+        # Both framings at once is how requests are smuggled past proxies (RFC 9112 6.3): refused.
+        if [value.strip().lower() for value in coding] != ["chunked"] or "Content-Length" in headers:
+            return InvalidRequest(
+                "Send the body with Transfer-Encoding: chunked alone or with one Content-Length header."
+            )
+        return CHUNKED
     values = headers.get_all("Content-Length") or []
     if not values:
         return 0
@@ -328,7 +381,7 @@ def _body_length(headers: Any) -> int | ApiError:
         return InvalidRequest("Content-Length must be one non-negative whole number of bytes.")
     length = int(values[0].strip())
     if length > MAX_BODY_BYTES:
-        return PayloadTooLarge(f"The body is {length} bytes; API Gateway accepts at most {MAX_BODY_BYTES}.")
+        return _too_large(length)
     return length
 
 
@@ -341,20 +394,32 @@ def _handler_class(api: LocalApi, request_timeout: float) -> type[BaseHTTPReques
 
         def _serve(self) -> None:
             length = _body_length(self.headers)
-            if isinstance(length, ApiError):
+            body = _read_chunked(self.rfile) if length == CHUNKED else b""
+            if isinstance(length, ApiError) or isinstance(body, ApiError):
                 # The rest of the stream cannot be framed: answer, then close the connection.
                 self.close_connection = True
-                self._send(*api.refuse(error_response_for(length), list(self.headers.items())))
+                error = length if isinstance(length, ApiError) else body
+                assert isinstance(error, ApiError)
+                self._send(*api.refuse(error_response_for(error), list(self.headers.items())))
                 return
-            body = self.rfile.read(length) if length else b""
-            if len(body) < length:  # the client closed or timed out mid-body: nothing to answer
-                self.close_connection = True
-                return
+            if length != CHUNKED:
+                body = self.rfile.read(length) if length else b""
+                if len(body) < length:  # the client closed or timed out mid-body: nothing to answer
+                    self.close_connection = True
+                    return
             self._send(
                 *api.respond(
                     self.command, self.path, list(self.headers.items()), body, self.client_address[0]
                 )
             )
+
+        def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+            # http.server refuses a request head it cannot read (too long, too many headers, malformed) with
+            # an HTML page; API Gateway answers in the JSON envelope with a request id, and so does this.
+            self.close_connection = True
+            title, text = _HEAD_REFUSALS.get(code, (self.responses.get(code, ("Error",))[0], message or ""))
+            headers = list(self.headers.items()) if hasattr(self, "headers") else []
+            self._send(*api.refuse(error_response(code, title, text), headers))
 
         def _send(self, status: int, headers: dict[str, str], payload: bytes) -> None:
             self.send_response(status)

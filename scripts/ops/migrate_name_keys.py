@@ -1,13 +1,13 @@
-"""One-off migration: move name claims and GSI2_PK from the legacy name key to the current one.
+"""One-off migration: move name claims and name-index keys from the legacy name key to the current one.
 
 Products written before names were compared as a person reads them (NFKC, full case folding, collapsed
-whitespace) have their name claim and GSI2_PK under the legacy key (NFC and case folding only). The API still
-finds them and still lets them block duplicates, but only under their exact legacy spelling; this script moves
-each to the current key, one transaction per product:
+whitespace) have their name claim and name-index key under the legacy key (NFC and case folding only). The API
+still finds them and still lets them block duplicates, but only under their exact legacy spelling; this script
+moves each to the current key, one transaction per product:
 
 - claim the current key (only if it is free or already this product's),
 - release the legacy claim (only if it is this product's),
-- set GSI2_PK to the current key (only if the product still has the name that was read).
+- set the name-index key to the current key (only if the product still has the name that was read).
 
 Dry run by default (prints the plan, writes nothing); `--apply` writes. Idempotent and resumable: a product
 already migrated is skipped, so a run that stopped half way is simply run again. Two products whose names now
@@ -30,7 +30,8 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from models.record import name_key
-from repositories import keys
+from repositories import keys, legacy_name_keys
+from repositories.calls import attribute_names
 from repositories.dynamodb import create_client
 from utils.settings import get_settings
 
@@ -46,7 +47,7 @@ class Move:
 
     product_id: str
     name: str
-    index_key: str  # the product's GSI2_PK as read
+    index_key: str  # the product's name-index key as read
     claim_pk: str  # PRODUCTNAME#<current key>
     legacy_claim_pk: str | None  # this product's claim under the legacy key, if it holds one
 
@@ -85,7 +86,7 @@ def scan(client: DynamoDBClient, table: str) -> Iterator[Item]:
 def plan(items: list[Item]) -> tuple[list[Move], dict[str, str]]:
     """Each product's move, and who holds each claim now (claim PK to product id)."""
     claims = {
-        item["PK"]["S"]: item["productId"]["S"]
+        item[keys.PK]["S"]: item["productId"]["S"]
         for item in items
         if item.get("entityType", {}).get("S") == keys.ENTITY_NAME_CLAIM
     }
@@ -94,12 +95,12 @@ def plan(items: list[Item]) -> tuple[list[Move], dict[str, str]]:
         if item.get("entityType", {}).get("S") != keys.ENTITY_PRODUCT:
             continue
         product_id, name = item["productId"]["S"], item["name"]["S"]
-        legacy = keys.legacy_name_claim_pk(name)
+        legacy = legacy_name_keys.legacy_claim_pk(name)
         moves.append(
             Move(
                 product_id=product_id,
                 name=name,
-                index_key=item.get("GSI2_PK", {}).get("S", ""),
+                index_key=item.get(keys.NAME_PK, {}).get("S", ""),
                 claim_pk=keys.name_claim_pk(name),
                 legacy_claim_pk=legacy if legacy and claims.get(legacy) == product_id else None,
             )
@@ -107,16 +108,13 @@ def plan(items: list[Item]) -> tuple[list[Move], dict[str, str]]:
     return sorted(moves, key=lambda move: move.product_id), claims
 
 
-def _key(pk: str) -> Item:
-    return {"PK": {"S": pk}, "SK": {"S": keys.METADATA_SK}}
-
-
 def transaction(table: str, move: Move) -> list[Item]:
     """The writes of one move, each guarded so a re-run or a concurrent API write is never overwritten."""
-    owned = "attribute_not_exists(#PK) OR #productId = :id"
-    names = {"#PK": "PK", "#productId": "productId"}
+    owned = f"attribute_not_exists(#{keys.PK}) OR #productId = :id"
+    names = attribute_names(owned)
+    index_update, same_name = f"SET #{keys.NAME_PK} = :key", "#name = :name"
     product_id = {":id": {"S": move.product_id}}
-    claim = _key(move.claim_pk) | {
+    claim = keys.item_key(move.claim_pk) | {
         "entityType": {"S": keys.ENTITY_NAME_CLAIM},
         "productId": {"S": move.product_id},
     }
@@ -133,10 +131,10 @@ def transaction(table: str, move: Move) -> list[Item]:
         {
             "Update": {
                 "TableName": table,
-                "Key": _key(keys.product_pk(move.product_id)),
-                "UpdateExpression": "SET #GSI2_PK = :key",
-                "ConditionExpression": "#name = :name",
-                "ExpressionAttributeNames": {"#GSI2_PK": "GSI2_PK", "#name": "name"},
+                "Key": keys.item_key(keys.product_pk(move.product_id)),
+                "UpdateExpression": index_update,
+                "ConditionExpression": same_name,
+                "ExpressionAttributeNames": attribute_names(f"{index_update} {same_name}"),
                 "ExpressionAttributeValues": {":key": {"S": name_key(move.name)}, ":name": {"S": move.name}},
             }
         },
@@ -146,7 +144,7 @@ def transaction(table: str, move: Move) -> list[Item]:
             {
                 "Delete": {
                     "TableName": table,
-                    "Key": _key(move.legacy_claim_pk),
+                    "Key": keys.item_key(move.legacy_claim_pk),
                     "ConditionExpression": owned,
                     "ExpressionAttributeNames": names,
                     "ExpressionAttributeValues": product_id,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Build the function ZIPs (listed in terraform/functions.json) and the shared dependencies layer into
-# build/lambda (or --output DIR).
+# Build the function ZIPs (listed in terraform/functions.json), the shared dependencies layer and the
+# canary's script (canary.zip) into build/lambda (or --output DIR).
 #
 #   bash scripts/ops/package_lambdas.sh                      # for AWS Lambda: CPython 3.12 on arm64 (manylinux)
 #   bash scripts/ops/package_lambdas.sh --platform host      # for this machine (the self-containment test)
@@ -61,7 +61,8 @@ echo "==> function sources from src/"
 for name in "${functions[@]}"; do
   stage="${work_dir}/functions/${name}"
   mkdir -p "${stage}"
-  (cd "${src_dir}" && find . -type f ! -path '*/__pycache__/*' ! -name '*.py[co]' ! -path '*.egg-info/*' ! -name '.DS_Store' -print0) |
+  # -type l: src/functions.json links to terraform/functions.json, and cp copies what it points to.
+  (cd "${src_dir}" && find . \( -type f -o -type l \) ! -path '*/__pycache__/*' ! -name '*.py[co]' ! -path '*.egg-info/*' ! -name '.DS_Store' -print0) |
     while IFS= read -r -d '' file; do
       # The other handlers stay out: each package carries its own handler (plus the shared handlers modules).
       case "${file}" in
@@ -74,6 +75,10 @@ for name in "${functions[@]}"; do
       cp "${src_dir}/${file}" "${stage}/${file}"
     done
 done
+
+# The canary's script (terraform/canary.tf): Synthetics' Python runtimes load it from python/ in the ZIP.
+mkdir -p "${work_dir}/canary/python"
+cp "${repo_root}/scripts/ops/product_canary.py" "${work_dir}/canary/python/product_canary.py"
 
 echo "==> zipping into ${output_dir}"
 "${python}" - "${work_dir}" "${output_dir}" "${functions[@]}" <<'PY'
@@ -109,4 +114,5 @@ def write_zip(source_dir: str, target: str) -> None:
 write_zip(os.path.join(work_dir, "layer"), os.path.join(output_dir, "dependencies-layer.zip"))
 for name in functions:
     write_zip(os.path.join(work_dir, "functions", name), os.path.join(output_dir, f"{name}.zip"))
+write_zip(os.path.join(work_dir, "canary"), os.path.join(output_dir, "canary.zip"))
 PY

@@ -3,11 +3,10 @@ alone decides which status, title and headers each one is answered with."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True)
-class FieldError:
+class FieldError(NamedTuple):
     """One offending field of a request and what is wrong with it."""
 
     field: str
@@ -67,6 +66,16 @@ class VersionMismatch(ApiError):
         )
 
 
+class VersionMatched(ApiError):
+    """If-None-Match on a write named the product's current version (or was `*`, and the product exists)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The product exists at a version If-None-Match names, so nothing was written; "
+            "fetch it to see its current version."
+        )
+
+
 class IdempotencyKeyReused(ApiError):
     def __init__(self) -> None:
         super().__init__(
@@ -79,10 +88,21 @@ class PayloadTooLarge(ApiError):
 
 
 class UnsupportedMediaType(ApiError):
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        message: str = "Send the body as UTF-8 JSON with the header Content-Type: application/json "
+        "(a charset parameter, if any, must be utf-8).",
+    ) -> None:
+        super().__init__(message)
+
+
+class UnsupportedContentEncoding(UnsupportedMediaType):
+    """The body is compressed or otherwise encoded (Content-Encoding other than identity)."""
+
+    def __init__(self, coding: str) -> None:
         super().__init__(
-            "Send the body as UTF-8 JSON with the header Content-Type: application/json "
-            "(a charset parameter, if any, must be utf-8)."
+            f"The body is sent with Content-Encoding {coding[:40]}; send it unencoded "
+            "(no Content-Encoding, or identity).",
         )
 
 

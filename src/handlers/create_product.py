@@ -9,7 +9,7 @@ from validators.request_validator import idempotent_request, json_object_body
 
 @api_handler
 def handler(request: ApiRequest) -> ApiResponse:
-    body = json_object_body(request.header("Content-Type"), request.body)
+    body = json_object_body(request.header("Content-Type"), request.header("Content-Encoding"), request.body)
     draft = parse_new_product(body)
     idempotent = idempotent_request(request.header("Idempotency-Key"), request.caller, draft)
     return created_response(product_service().create(draft, request.caller, idempotent))

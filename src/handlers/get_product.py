@@ -3,7 +3,8 @@
 from services.factory import product_service
 from utils.api_gateway import ApiRequest, api_handler
 from utils.response_builder import ApiResponse, not_modified_response, product_response
-from validators.request_validator import product_id_from, if_none_match_condition
+from utils.entity_tags import if_none_match_condition
+from validators.request_validator import product_id_from
 
 
 @api_handler

@@ -2,32 +2,35 @@
 
 CloudWatch Logs turns a line carrying an `_aws` block into metrics, with no API call and no agent. Every
 operation declares a fixed set of metrics and writes each of them, zeros included, so sums and averages
-stay comparable; terraform/product_metrics.json (the dashboard) lists the same ones, and a test holds the two
-together. Dimensions are the operation and the environment only: never a body, a name or a caller.
+stay comparable. The metrics only some operations write are listed per function in the function manifest
+(terraform/functions.json, which src/functions.json links to and the packages carry); the dashboard
+(terraform/product_metrics.json) shows the same ones, and a test holds the three together. Dimensions are the
+operation and the environment only: never a body, a name or a caller.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import os
 from typing import Any
 
 NAMESPACE = "BBWS/ProductApi"
 DIMENSIONS = ("Operation", "Environment")
 
-# Metrics every operation writes, then those only some write; the unit of each.
+# Metrics every operation writes; the unit of each metric.
 COMMON_METRICS = ("Latency", "DynamoDBCalls", "Unavailable", "UnexpectedErrors", "ColdStarts")
-OPERATION_METRICS: dict[str, tuple[str, ...]] = {
-    "list_products": ("ItemsRead",),
-    "get_product": (),
-    "create_product": ("ProductsCreated", "NameConflicts", "IdempotentReplays"),
-    "update_product": ("ProductsUpdated", "ProductsRestored", "NameConflicts", "VersionConflicts"),
-    "delete_product": ("ProductsDeleted", "VersionConflicts"),
-}
 UNITS = {"Latency": "Milliseconds"}  # every other metric is a Count
+MANIFEST_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "functions.json")
 
 
+@functools.cache
 def declared_metrics(operation: str) -> tuple[str, ...]:
-    """The metrics an operation's line declares, in order."""
-    return COMMON_METRICS + OPERATION_METRICS.get(operation, ())
+    """The metrics an operation's line declares, in order: the common ones, then its own from the manifest
+    (read on the first request, not at import: it costs the cold start nothing measurable)."""
+    with open(MANIFEST_FILE, encoding="utf-8") as file:
+        function = json.load(file).get(operation, {})
+    return COMMON_METRICS + tuple(function.get("metrics", ()))
 
 
 def emf_fields(

@@ -9,7 +9,6 @@ local server, which serves requests concurrently.
 from __future__ import annotations
 
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
 # Business events: the metric each one increments (terraform/product_metrics.json declares them).
@@ -20,13 +19,13 @@ PRODUCT_RESTORED = "ProductsRestored"
 IDEMPOTENT_REPLAY = "IdempotentReplays"
 
 
-@dataclass
 class RequestMetrics:
     """Counts of one request."""
 
-    dynamodb_calls: int = 0
-    items_read: int = 0
-    events: dict[str, int] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.dynamodb_calls = 0
+        self.items_read = 0
+        self.events: dict[str, int] = {}
 
 
 _current: ContextVar[RequestMetrics | None] = ContextVar("request_metrics", default=None)

@@ -2,27 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
+from typing import NamedTuple
 
 DEFAULT_PAGE_SIZE = 50
+DEFAULT_CURRENCY = "ZAR"
 IDEMPOTENCY_WINDOW_SECONDS = 24 * 60 * 60
 
 
-@dataclass(frozen=True)
-class ProductDraft:
+class ProductDraft(NamedTuple):
     """Validated client fields of a new product."""
 
     name: str
     description: str
     price: Decimal
     period: str
-    currency: str = "ZAR"
+    currency: str = DEFAULT_CURRENCY
     features: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class ProductChanges:
+class ProductChanges(NamedTuple):
     """Validated client fields of a partial update; None is a field not sent (no field may be null)."""
 
     name: str | None = None
@@ -34,8 +33,7 @@ class ProductChanges:
     active: bool | None = None
 
 
-@dataclass(frozen=True)
-class IdempotentRequest:
+class IdempotentRequest(NamedTuple):
     """A create sent with an Idempotency-Key: hashes of the key and of the body, and when it was received."""
 
     key_hash: str
@@ -48,28 +46,17 @@ class IdempotentRequest:
         return self.received_at + IDEMPOTENCY_WINDOW_SECONDS
 
 
-@dataclass(frozen=True)
-class VersionCondition:
-    """An If-Match or If-None-Match header: `*`, or the opaque tags that may match (already compared per RFC 9110)."""
+class VersionCondition(NamedTuple):
+    """An If-Match or If-None-Match condition: any version (`*`), or the versions its tags name."""
 
     any_version: bool
-    tags: frozenset[str]
+    versions: frozenset[int]
 
     def matches(self, version: int) -> bool:
-        return self.any_version or str(version) in self.tags
-
-    @property
-    def versions(self) -> frozenset[int]:
-        """The versions the tags can match: a tag matches only the version written exactly so ("3", not "03")."""
-        return frozenset(int(tag) for tag in self.tags if _names_a_version(tag))
+        return self.any_version or version in self.versions
 
 
-def _names_a_version(tag: str) -> bool:
-    return tag.isascii() and tag.isdigit() and len(tag) <= 18 and str(int(tag)) == tag
-
-
-@dataclass(frozen=True)
-class InPlaceChange:
+class InPlaceChange(NamedTuple):
     """A partial change of fields other than the name, made by `by` at `at`, written in place if the product's
     version is one `if_match` names (any version without it)."""
 
@@ -80,8 +67,7 @@ class InPlaceChange:
     if_match: VersionCondition | None = None
 
 
-@dataclass(frozen=True)
-class ListQuery:
+class ListQuery(NamedTuple):
     """A validated GET /v1.0/products query."""
 
     limit: int = DEFAULT_PAGE_SIZE

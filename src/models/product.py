@@ -17,15 +17,21 @@ from typing import Any
 from pydantic_core import PydanticKnownError, SchemaValidator
 from pydantic_core import core_schema as cs
 
+from models.commands import DEFAULT_CURRENCY
 from models.currencies import ACTIVE_CURRENCIES
 from models.json_values import OversizedNumber
+from models.record import name_key_problem
 
 NAME_PUNCTUATION = " -&'.,()+/:#"
 MIN_PRICE = Decimal("0.01")
 MAX_PRICE = Decimal("999999.99")
-DEFAULT_CURRENCY = "ZAR"
 MAX_FEATURES = 20
 MIN_NAME_LENGTH = 3
+MAX_NAME_LENGTH = 100
+# Combining marks one letter may carry: enough for a reader's one character in the scripts that stack them
+# (Vietnamese 2, Devanagari nukta + vowel sign + candrabindu 3, pointed Hebrew with a cantillation mark 4),
+# and no room for the towers of marks that overwrite the neighbouring text ("Zalgo").
+MAX_MARKS_PER_LETTER = 4
 
 # Unicode's Default_Ignorable_Code_Point ranges (DerivedCoreProperties.txt): characters that render as nothing.
 # They include the Hangul fillers U+115F, U+1160, U+3164 and U+FFA0, which Unicode classes as letters.
@@ -68,9 +74,22 @@ def _multiline_text(value: str) -> str:
     return value
 
 
-def _name_character(ch: str) -> bool:
-    # Letters and digits of the Basic Multilingual Plane: a set openapi.yaml's pattern can state in any engine.
-    return ch in NAME_PUNCTUATION or (ord(ch) <= 0xFFFF and (ch.isalpha() or ch.isdigit()))
+def is_name_letter(ch: str) -> bool:
+    """A letter a name may contain, and which combining marks may follow."""
+    # Letters, marks and digits of the Basic Multilingual Plane only: sets openapi.yaml's pattern can state in
+    # any engine. Invisible letters (Hangul fillers) are refused before this is asked. Eight CJK compatibility
+    # ideographs (U+FA6C, ...) are stored, in NFC, as ideographs beyond that plane: refused, as those are.
+    return ord(ch) <= 0xFFFF and ch.isalpha() and ord(max(unicodedata.normalize("NFC", ch))) <= 0xFFFF
+
+
+def is_name_mark(ch: str) -> bool:
+    """A combining mark (nonspacing or spacing) a name may contain after a letter."""
+    return ord(ch) <= 0xFFFF and unicodedata.category(ch) in ("Mn", "Mc")
+
+
+def is_name_other(ch: str) -> bool:
+    """A digit or punctuation a name may contain, which no combining mark may follow."""
+    return ch in NAME_PUNCTUATION or (ord(ch) <= 0xFFFF and ch.isdigit())
 
 
 def is_invisible(ch: str) -> bool:
@@ -82,18 +101,55 @@ def _code_points(characters: set[str]) -> str:
     return ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, '')}".rstrip() for ch in sorted(characters))
 
 
-def _product_name(value: str) -> str:
-    """A trimmed name's stored form (NFC), if every character is visible and allowed."""
+def _check_name_characters(value: str) -> None:
+    """Raise ValueError unless every character is visible and allowed, and each combining mark follows a letter,
+    at most MAX_MARKS_PER_LETTER in a row."""
     invisible = {ch for ch in value if is_invisible(ch)}
     if invisible:
         raise ValueError(f"must not contain invisible characters ({_code_points(invisible)})")
-    bad = {ch for ch in value if not _name_character(ch)}
+    bad = {ch for ch in value if not (is_name_letter(ch) or is_name_mark(ch) or is_name_other(ch))}
     if bad:
         shown = " ".join(repr(ch) for ch in sorted(bad))
-        raise ValueError(f"may contain only letters, digits, spaces and - & ' . , ( ) + / : # (not {shown})")
+        raise ValueError(
+            "may contain only letters (with the combining marks that follow them), digits, spaces and "
+            f"- & ' . , ( ) + / : # (not {shown})"
+        )
+    marks = 0  # in a row since the last letter (a mark before them was checked already)
+    for index, ch in enumerate(value):
+        if not is_name_mark(ch):
+            marks = 0
+        elif index == 0 or not (is_name_letter(value[index - 1]) or is_name_mark(value[index - 1])):
+            raise ValueError(
+                "a combining mark must follow a letter, not start the name or follow a space, digit or "
+                f"punctuation ({_code_points({ch})})"
+            )
+        else:
+            marks += 1
+            if marks > MAX_MARKS_PER_LETTER:
+                raise ValueError(f"may have at most {MAX_MARKS_PER_LETTER} combining marks on one letter")
+
+
+def _product_name(value: str) -> str:
+    """A trimmed name's stored form (NFC), if it and its stored form keep the rules and its key can be stored.
+
+    NFC can compose (Hangul jamo into syllables: shorter) and, for the letters excluded from composition
+    (Devanagari U+0958-U+095F, Hebrew presentation forms), decompose into a letter and a mark (longer, and one
+    more mark): the stored form is checked too, so what GET returns can always be sent back.
+    """
+    _check_name_characters(value)
     stored = unicodedata.normalize("NFC", value)
-    if len(stored) < MIN_NAME_LENGTH:  # composing (Hangul jamo into syllables) can shorten a name
+    if stored != value:
+        _check_name_characters(stored)
+    if len(stored) < MIN_NAME_LENGTH:
         raise ValueError(f"must be at least {MIN_NAME_LENGTH} characters after trimming")
+    if len(stored) > MAX_NAME_LENGTH:
+        raise ValueError(
+            f"must be at most {MAX_NAME_LENGTH} characters as stored (in Unicode NFC, which writes some letters, "
+            f"such as U+0958, as a letter and a combining mark): this one has {len(stored)}"
+        )
+    problem = name_key_problem(stored)
+    if problem:
+        raise ValueError(problem)
     return stored
 
 
@@ -134,7 +190,7 @@ def _text(min_length: int, max_length: int, check: Any) -> cs.CoreSchema:
     return cs.no_info_after_validator_function(check, trimmed)
 
 
-NAME = _text(MIN_NAME_LENGTH, 100, _product_name)
+NAME = _text(MIN_NAME_LENGTH, MAX_NAME_LENGTH, _product_name)
 DESCRIPTION = _text(10, 500, _multiline_text)
 PERIOD = _text(5, 100, _plain_text)
 FEATURE = _text(5, 200, _plain_text)

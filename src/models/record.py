@@ -7,7 +7,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, replace
 from decimal import Decimal
-from typing import TypeVar
+from typing import NamedTuple, TypeVar
 
 from models.commands import InPlaceChange, ProductChanges, ProductDraft
 
@@ -15,6 +15,9 @@ T = TypeVar("T")
 
 
 _WHITESPACE_RUN = re.compile(r"\s+")
+# DynamoDB keys are at most 2,048 bytes. The name key is GSI2's partition key and, after the 12-byte prefix
+# "PRODUCTNAME#" (repositories/keys.py), the name claim's: NFKC can write one character as 18 (U+FDFA).
+MAX_NAME_KEY_BYTES = 2048 - len("PRODUCTNAME#")
 
 
 def name_key(name: str) -> str:
@@ -26,6 +29,17 @@ def name_key(name: str) -> str:
     """
     folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", name).casefold())
     return _WHITESPACE_RUN.sub(" ", folded).strip()
+
+
+def name_key_problem(name: str) -> str | None:
+    """Why `name` cannot be stored (its key is too long for a DynamoDB key), or None when it can."""
+    size = len(name_key(name).encode())
+    if size <= MAX_NAME_KEY_BYTES:
+        return None
+    return (
+        f"is too long once compared as names are (NFKC expands some characters, such as U+FDFA, into many): "
+        f"{size} bytes of UTF-8, at most {MAX_NAME_KEY_BYTES} bytes"
+    )
 
 
 def _sent_or(value: T | None, current: T) -> T:
@@ -86,26 +100,27 @@ class ProductRecord:
     def restored(self, changes: ProductChanges, by: str, at: str) -> ProductRecord:
         """This product made active again by `by` at `at`, with any other `changes` (one new version); itself
         if it is active and nothing else differs."""
-        return self.revised(replace(changes, active=True), by, at)
+        return self.revised(changes._replace(active=True), by, at)
 
-    def holds(self, change: InPlaceChange) -> bool:
-        """Whether this product already is the result of `change` (say a retry of it whose first attempt was
-        stored): the fields it sets, and its stamps."""
-        stamped = self.updated_at == change.at and self.last_updated_by == change.by
-        return stamped and self.revised(change.changes, change.by, change.at) is self
+    def holds(self, write: ProductRecord | InPlaceChange) -> bool:
+        """Whether this product already is the result of `write` (say a retry of it whose first attempt was
+        stored): the product it stores, or the fields a change sets and its stamps."""
+        if isinstance(write, ProductRecord):
+            return self == write
+        stamped = self.updated_at == write.at and self.last_updated_by == write.by
+        return stamped and self.revised(write.changes, write.by, write.at) is self
 
 
-@dataclass(frozen=True)
-class Revision:
-    """The outcome of a conditional change made in place: the product after the change when `written`, else
-    the product as it stood when the condition failed (None: there is no such product)."""
+class Revision(NamedTuple):
+    """The outcome of a conditional change made in place: the product after the change when `written` (also
+    when an earlier attempt of this very change was stored), else the product as it stood when the condition
+    failed (None: there is no such product)."""
 
     product: ProductRecord | None
     written: bool
 
 
-@dataclass(frozen=True)
-class Page:
+class Page(NamedTuple):
     """One page of products and the token of the next page, present only when more exist."""
 
     products: list[ProductRecord]

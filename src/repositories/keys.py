@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import unicodedata
 from decimal import Decimal
+from typing import Any
 
 from models.record import name_key
 
@@ -21,9 +21,18 @@ PRICE_PARTITION = "PRODUCT"
 PRICE_DIGITS = 8  # 999999.99 is 99999999 cents
 MAX_CENTS = 10**PRICE_DIGITS - 1
 
-TABLE_KEY = ("PK", "SK")
-PRICE_INDEX_KEY = ("PK", "SK", "GSI1_PK", "GSI1_SK")
-NAME_INDEX_KEY = ("PK", "SK", "GSI2_PK")
+# The key attributes of the table and its indexes (terraform/infrastructure/products_table.json declares them).
+PK, SK = "PK", "SK"
+PRICE_PK, PRICE_SK = "GSI1_PK", "GSI1_SK"
+NAME_PK = "GSI2_PK"
+TABLE_KEY = (PK, SK)
+PRICE_INDEX_KEY = TABLE_KEY + (PRICE_PK, PRICE_SK)
+NAME_INDEX_KEY = TABLE_KEY + (NAME_PK,)
+
+
+def item_key(pk: str) -> dict[str, Any]:
+    """The table key (DynamoDB attribute values) of the item with partition key `pk`."""
+    return {PK: {"S": pk}, SK: {"S": METADATA_SK}}
 
 
 def product_pk(product_id: str) -> str:
@@ -34,19 +43,6 @@ def product_pk(product_id: str) -> str:
 def name_claim_pk(name: str) -> str:
     """Partition key of the item that reserves a name."""
     return f"{NAME_CLAIM_PREFIX}{name_key(name)}"
-
-
-def legacy_name_key(name: str) -> str:
-    """The name key of items written before the key folded compatibility forms and inner spaces (NFC and case
-    folding only). Such items are still found and still block duplicates until scripts/migrate_name_keys.py has
-    rewritten them."""
-    return unicodedata.normalize("NFC", name.strip()).casefold()
-
-
-def legacy_name_claim_pk(name: str) -> str | None:
-    """Partition key of a name's legacy claim, when it differs from the current one (else None)."""
-    legacy = legacy_name_key(name)
-    return None if legacy == name_key(name) else f"{NAME_CLAIM_PREFIX}{legacy}"
 
 
 def price_cents(price: Decimal) -> int:

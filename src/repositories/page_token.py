@@ -20,7 +20,7 @@ import struct
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from exceptions.product_exceptions import FieldError, ValidationFailed
 
@@ -39,8 +39,7 @@ MAX_TOKEN_LENGTH = -(-_MAX_RAW_BYTES * 4 // 3)  # base64 without padding
 _BASE64URL = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-@dataclass(frozen=True)
-class Position:
+class Position(NamedTuple):
     """Where a page ended: a product (with its price in cents on the price index), or the partition key of
     the item a bounded Scan stopped on when that item is not a product."""
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from repositories.dynamodb import create_client
-from repositories.page_token import PageTokens
 from repositories.product_repository import ProductRepository
 from services.product_service import ProductService, ProductStore, utc_now
 from utils.settings import get_settings
@@ -20,7 +19,11 @@ def bootstrap(store: ProductStore | None = None, clock: Callable[[], str] = utc_
     if store is None:
         settings = get_settings()
         secret = settings.page_token_secret
-        tokens = PageTokens(secret) if secret else None
+        tokens = None
+        if secret:  # only the list function has one: the others' cold start skips the token code
+            from repositories.page_token import PageTokens
+
+            tokens = PageTokens(secret)
         store = ProductRepository(create_client(settings), settings.table_name, tokens)
     _service = ProductService(store, clock=clock)
     return _service

@@ -5,7 +5,6 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Protocol
 
@@ -15,6 +14,7 @@ from exceptions.product_exceptions import (
     IdempotencyKeyTaken,
     NameAlreadyTaken,
     ProductNotFound,
+    VersionMatched,
     VersionMismatch,
     WriteConflict,
 )
@@ -110,7 +110,7 @@ class ProductService:
         nothing; the same key with another body is refused.
         """
         if idempotent is not None:
-            idempotent = replace(idempotent, received_at=self._epoch())
+            idempotent = idempotent._replace(received_at=self._epoch())
         for _ in range(MAX_WRITE_ATTEMPTS):
             earlier = self._earlier_result(idempotent) if idempotent else None
             if earlier is not None:
@@ -140,29 +140,54 @@ class ProductService:
         return product
 
     def update(
-        self, product_id: str, changes: ProductChanges, caller: str, if_match: VersionCondition | None
+        self,
+        product_id: str,
+        changes: ProductChanges,
+        caller: str,
+        if_match: VersionCondition | None,
+        if_none_match: VersionCondition | None = None,
     ) -> ProductRecord:
-        """Apply a partial change (restore with active=true); the version must match If-Match if given.
+        """Apply a partial change (restore with active=true); the version must match If-Match if given, and
+        must not match If-None-Match if given.
 
-        A change of other fields is made in place, in one conditional write; a rename (its name claim moves)
-        and a restore (it rejoins the price index) read the product first.
+        A change of other fields is made in place, in one conditional write; a rename (its name claim moves),
+        a restore (it rejoins the price index) and a write under If-None-Match read the product first.
         """
         at = self._clock()
-        if changes.name is None and not changes.active:
+        if changes.name is None and not changes.active and if_none_match is None:
             return self._revise(InPlaceChange(product_id, changes, caller, at, if_match), PRODUCT_UPDATED)
         apply = ProductRecord.restored if changes.active else ProductRecord.revised
         try:
             return self._write(
-                product_id, lambda current: apply(current, changes, caller, at), if_match, _record_update
+                product_id,
+                lambda current: apply(current, changes, caller, at),
+                if_match,
+                _record_update,
+                if_none_match,
             )
         except NameAlreadyTaken:
             assert changes.name is not None  # only a rename can lose the race for a name
             raise self._name_taken(changes.name) from None
 
-    def delete(self, product_id: str, caller: str, if_match: VersionCondition | None) -> None:
+    def delete(
+        self,
+        product_id: str,
+        caller: str,
+        if_match: VersionCondition | None,
+        if_none_match: VersionCondition | None = None,
+    ) -> None:
         """Soft delete: mark inactive. Deleting an inactive product changes nothing."""
         change = InPlaceChange(product_id, ProductChanges(active=False), caller, self._clock(), if_match)
-        self._revise(change, PRODUCT_DELETED)
+        if if_none_match is None:
+            self._revise(change, PRODUCT_DELETED)
+            return
+        self._write(
+            product_id,
+            lambda current: current.revised(change.changes, change.by, change.at),
+            if_match,
+            lambda before, after: record_event(PRODUCT_DELETED),
+            if_none_match,
+        )
 
     def _revise(self, change: InPlaceChange, event: str) -> ProductRecord:
         """Change the product in place in one conditional write: it merges with concurrent changes of other
@@ -180,10 +205,9 @@ class ProductService:
         current = revision.product
         if current is None:
             raise ProductNotFound(change.product_id)
-        if revision.written:
+        if revision.written:  # by this attempt or an earlier one of this very request
             record_event(event)
-        if revision.written or current.holds(change):
-            return current  # written, or an earlier attempt of this very request was stored
+            return current
         if if_match is not None and not if_match.matches(current.version):
             raise VersionMismatch()
         return current  # nothing differed: nothing written
@@ -194,15 +218,19 @@ class ProductService:
         change: Callable[[ProductRecord], ProductRecord],
         if_match: VersionCondition | None,
         on_saved: Callable[[ProductRecord, ProductRecord], None],
+        if_none_match: VersionCondition | None = None,
     ) -> ProductRecord:
-        """Read, change and conditionally write; without a specific If-Match, retry lost races. `on_saved`
-        hears of the stored change (before, after); a change that changes nothing is not stored."""
+        """Read, change and conditionally write; without a specific If-Match, retry lost races (re-checking
+        If-None-Match against each version read). `on_saved` hears of the stored change (before, after); a
+        change that changes nothing is not stored."""
         for _ in range(MAX_WRITE_ATTEMPTS):
             current = self._store.find_by_id(product_id)
             if current is None:
                 raise ProductNotFound(product_id)
             if if_match is not None and not if_match.matches(current.version):
                 raise VersionMismatch()
+            if if_none_match is not None and if_none_match.matches(current.version):
+                raise VersionMatched()
             updated = change(current)
             if updated is current:
                 return current

@@ -12,8 +12,7 @@ import functools
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from exceptions.product_exceptions import (
     ApiError,
@@ -26,8 +25,10 @@ from exceptions.product_exceptions import (
     ProductNotFound,
     RouteNotFound,
     StoreUnavailable,
+    UnsupportedContentEncoding,
     UnsupportedMediaType,
     ValidationFailed,
+    VersionMatched,
     VersionMismatch,
 )
 from metrics.emf import emf_fields
@@ -41,16 +42,14 @@ LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
 _cold_start = True
 
 
-@dataclass(frozen=True)
-class ApiRequest:
+class ApiRequest(NamedTuple):
     """The parts of a proxy event the service uses. Header names are lower-case."""
 
-    request_id: str
-    headers: Mapping[str, str] = field(default_factory=dict)
-    query: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
-    path_parameters: Mapping[str, str] = field(default_factory=dict)
-    body: bytes | None = None
-    caller: str = "anonymous"
+    headers: Mapping[str, str]
+    query: Mapping[str, tuple[str, ...]]
+    path_parameters: Mapping[str, str]
+    body: bytes | None
+    caller: str
 
     def header(self, name: str) -> str | None:
         """A request header by case-insensitive name."""
@@ -61,7 +60,6 @@ class ApiRequest:
         """Parse a REST API (payload 1.0) proxy event."""
         context = event.get("requestContext") or {}
         return cls(
-            request_id=_request_id(event),
             headers=_headers(event),
             query=_query(event),
             path_parameters=dict(event.get("pathParameters") or {}),
@@ -71,6 +69,8 @@ class ApiRequest:
 
 
 def _request_id(event: Mapping[str, Any]) -> str:
+    """API Gateway's id of the request (a fresh one when it sends none): derived once per request, for the log
+    line and the X-Request-Id header alike."""
     context = event.get("requestContext") or {}
     return str(context.get("requestId") or uuid.uuid4())
 
@@ -120,33 +120,42 @@ def _allow_header(error: ApiError) -> dict[str, str]:
     return {"Allow": ", ".join(cast(MethodNotAllowed, error).allowed)}
 
 
-@dataclass(frozen=True)
-class ErrorAnswer:
-    """How the API answers one class of error: status, title, any headers, and the metric it counts in."""
+class ErrorAnswer(NamedTuple):
+    """How the API answers one class of error: status, title, the code its request log line carries
+    (`errorCode`, for queries to group by), any headers, and the metric it counts in."""
 
     status: int
     title: str
+    code: str
     headers: Callable[[ApiError], dict[str, str]] = _no_headers
     metric: str | None = None
 
 
 # The one table from error class to answer. A class not listed answers as its nearest listed parent.
 ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
-    ApiError: ErrorAnswer(500, "Internal Server Error", metric="UnexpectedErrors"),
-    InvalidRequest: ErrorAnswer(400, "Bad Request"),
-    ValidationFailed: ErrorAnswer(400, "Validation Failed"),
-    ProductNotFound: ErrorAnswer(404, "Not Found"),
-    RouteNotFound: ErrorAnswer(404, "Not Found"),
-    MethodNotAllowed: ErrorAnswer(405, "Method Not Allowed", _allow_header),
-    NameAlreadyTaken: ErrorAnswer(409, "Conflict", metric="NameConflicts"),
-    ConcurrentModification: ErrorAnswer(409, "Conflict"),
-    VersionMismatch: ErrorAnswer(412, "Precondition Failed", metric="VersionConflicts"),
-    PayloadTooLarge: ErrorAnswer(413, "Payload Too Large"),
-    UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type"),
-    IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity"),
+    ApiError: ErrorAnswer(500, "Internal Server Error", "UnexpectedError", metric="UnexpectedErrors"),
+    InvalidRequest: ErrorAnswer(400, "Bad Request", "InvalidRequest"),
+    ValidationFailed: ErrorAnswer(400, "Validation Failed", "ValidationFailed"),
+    ProductNotFound: ErrorAnswer(404, "Not Found", "NotFound"),
+    RouteNotFound: ErrorAnswer(404, "Not Found", "RouteNotFound"),
+    MethodNotAllowed: ErrorAnswer(405, "Method Not Allowed", "MethodNotAllowed", _allow_header),
+    NameAlreadyTaken: ErrorAnswer(409, "Conflict", "NameConflict", metric="NameConflicts"),
+    ConcurrentModification: ErrorAnswer(409, "Conflict", "ConcurrentModification"),
+    VersionMismatch: ErrorAnswer(412, "Precondition Failed", "VersionConflict", metric="VersionConflicts"),
+    VersionMatched: ErrorAnswer(412, "Precondition Failed", "VersionMatched", metric="VersionConflicts"),
+    PayloadTooLarge: ErrorAnswer(413, "Payload Too Large", "PayloadTooLarge"),
+    UnsupportedMediaType: ErrorAnswer(415, "Unsupported Media Type", "UnsupportedMediaType"),
+    # RFC 9110 15.5.16: a 415 for a content coding says which codings the server takes.
+    UnsupportedContentEncoding: ErrorAnswer(
+        415,
+        "Unsupported Media Type",
+        "UnsupportedContentEncoding",
+        lambda error: {"Accept-Encoding": "identity"},
+    ),
+    IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity", "IdempotencyKeyReused"),
     # Clients back off a second rather than retry straight into a throttled table.
     StoreUnavailable: ErrorAnswer(
-        503, "Service Unavailable", lambda error: {"Retry-After": "1"}, metric="Unavailable"
+        503, "Service Unavailable", "Unavailable", lambda error: {"Retry-After": "1"}, metric="Unavailable"
     ),
 }
 
@@ -179,13 +188,13 @@ def _metric_values(
     return values
 
 
-def _log_fields(event: Mapping[str, Any], context: Any, cold_start: bool) -> dict[str, Any]:
+def _log_fields(event: Mapping[str, Any], context: Any, request_id: str, cold_start: bool) -> dict[str, Any]:
     """The per-request log line's fields known before the handler runs. The ids join the line to API
     Gateway's access log (requestId), the function's own REPORT line (lambdaRequestId) and X-Ray (traceId)."""
     fields: dict[str, Any] = {
         "method": event.get("httpMethod"),
         "path": event.get("path"),
-        "requestId": _request_id(event),
+        "requestId": request_id,
         "coldStart": cold_start,
     }
     optional = {
@@ -210,8 +219,8 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
         recording = start_request()
         settings = get_settings()
         logger = get_logger(settings.log_level)
-        summary = _log_fields(event, context, cold_start)
-        request_id = summary["requestId"]
+        request_id = _request_id(event)
+        summary = _log_fields(event, context, request_id, cold_start)
         failure: ApiError | None = None
         try:
             request = ApiRequest.from_event(event)
@@ -226,6 +235,8 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
         rendered = render(response, request_id, _headers(event).get("origin"), settings.allowed_origins)
         latency_ms = round((time.perf_counter() - started) * 1000, 2)
         summary["status"] = rendered["statusCode"]
+        if failure is not None:
+            summary["errorCode"] = answer_for(failure).code
         summary["durationMs"] = latency_ms
         values = _metric_values(recording, failure, cold_start, latency_ms)
         summary.update(emf_fields(operation, settings.environment, values, int(time.time() * 1000)))

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
+
+from utils.entity_tags import entity_tag
 
 if TYPE_CHECKING:
     from exceptions.product_exceptions import FieldError
     from models.record import ProductRecord
 
-_CORS_ALLOW_HEADERS = (
-    "Content-Type,Authorization,X-Amz-Date,X-Amz-Security-Token,X-Api-Key,"
-    "If-Match,If-None-Match,Idempotency-Key"
-)
-_CORS_ALLOW_METHODS = "GET,POST,PUT,DELETE,OPTIONS"
-_CORS_EXPOSE_HEADERS = "ETag,Location,X-Request-Id,Retry-After"
+# The CORS lists, which Terraform (preflight and gateway responses) reads too: one file, in the package.
+CORS_FILE = os.path.join(os.path.dirname(__file__), "cors.json")
 _BODYLESS = (204, 304)
 
 
@@ -59,14 +59,9 @@ def to_api(product: ProductRecord) -> dict[str, Any]:
     }
 
 
-def etag_of(product: ProductRecord) -> str:
-    """The strong ETag of a product: its version in quotes."""
-    return f'"{product.version}"'
-
-
 def product_response(product: ProductRecord, status: int = 200) -> ApiResponse:
     """`{"product": ...}` with the product's ETag."""
-    return ApiResponse(status, {"product": to_api(product)}, {"ETag": etag_of(product)})
+    return ApiResponse(status, {"product": to_api(product)}, {"ETag": entity_tag(product.version)})
 
 
 def created_response(product: ProductRecord) -> ApiResponse:
@@ -78,7 +73,7 @@ def created_response(product: ProductRecord) -> ApiResponse:
 
 def not_modified_response(product: ProductRecord) -> ApiResponse:
     """304 for a client whose cached copy is current."""
-    return ApiResponse(304, None, {"ETag": etag_of(product)})
+    return ApiResponse(304, None, {"ETag": entity_tag(product.version)})
 
 
 def no_content_response() -> ApiResponse:
@@ -116,12 +111,18 @@ def cors_headers(origin: str | None, allowed_origins: tuple[str, ...]) -> dict[s
         allow_origin = origin
     else:
         return {"Vary": "Origin"}
+    return {"Access-Control-Allow-Origin": allow_origin, **_cors_lists(), "Vary": "Origin"}
+
+
+@functools.cache
+def _cors_lists() -> dict[str, str]:
+    """The Allow-Headers, Allow-Methods and Expose-Headers values, read once per container."""
+    with open(CORS_FILE, encoding="utf-8") as file:
+        lists = json.load(file)
     return {
-        "Access-Control-Allow-Origin": allow_origin,
-        "Access-Control-Allow-Headers": _CORS_ALLOW_HEADERS,
-        "Access-Control-Allow-Methods": _CORS_ALLOW_METHODS,
-        "Access-Control-Expose-Headers": _CORS_EXPOSE_HEADERS,
-        "Vary": "Origin",
+        "Access-Control-Allow-Headers": ",".join(lists["allow_headers"]),
+        "Access-Control-Allow-Methods": ",".join(lists["allow_methods"]),
+        "Access-Control-Expose-Headers": ",".join(lists["expose_headers"]),
     }
 
 

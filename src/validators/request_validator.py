@@ -7,28 +7,27 @@ import hashlib
 import json
 import re
 import unicodedata
-from dataclasses import asdict
 from typing import Any
 
-from models.commands import DEFAULT_PAGE_SIZE, IdempotentRequest, ListQuery, ProductDraft, VersionCondition
+from models.commands import DEFAULT_PAGE_SIZE, IdempotentRequest, ListQuery, ProductDraft
+from models.record import name_key_problem
 from utils.bounded_json import JsonRejected, loads_bounded
 from exceptions.product_exceptions import (
     FieldError,
     InvalidRequest,
     PayloadTooLarge,
+    UnsupportedContentEncoding,
     UnsupportedMediaType,
     ValidationFailed,
 )
 
-MAX_BODY_BYTES = 10 * 1024
+# Admits the largest valid body written the longest way JSON allows: every field at its longest, the text
+# fields in astral characters escaped as surrogate pairs (12 bytes each; a name's letters are of the Basic
+# Multilingual Plane, 6), keys and currency escaped too, a 40-character price, `active`: 56,249 bytes
+# (tests/unit/handlers/test_body_limits.py); the rest is room for white space.
+MAX_BODY_BYTES = 64 * 1024
 MAX_PAGE_SIZE = 100
 _PRODUCT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
-# One member of an RFC 9110 list of entity tags (section 8.8.3): [W/] DQUOTE *etagc DQUOTE, where etagc is
-# %x21 / %x23-7E / obs-text; only spaces and tabs around it (5.6.1 allows empty members between commas).
-_ENTITY_TAG_MEMBER = re.compile(
-    r'[ \t]*(?:(?P<weak>W/)?"(?P<opaque>[\x21\x23-\x7e\x80-\xff]*)")?[ \t]*(?:(?P<comma>,)|\Z)'
-)
-_OWS = " \t"
 _LIST_PARAMETERS = ("limit", "nextToken", "sortBy", "order", "name")
 
 
@@ -60,9 +59,21 @@ def _require_json_utf8(content_type: str | None) -> None:
             raise UnsupportedMediaType()
 
 
-def json_object_body(content_type: str | None, body: bytes | None) -> dict[str, Any]:
-    """Decode a POST/PUT body: JSON media type in UTF-8, at most 10 KiB, one JSON object with exact numbers."""
+def _require_identity_encoding(content_encoding: str | None) -> None:
+    """No Content-Encoding, or only `identity`: the API reads bodies as sent and decompresses none (415)."""
+    for member in (content_encoding or "").split(","):
+        coding = member.strip(" \t")
+        if coding and coding.lower() != "identity":
+            raise UnsupportedContentEncoding(coding)
+
+
+def json_object_body(
+    content_type: str | None, content_encoding: str | None, body: bytes | None
+) -> dict[str, Any]:
+    """Decode a POST/PUT body: JSON media type in UTF-8, not compressed, at most MAX_BODY_BYTES, one JSON object
+    with exact numbers."""
     _require_json_utf8(content_type)
+    _require_identity_encoding(content_encoding)
     raw = body or b""
     if len(raw) > MAX_BODY_BYTES:
         raise PayloadTooLarge(f"The body is {len(raw)} bytes; send at most {MAX_BODY_BYTES} bytes.")
@@ -91,54 +102,12 @@ def idempotent_request(key: str | None, caller: str, draft: ProductDraft) -> Ide
         raise InvalidRequest(
             "Idempotency-Key must be 1 to 255 visible ASCII characters (no spaces), such as a UUID."
         )
-    product = json.dumps(asdict(draft), sort_keys=True, separators=(",", ":"), default=str)
+    product = json.dumps(draft._asdict(), sort_keys=True, separators=(",", ":"), default=str)
     return IdempotentRequest(key_hash=_sha256(json.dumps([caller, key])), body_hash=_sha256(product))
 
 
 def _sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
-
-
-# --- Conditional requests -----------------------------------------------------------------------
-
-
-def if_match_condition(value: str | None) -> VersionCondition | None:
-    """If-Match compares strongly (RFC 9110 13.1.1): a weak tag never matches. None when absent."""
-    return _condition("If-Match", value, weak_matches=False)
-
-
-def if_none_match_condition(value: str | None) -> VersionCondition | None:
-    """If-None-Match compares weakly (RFC 9110 13.1.2): `W/"3"` matches version 3. None when absent."""
-    return _condition("If-None-Match", value, weak_matches=True)
-
-
-def _condition(header_name: str, value: str | None, weak_matches: bool) -> VersionCondition | None:
-    if value is None:
-        return None
-    if value.strip(_OWS) == "*":
-        return VersionCondition(True, frozenset())
-    tags = _entity_tags(value)
-    if tags is None:
-        raise InvalidRequest(
-            f'{header_name} must be * or a comma-separated list of ETags from this API, like "3" '
-            "(only spaces and tabs may surround them)."
-        )
-    return VersionCondition(False, frozenset(opaque for weak, opaque in tags if weak_matches or not weak))
-
-
-def _entity_tags(value: str) -> list[tuple[bool, str]] | None:
-    """The (weak, opaque-tag) members of an entity-tag list, or None when it is malformed or empty."""
-    tags: list[tuple[bool, str]] = []
-    position = 0
-    while True:
-        member = _ENTITY_TAG_MEMBER.match(value, position)
-        if member is None:
-            return None
-        if member.group("opaque") is not None:
-            tags.append((member.group("weak") is not None, member.group("opaque")))
-        if not member.group("comma"):
-            return tags or None
-        position = member.end()
 
 
 # --- List queries -------------------------------------------------------------------------------
@@ -176,8 +145,9 @@ def _build_list_query(values: dict[str, str], errors: list[FieldError]) -> ListQ
     order = values.get("order")
     if order is not None and order not in ("asc", "desc"):
         errors.append(FieldError("order", "must be asc or desc"))
-    elif order is not None and sort_by is None:
-        errors.append(FieldError("order", "applies only with sortBy=price"))
+    elif order == "desc" and sort_by is None:
+        # `asc` alone is the declared default, which generated clients send with every list call.
+        errors.append(FieldError("order", "desc applies only with sortBy=price"))
     name = values.get("name")
     if name is not None:
         if sort_by is not None:
@@ -187,6 +157,8 @@ def _build_list_query(values: dict[str, str], errors: list[FieldError]) -> ListQ
         elif any(unicodedata.category(ch) == "Cs" for ch in name):
             # Half a surrogate pair has no UTF-8 form: DynamoDB would refuse the query.
             errors.append(FieldError("name", "must not contain unpaired surrogates"))
+        elif problem := name_key_problem(name):  # no product has such a name, and DynamoDB refuses the key
+            errors.append(FieldError("name", problem))
     token = values.get("nextToken")
     if token is not None and not token:
         errors.append(FieldError("nextToken", "must be the nextToken of a previous page"))

@@ -59,6 +59,61 @@ locals {
         resources = ["${local.arn_prefix.cloudwatch}:alarm:bbws-*-${env}-*", "arn:${local.partition}:cloudwatch::${local.account_id}:dashboard/bbws-*-${env}*"]
       },
       {
+        # The alarm topic every alarm notifies (infrastructure/alarm_topic.tf) and its subscriptions, whose ARNs
+        # are the topic's followed by an id.
+        sid   = "AlarmTopic"
+        read  = ["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic", "sns:GetSubscriptionAttributes"]
+        write = ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource", "sns:Subscribe", "sns:Unsubscribe", "sns:SetSubscriptionAttributes"]
+        resources = [
+          "arn:${local.partition}:sns:${local.region}:${local.account_id}:bbws-product-api-alarms-${env}",
+          "arn:${local.partition}:sns:${local.region}:${local.account_id}:bbws-product-api-alarms-${env}:*",
+        ]
+      },
+      {
+        # The topic's KMS key: key ARNs carry generated ids, so the key is found by its Environment tag (the
+        # provider's default_tags put it on at creation).
+        sid       = "AlarmTopicKey"
+        read      = ["kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags"]
+        write     = ["kms:PutKeyPolicy", "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription"]
+        resources = ["arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"]
+        condition = { StringEquals = { "aws:ResourceTag/Environment" = env, "aws:ResourceTag/Project" = "BBWS" } }
+      },
+      {
+        # CreateKey takes no resource; a new key must carry the environment's tags.
+        sid       = "NewAlarmTopicKey"
+        read      = []
+        write     = ["kms:CreateKey"]
+        resources = ["*"]
+        condition = { StringEquals = { "aws:RequestTag/Environment" = env, "aws:RequestTag/Project" = "BBWS" } }
+      },
+      {
+        # The canary (canary.tf), the function and layer Synthetics makes for it (cwsyn-<canary>-<id>) and the
+        # bucket of its run reports.
+        sid       = "Canary"
+        read      = ["synthetics:GetCanary", "synthetics:GetCanaryRuns", "synthetics:ListTagsForResource"]
+        write     = ["synthetics:CreateCanary", "synthetics:UpdateCanary", "synthetics:DeleteCanary", "synthetics:StartCanary", "synthetics:StopCanary", "synthetics:TagResource", "synthetics:UntagResource"]
+        resources = ["arn:${local.partition}:synthetics:${local.region}:${local.account_id}:canary:bbws-api-canary-${env}"]
+      },
+      {
+        sid   = "CanaryFunction"
+        read  = ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetLayerVersion", "lambda:ListTags"]
+        write = ["lambda:CreateFunction", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:DeleteFunction", "lambda:AddPermission", "lambda:PublishVersion", "lambda:PublishLayerVersion", "lambda:DeleteLayerVersion", "lambda:TagResource"]
+        resources = [
+          "${local.arn_prefix.lambda}:function:cwsyn-bbws-api-canary-${env}-*",
+          "${local.arn_prefix.lambda}:layer:cwsyn-bbws-api-canary-${env}-*",
+          "${local.arn_prefix.lambda}:layer:cwsyn-bbws-api-canary-${env}-*:*",
+        ]
+      },
+      {
+        sid   = "CanaryReports"
+        read  = ["s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketAcl", "s3:GetBucketCors", "s3:GetBucketWebsite", "s3:GetBucketVersioning", "s3:GetAccelerateConfiguration", "s3:GetBucketRequestPayment", "s3:GetBucketLogging", "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration", "s3:GetBucketObjectLockConfiguration", "s3:GetBucketTagging", "s3:GetBucketPublicAccessBlock", "s3:GetBucketOwnershipControls", "s3:ListBucketVersions"]
+        write = ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketTagging", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration", "s3:PutBucketPublicAccessBlock", "s3:DeleteObject", "s3:DeleteObjectVersion"]
+        resources = [
+          "arn:${local.partition}:s3:::bbws-product-api-canary-${env}-${local.account_id}",
+          "arn:${local.partition}:s3:::bbws-product-api-canary-${env}-${local.account_id}/*",
+        ]
+      },
+      {
         # The Lambda stack's saved Logs Insights queries (observability.tf). IAM knows no resource type for
         # query definitions: these three actions are granted on "*" or not at all.
         sid       = "SavedQueries"
@@ -112,12 +167,12 @@ locals {
     for key, role in local.role_subjects : key => jsonencode({
       Version = "2012-10-17"
       Statement = [
-        for family in local.permissions[role.environment] : {
+        for family in local.permissions[role.environment] : merge({
           Sid      = family.sid
           Effect   = "Allow"
           Action   = role.kind == "plan" ? family.read : concat(family.read, family.write)
           Resource = family.resources
-        } if length(role.kind == "plan" ? family.read : concat(family.read, family.write)) > 0
+        }, try({ Condition = family.condition }, {})) if length(role.kind == "plan" ? family.read : concat(family.read, family.write)) > 0
       ]
     })
   }

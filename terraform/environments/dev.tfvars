@@ -3,4 +3,3 @@ infrastructure_state_bucket = "bbws-terraform-state-dev"
 log_level                   = "DEBUG"
 reserved_concurrency        = -1
 write_authorization         = "AWS_IAM"
-alarm_actions               = []

@@ -3,4 +3,3 @@ infrastructure_state_bucket = "bbws-terraform-state-prod"
 log_level                   = "INFO"
 reserved_concurrency        = 100
 write_authorization         = "AWS_IAM"
-alarm_actions               = []

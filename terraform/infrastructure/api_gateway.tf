@@ -46,9 +46,13 @@ locals {
   # route it once also meant.
   gateway_responses = jsondecode(file("${path.module}/templates/gateway_responses.json"))
 
+  # The CORS lists come from the one file the functions, the Lambda stack and the tests read.
+  cors = jsondecode(file("${path.module}/../../src/utils/cors.json"))
   gateway_response_headers = {
     for name, value in jsondecode(templatefile("${path.module}/templates/gateway_response_headers.json", {
       allowed_origin = local.gateway_response_origin
+      allow_headers  = join(",", local.cors.allow_headers)
+      allow_methods  = join(",", local.cors.allow_methods)
     })) : "gatewayresponse.header.${name}" => value
   }
 }

@@ -1,18 +1,35 @@
 locals {
-  # Every operation the functions make on the table (TransactWriteItems carries their writes).
-  dynamodb_operations = ["GetItem", "Query", "Scan", "TransactWriteItems"]
+  # The DynamoDB operations the functions may call, from the actions of the function manifest (the IAM actions
+  # each role gets): each action's own operation, and TransactWriteItems, which IAM authorizes as the writes it
+  # carries. A new call needs its action in the manifest, so it is alarmed (and shown on the dashboard) as well.
+  manifest_actions    = distinct(flatten([for fn in values(jsondecode(file("${path.module}/../functions.json"))) : concat(fn.table_actions, fn.index_actions)]))
+  transaction_actions = ["dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem"]
+  dynamodb_operations = sort(distinct(concat(
+    [for action in local.manifest_actions : trimprefix(action, "dynamodb:")],
+    length(setintersection(local.manifest_actions, local.transaction_actions)) > 0 ? ["TransactWriteItems"] : [],
+  )))
+
+  # Throttling of an index is reported only with both TableName and GlobalSecondaryIndexName: the TableName
+  # dimension alone counts the table's own events, not its indexes'.
+  index_names = [for gsi in local.table_schema.global_secondary_indexes : gsi.name]
+  throttle_sources = merge(
+    { table = {} },
+    { for index in local.index_names : lower(index) => { GlobalSecondaryIndexName = index } },
+  )
 
   # The table's alarms, by name suffix: each adds up some of the table's metrics (metric math, `sum` the
   # expression's id) and fires on any event in five minutes. metrics: query id => metric name and the
   # dimensions it takes besides TableName.
   table_alarms = {
     throttles = {
-      description = "Reads or writes on ${local.table_name} (or its indexes) were throttled."
-      sum         = { id = "throttles", expression = "reads + writes", label = "Throttled read and write events" }
-      metrics = {
-        reads  = { name = "ReadThrottleEvents", dimensions = {} }
-        writes = { name = "WriteThrottleEvents", dimensions = {} }
-      }
+      description = "Reads or writes on ${local.table_name} or its indexes were throttled."
+      sum         = { id = "throttles", expression = "SUM(METRICS())", label = "Throttled read and write events, table and indexes" }
+      metrics = merge([
+        for source, dimensions in local.throttle_sources : {
+          for kind, metric in { reads = "ReadThrottleEvents", writes = "WriteThrottleEvents" } :
+          "${kind}_${source}" => { name = metric, dimensions = dimensions }
+        }
+      ]...)
     }
     system-errors = {
       description = "DynamoDB answered requests on ${local.table_name} with server-side errors."
@@ -34,8 +51,8 @@ resource "aws_cloudwatch_metric_alarm" "table_alarms" {
   threshold           = 0
   evaluation_periods  = 1
   treat_missing_data  = "notBreaching"
-  alarm_actions       = var.alarm_actions
-  ok_actions          = var.alarm_actions
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
 
   metric_query {
     id          = each.value.sum.id

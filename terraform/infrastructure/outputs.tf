@@ -59,5 +59,20 @@ output "dynamodb_table_arn" {
 
 output "dynamodb_index_names" {
   description = "Names of the table's global secondary indexes."
-  value       = [for gsi in local.table_schema.global_secondary_indexes : gsi.name]
+  value       = local.index_names
+}
+
+output "alarm_topic_arn" {
+  description = "ARN of the environment's alarm topic (SNS, KMS-encrypted; only CloudWatch alarms of this account publish)."
+  value       = aws_sns_topic.alarms.arn
+}
+
+output "alarm_actions" {
+  description = "What every alarm of both stacks notifies on ALARM and OK: the alarm topic, then alarm_forward_topics."
+  value       = local.alarm_actions
+}
+
+output "dynamodb_operations" {
+  description = "The DynamoDB operations the functions may call (from terraform/functions.json's actions): the table's system-errors alarm watches each, the Lambda stack's dashboard shows each."
+  value       = local.dynamodb_operations
 }

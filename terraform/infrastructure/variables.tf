@@ -45,14 +45,37 @@ variable "cors_allowed_origins" {
   }
 }
 
-variable "alarm_actions" {
-  type        = list(string)
-  description = "ARNs notified when an alarm fires or recovers (SNS topics); empty means the alarms only record state."
+variable "alarm_subscriptions" {
+  type = list(object({
+    protocol = string
+    endpoint = string
+  }))
+  description = "Who the alarm topic notifies: email (an address, confirmed by its owner), https (a webhook such as an incident tool's), sqs or lambda (an ARN). prod needs at least one subscriber here or in alarm_forward_topics."
   default     = []
 
   validation {
-    condition     = alltrue([for arn in var.alarm_actions : startswith(arn, "arn:")])
-    error_message = "alarm_actions must be ARNs."
+    condition = alltrue([for s in var.alarm_subscriptions : (
+      s.protocol == "email" ? can(regex("^[^@\\s]+@[^@\\s]+\\.[a-z]{2,}$", s.endpoint)) :
+      s.protocol == "https" ? startswith(s.endpoint, "https://") :
+      contains(["sqs", "lambda"], s.protocol) && startswith(s.endpoint, "arn:")
+    )])
+    error_message = "Each subscription is email (an address), https (an https:// URL), or sqs or lambda (an ARN)."
+  }
+
+  validation {
+    condition     = var.environment != "prod" || length(var.alarm_subscriptions) + length(var.alarm_forward_topics) > 0
+    error_message = "prod must name at least one alarm subscriber (alarm_subscriptions or alarm_forward_topics): an alarm that reaches no one pages no one."
+  }
+}
+
+variable "alarm_forward_topics" {
+  type        = list(string)
+  description = "Existing SNS topics every alarm also notifies, e.g. the topic a chat channel of Amazon Q Developer in chat applications (AWS Chatbot) watches, or a team's paging topic. SNS cannot subscribe a topic to a topic, so the alarms notify these directly."
+  default     = []
+
+  validation {
+    condition     = alltrue([for arn in var.alarm_forward_topics : can(regex("^arn:aws[a-z-]*:sns:[a-z0-9-]+:[0-9]{12}:[A-Za-z0-9_-]+$", arn))]) && length(var.alarm_forward_topics) <= 4
+    error_message = "alarm_forward_topics are at most four SNS topic ARNs (an alarm takes five actions, one is the alarm topic)."
   }
 }
 

@@ -13,6 +13,15 @@ mock_provider "aws" {
   mock_resource "aws_lambda_function" {
     defaults = { invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:mock/invocations" }
   }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111111111111" }
+  }
+  mock_data "aws_partition" {
+    defaults = { partition = "aws" }
+  }
+  mock_resource "aws_s3_bucket" {
+    defaults = { arn = "arn:aws:s3:::bbws-product-api-canary-dev-111111111111" }
+  }
   mock_resource "aws_lambda_layer_version" {
     defaults = { arn = "arn:aws:lambda:eu-west-1:111111111111:layer:mock:1" }
   }
@@ -39,6 +48,9 @@ override_data {
       dynamodb_table_name  = "bbws-products-dev"
       dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-dev"
       dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+      dynamodb_operations  = ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]
+      alarm_topic_arn      = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"
+      alarm_actions        = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"]
     }
   }
 }
@@ -263,8 +275,69 @@ run "stage_throttling_logs_and_alarms" {
     error_message = "4xx and 5xx rate alarms."
   }
   assert {
-    condition     = alltrue([for alarm in concat(values(aws_cloudwatch_metric_alarm.function_alarms), [aws_cloudwatch_metric_alarm.api_latency_p95]) : length(alarm.alarm_actions) == 0])
-    error_message = "alarm_actions default to none."
+    condition = alltrue([
+      for alarm in concat(values(aws_cloudwatch_metric_alarm.function_alarms), values(aws_cloudwatch_metric_alarm.api_error_rate), [aws_cloudwatch_metric_alarm.api_latency_p95], values(aws_cloudwatch_metric_alarm.unexpected_errors), values(aws_cloudwatch_metric_alarm.unavailable), [aws_cloudwatch_metric_alarm.canary]) :
+      alarm.alarm_actions == toset(["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"]) && alarm.ok_actions == alarm.alarm_actions
+    ])
+    error_message = "Every alarm notifies the environment's alarm topic (the infrastructure stack's alarm_actions) on ALARM and on OK."
+  }
+  assert {
+    condition = jsonencode({ for name, alarm in aws_cloudwatch_metric_alarm.unexpected_errors : name => [alarm.alarm_name, alarm.namespace, alarm.metric_name, alarm.dimensions, alarm.statistic, alarm.period, alarm.threshold, alarm.comparison_operator] }) == jsonencode({
+      for name in keys(local.functions) : name => ["bbws-${replace(name, "_", "-")}-dev-unexpected-errors", "BBWS/ProductApi", "UnexpectedErrors", { Environment = "dev", Operation = name }, "Sum", 300, 0, "GreaterThanThreshold"]
+    })
+    error_message = "Each operation alarms on any UnexpectedErrors (the handler's own 500s) in five minutes."
+  }
+  assert {
+    condition = alltrue([
+      for name, alarm in aws_cloudwatch_metric_alarm.unavailable :
+      alarm.alarm_name == "bbws-${replace(name, "_", "-")}-dev-unavailable" && alarm.threshold == 0.01 && alarm.evaluation_periods == 2 && alarm.datapoints_to_alarm == 2 &&
+      { for q in alarm.metric_query : q.id => length(q.metric) == 0 ? q.expression : "${q.metric[0].stat} ${q.metric[0].metric_name} ${jsonencode(q.metric[0].dimensions)}" } == {
+        rate        = "IF(requests > 0, unavailable / requests, 0)"
+        unavailable = "Sum Unavailable ${jsonencode({ Environment = "dev", Operation = name })}"
+        requests    = "SampleCount Latency ${jsonencode({ Environment = "dev", Operation = name })}"
+      }
+    ])
+    error_message = "Each operation alarms when more than 1% of its requests answered 503 (Unavailable over the request count), two periods in a row."
+  }
+  assert {
+    condition     = alltrue([for metric in ["UnexpectedErrors", "Unavailable", "Latency"] : toset(local.product_metrics.metrics[metric].operations) == toset(keys(local.functions))])
+    error_message = "The handler alarms' metrics are written by every operation (product_metrics.json)."
+  }
+}
+
+run "canary_probes_the_stage_from_outside" {
+  command = apply
+
+  assert {
+    condition     = aws_synthetics_canary.products.name == "bbws-api-canary-dev" && length(aws_synthetics_canary.products.name) <= 21 && aws_synthetics_canary.products.schedule[0].expression == "rate(5 minutes)" && aws_synthetics_canary.products.start_canary
+    error_message = "One canary per environment (Synthetics allows 21 characters), started, running every five minutes."
+  }
+  assert {
+    condition     = startswith(aws_synthetics_canary.products.runtime_version, "syn-python-") && aws_synthetics_canary.products.handler == "product_canary.handler" && endswith(aws_synthetics_canary.products.zip_file, "/canary.zip")
+    error_message = "The canary runs scripts/ops/product_canary.py (canary.zip from the package script) on a Python runtime."
+  }
+  assert {
+    condition     = aws_synthetics_canary.products.run_config[0].environment_variables.PRODUCTS_URL == "${aws_api_gateway_stage.product_api.invoke_url}/v1.0/products" && length(aws_synthetics_canary.products.run_config[0].environment_variables) == 1
+    error_message = "The canary reads this stage's products URL, from outside."
+  }
+  assert {
+    condition     = aws_synthetics_canary.products.artifact_s3_location == "s3://bbws-product-api-canary-dev-111111111111/" && aws_synthetics_canary.products.execution_role_arn == aws_iam_role.canary.arn
+    error_message = "Run reports go to the canary's own bucket; the canary runs with its own role."
+  }
+  assert {
+    condition     = alltrue([aws_s3_bucket_public_access_block.canary_artifacts.block_public_acls, aws_s3_bucket_public_access_block.canary_artifacts.block_public_policy, aws_s3_bucket_public_access_block.canary_artifacts.ignore_public_acls, aws_s3_bucket_public_access_block.canary_artifacts.restrict_public_buckets]) && aws_s3_bucket_lifecycle_configuration.canary_artifacts.rule[0].expiration[0].days == 30
+    error_message = "The run reports bucket is private and forgets reports after 30 days."
+  }
+  assert {
+    condition = alltrue([
+      for s in data.aws_iam_policy_document.canary.statement :
+      !anytrue([for a in s.actions : strcontains(a, "*")]) && (!contains(s.resources, "*") || contains(["FindBuckets", "CanaryMetrics"], s.sid))
+    ])
+    error_message = "The canary's role: no wildcard action; '*' only for ListAllMyBuckets and PutMetricData (limited to its namespace), which take no resource."
+  }
+  assert {
+    condition     = [aws_cloudwatch_metric_alarm.canary.alarm_name, aws_cloudwatch_metric_alarm.canary.namespace, aws_cloudwatch_metric_alarm.canary.metric_name, aws_cloudwatch_metric_alarm.canary.dimensions.CanaryName, aws_cloudwatch_metric_alarm.canary.comparison_operator, aws_cloudwatch_metric_alarm.canary.threshold, aws_cloudwatch_metric_alarm.canary.treat_missing_data] == ["bbws-product-api-dev-canary", "CloudWatchSynthetics", "SuccessPercent", "bbws-api-canary-dev", "LessThanThreshold", 100, "breaching"]
+    error_message = "The canary alarm fires when runs fail (SuccessPercent under 100) or stop (missing data breaches)."
   }
 }
 
@@ -297,6 +370,9 @@ run "prod_reserves_concurrency" {
         dynamodb_table_name  = "bbws-products-prod"
         dynamodb_table_arn   = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-prod"
         dynamodb_index_names = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+        dynamodb_operations  = ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]
+        alarm_topic_arn      = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod"
+        alarm_actions        = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod", "arn:aws:sns:eu-west-1:111111111111:chat-channel"]
       }
     }
   }
@@ -429,8 +505,16 @@ run "dashboard_and_queries_refer_to_what_the_stacks_create" {
     error_message = "Each operation's latency panel shows its target (get 100, list 200, create/update 250, delete 150 ms) and the 300 ms for all."
   }
   assert {
-    condition     = toset(keys(aws_cloudwatch_query_definition.saved)) == toset(["5xx-by-operation", "cold-starts-by-function", "request-by-x-request-id", "slowest-requests"])
-    error_message = "Saved queries: one request by X-Request-Id, slowest requests, 5xx by operation, cold starts by function."
+    condition     = sort([for line in local.dashboard_lines : line.dimensions.Operation if line.metric == "SystemErrors"]) == sort(local.infrastructure.dynamodb_operations)
+    error_message = "The dashboard shows SystemErrors of every operation the functions may call (the infrastructure stack's dynamodb_operations)."
+  }
+  assert {
+    condition     = toset([for line in local.dashboard_lines : "${line.metric} ${lookup(line.dimensions, "GlobalSecondaryIndexName", "table")}" if endswith(line.metric, "ThrottleEvents")]) == toset([for pair in setproduct(["ReadThrottleEvents", "WriteThrottleEvents"], ["table", "ProductsByPriceIndex", "ProductsByNameIndex"]) : join(" ", pair)])
+    error_message = "The dashboard shows read and write throttle events of the table and of each index."
+  }
+  assert {
+    condition     = toset(keys(aws_cloudwatch_query_definition.saved)) == toset(["4xx-by-error-and-operation", "5xx-by-operation", "cold-starts-by-function", "request-by-x-request-id", "slowest-requests"])
+    error_message = "Saved queries: one request by X-Request-Id, slowest requests, 5xx by operation, 4xx by error and operation, cold starts by function."
   }
   assert {
     condition = alltrue(flatten([

@@ -18,12 +18,15 @@ from typing import Any
 import airspeed
 import pytest
 
+from utils.response_builder import cors_headers
+
 ROOT = Path(__file__).resolve().parents[2]
 LAMBDA_STACK = ROOT / "terraform"
 INFRASTRUCTURE_STACK = ROOT / "terraform" / "infrastructure"
 REQUEST_ID = "c0ffee00-1111-4222-8333-444455556666"
 ADMIN = "https://admin.example.com"
 ENVELOPE = {"error", "message", "requestId"}
+CORS: dict[str, list[str]] = json.loads((ROOT / "src" / "utils" / "cors.json").read_text())
 
 # Terraform's template syntax as far as these files may use it: ${name} of a string variable, and the escapes.
 _TERRAFORM_SYNTAX = re.compile(r"(\$\$\{|%%\{)|\$\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}|(\$\{|%\{)")
@@ -242,13 +245,53 @@ def test_gateway_response_is_the_error_envelope_with_cors_and_request_id(respons
     assert body["message"] and "$" not in body["message"]
     if response_type == "DEFAULT_4XX":
         assert body["message"] == error_message
-    mapping = json.loads(
-        terraform_template(
-            INFRASTRUCTURE_STACK / "templates" / "gateway_response_headers.json", allowed_origin=ADMIN
-        )
-    )
-    headers = header_values(mapping, context)
+    headers = header_values(gateway_response_headers(), context)
     assert headers["X-Request-Id"] == REQUEST_ID
     assert headers["Access-Control-Allow-Origin"] == ADMIN
-    assert "If-Match" in headers["Access-Control-Allow-Headers"].split(",")
     assert headers["Access-Control-Allow-Methods"] == "GET,POST,PUT,DELETE,OPTIONS"
+
+
+def gateway_response_headers() -> dict[str, str]:
+    """The gateway responses' header mapping, filled in as the infrastructure stack fills it."""
+    return dict(
+        json.loads(
+            terraform_template(
+                INFRASTRUCTURE_STACK / "templates" / "gateway_response_headers.json",
+                allowed_origin=ADMIN,
+                allow_headers=",".join(CORS["allow_headers"]),
+                allow_methods=",".join(CORS["allow_methods"]),
+            )
+        )
+    )
+
+
+# Where the CORS lists are read: the file itself, and the two stacks that read it.
+CORS_READERS = {
+    "src/utils/cors.json",
+    "terraform/api_gateway_integration.tf",
+    "terraform/infrastructure/api_gateway.tf",
+}
+
+
+def test_every_allowed_header_is_allowed_everywhere_from_one_file() -> None:
+    """The functions' answers (which the local server also sends), the gateway responses and the preflight all
+    take the allowed headers from src/utils/cors.json; no other file of the product lists them."""
+    allowed = CORS["allow_headers"]
+    function_answer = cors_headers(ADMIN, (ADMIN,))["Access-Control-Allow-Headers"].split(",")
+    gateway_answer = header_values(gateway_response_headers(), request_context())
+    assert function_answer == allowed
+    assert gateway_answer["Access-Control-Allow-Headers"].split(",") == allowed
+    for stack in ("terraform/api_gateway_integration.tf", "terraform/infrastructure/api_gateway.tf"):
+        assert "/src/utils/cors.json" in (ROOT / stack).read_text(), f"{stack} does not read the CORS file"
+    # A file naming most of the list is another copy of it (a request may use a few of these headers).
+    copies = [
+        str(path.relative_to(ROOT))
+        for folder in ("src", "scripts", "terraform")
+        for path in (ROOT / folder).rglob("*")
+        if path.suffix in {".py", ".json", ".tf", ".vm", ".sh"}
+        and ".terraform" not in path.parts
+        and sum(header in path.read_text() for header in allowed) > len(allowed) * 3 // 4
+    ]
+    assert (
+        set(copies) <= CORS_READERS
+    ), f"the allowed headers are listed outside src/utils/cors.json: {copies}"

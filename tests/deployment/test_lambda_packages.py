@@ -276,6 +276,7 @@ def test_packages_hold_only_their_own_handler_and_no_caches(packages: Path) -> N
             if e.startswith("handlers/") and e.removeprefix("handlers/") in {f"{f}.py" for f in FUNCTIONS}
         }
         assert handlers == {f"handlers/{name}.py"}, f"{name}.zip handlers: {sorted(handlers)}"
+        assert "functions.json" in entries, f"{name}.zip lacks the function manifest its metrics come from"
         assert not [e for e in entries if "__pycache__" in e or e.endswith(".pyc") or e.startswith("tests/")]
         assert all(zf_date == (1980, 1, 1, 0, 0, 0) for zf_date in _dates(packages / f"{name}.zip"))
 
@@ -290,3 +291,10 @@ def test_layer_holds_pydantic_and_not_boto3(packages: Path) -> None:
 def _dates(archive: Path) -> list[tuple[int, ...]]:
     with zipfile.ZipFile(archive) as zf:
         return [info.date_time for info in zf.infolist()]
+
+
+def test_the_canary_package_holds_its_script_where_synthetics_loads_it(packages: Path) -> None:
+    with zipfile.ZipFile(packages / "canary.zip") as zf:
+        assert zf.namelist() == ["python/product_canary.py"]
+        script = zf.read("python/product_canary.py")
+    assert script == (REPO_ROOT / "scripts" / "ops" / "product_canary.py").read_bytes()

@@ -12,7 +12,8 @@ from scripts.local_server.api import LocalApi
 from models.record import ProductRecord
 from repositories import keys
 from repositories.dynamodb import create_client
-from repositories.product_repository import name_claim_item, to_item
+from repositories.items import name_claim_item, to_item
+from repositories.legacy_name_keys import legacy_name_key
 from samples import product_body
 from utils.settings import get_settings
 
@@ -55,9 +56,9 @@ def write_legacy(dynamodb_endpoint: str) -> Any:
 
     def write(product: ProductRecord) -> None:
         client = create_client(get_settings())
-        item = dict(to_item(product), GSI2_PK={"S": keys.legacy_name_key(product.name)})
+        item = dict(to_item(product), GSI2_PK={"S": legacy_name_key(product.name)})
         claim = dict(
-            name_claim_item(product), PK={"S": keys.NAME_CLAIM_PREFIX + keys.legacy_name_key(product.name)}
+            name_claim_item(product), PK={"S": keys.NAME_CLAIM_PREFIX + legacy_name_key(product.name)}
         )
         for stored in (item, claim):
             client.put_item(TableName=get_settings().table_name, Item=stored)

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from models.commands import IdempotentRequest
 from models.record import ProductRecord
 from repositories.dynamodb import create_client
-from repositories.product_repository import ProductRepository, ScanBudget
+from repositories.lists import ScanBudget
+from repositories.product_repository import ProductRepository
 from samples import fresh_table, page_tokens, product_record
 from utils.settings import get_settings
 

@@ -11,8 +11,8 @@ import pytest
 
 from exceptions.product_exceptions import NameAlreadyTaken
 from models.record import ProductRecord
-from repositories import keys
 from repositories.dynamodb import create_client
+from repositories.legacy_name_keys import legacy_claim_pk
 from repositories.product_repository import ProductRepository
 from samples import product_record
 from utils.settings import get_settings
@@ -92,14 +92,14 @@ def test_renaming_a_legacy_product_frees_its_legacy_claim(
     legacy = product_record(name="Basic  Plan")
     write_legacy(legacy)
     repository.save(replace(legacy, name="Renamed Plan", version=2), legacy)
-    legacy_claim = keys.legacy_name_claim_pk("Basic  Plan")
+    legacy_claim = legacy_claim_pk("Basic  Plan")
     assert legacy_claim is not None and table_items(legacy_claim) == []
     assert repository.find_name_owner("Basic  Plan") is None
     repository.create(product_record(name="Basic  Plan"))
 
 
 def test_a_name_whose_keys_agree_needs_no_legacy_check(repository: ProductRepository) -> None:
-    assert keys.legacy_name_claim_pk("Entry Plan") is None
+    assert legacy_claim_pk("Entry Plan") is None
     repository.create(product_record(name="Entry Plan"))
     assert repository.find_name_owner("ENTRY PLAN") is not None
 

@@ -15,7 +15,10 @@ from pathlib import Path
 
 import pytest
 
+from samples import product_body, to_json, worst_case_body
+from scripts.local_server.api import MAX_BODY_BYTES as GATEWAY_MAX_BODY_BYTES
 from scripts.local_server.api import LocalApi
+from validators.request_validator import MAX_BODY_BYTES
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +47,29 @@ def split_response(stream: bytes) -> tuple[str, dict[str, str], bytes]:
     status_line, *lines = head.decode("latin-1").split("\r\n")
     headers = {name.strip().lower(): value.strip() for name, value in (line.split(":", 1) for line in lines)}
     return status_line, headers, rest
+
+
+# The local server checks that a write carries a SigV4 Authorization header, not its signature.
+SIGNED = (
+    "Authorization: AWS4-HMAC-SHA256 Credential=tester/20261130/eu-west-1/execute-api/aws4_request, x\r\n"
+)
+
+
+def chunked(body: bytes, size: int) -> bytes:
+    """`body` in the chunked transfer coding: chunks of `size` bytes (the first with an extension), a trailer."""
+    pieces = [body[i : i + size] for i in range(0, len(body), size)]
+    framed = b"".join(
+        f"{len(piece):x}{';note=1' if i == 0 else ''}\r\n".encode() + piece + b"\r\n"
+        for i, piece in enumerate(pieces)
+    )
+    return framed + b"0\r\nX-Trailer: done\r\n\r\n"
+
+
+def chunked_post(body: bytes, size: int, more: bytes = b"") -> bytes:
+    """A chunked create, then `more` on the same connection (without it, the connection closes after)."""
+    head = f"POST {PRODUCTS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{SIGNED}"
+    head += "" if more else "Connection: close\r\n"
+    return (head + "Transfer-Encoding: chunked\r\n\r\n").encode() + chunked(body, size) + more
 
 
 @pytest.fixture(scope="module")
@@ -83,9 +109,10 @@ def test_head_answers_never_carry_a_body(local_api: LocalApi, path: str) -> None
         "Content-Length: -1",
         "Content-Length: +5",
         "Content-Length: 5\r\nContent-Length: 6",
-        "Transfer-Encoding: chunked",
+        "Transfer-Encoding: gzip, chunked",
+        "Transfer-Encoding: chunked\r\nContent-Length: 2",
     ],
-    ids=["not-a-number", "negative", "signed", "two-lengths", "chunked"],
+    ids=["not-a-number", "negative", "signed", "two-lengths", "unknown-coding", "chunked-and-length"],
 )
 def test_a_body_length_that_cannot_be_read_is_a_json_400_and_the_connection_closes(
     local_api: LocalApi, framing: str
@@ -183,3 +210,90 @@ def test_server_stops_promptly_on_sigterm_after_serving_writes() -> None:
         if server.poll() is None:
             server.kill()
             server.wait()
+
+
+def test_a_chunked_body_is_read_as_one_body_and_the_connection_stays_in_step(local_api: LocalApi) -> None:
+    body = to_json(product_body()).encode()
+    stream = exchange(
+        local_api, chunked_post(body, 7, b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    )
+    status, headers, rest = split_response(stream)
+    assert status.startswith("HTTP/1.1 201 "), rest
+    created, after = rest[: int(headers["content-length"])], rest[int(headers["content-length"]) :]
+    assert json.loads(created)["product"]["name"] == json.loads(body)["name"]
+    assert split_response(after)[0].startswith("HTTP/1.1 404 ")
+
+
+def test_a_chunked_body_of_the_largest_valid_product_is_created(local_api: LocalApi) -> None:
+    stream = exchange(local_api, chunked_post(worst_case_body("\u4e09", "\U0001f600"), 4096))
+    status, _, body = split_response(stream)
+    assert status.startswith("HTTP/1.1 201 "), body[:300]
+
+
+def test_a_chunked_body_over_the_apis_limit_is_a_json_413(local_api: LocalApi) -> None:
+    text = to_json(product_body())
+    padded = (text[:-1] + " " * (MAX_BODY_BYTES - len(text) + 1) + "}").encode()
+    status, _, body = split_response(exchange(local_api, chunked_post(padded, 8192)))
+    assert status.startswith("HTTP/1.1 413 ")
+    assert str(MAX_BODY_BYTES) in json.loads(body)["message"]
+
+
+@pytest.mark.parametrize(
+    ("chunk_head", "code"),
+    [(f"{GATEWAY_MAX_BODY_BYTES + 1:x}", "413"), ("zz", "400"), ("-1", "400"), ("1" * 30, "413")],
+    ids=["larger-than-api-gateway-takes", "not-hex", "negative", "endless-digits"],
+)
+def test_a_chunk_that_cannot_be_taken_is_a_json_error_and_the_connection_closes(
+    local_api: LocalApi, chunk_head: str, code: str
+) -> None:
+    head = f"POST {PRODUCTS} HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n{SIGNED}"
+    stream = exchange(local_api, f"{head}Transfer-Encoding: chunked\r\n\r\n{chunk_head}\r\n{{".encode())
+    status, headers, body = split_response(stream)
+    assert status.split()[1] == code
+    assert headers["connection"] == "close"
+    assert set(json.loads(body)) == {"error", "message", "requestId"}
+
+
+@pytest.mark.parametrize(
+    ("request_head", "code"),
+    [
+        (f"GET {PRODUCTS}?name={'a' * 70_000} HTTP/1.1\r\nHost: x\r\n\r\n", "414"),
+        (f"GET {PRODUCTS} HTTP/1.1\r\nHost: x\r\nX-Large: {'a' * 70_000}\r\n\r\n", "431"),
+        (f"GET {PRODUCTS} HTTP/1.1\r\nHost: x\r\n" + "X-Many: 1\r\n" * 120 + "\r\n", "431"),
+    ],
+    ids=["url-of-70-kb", "header-of-70-kb", "120-headers"],
+)
+def test_an_oversized_request_head_is_answered_in_the_json_envelope(
+    local_api: LocalApi, request_head: str, code: str
+) -> None:
+    status, headers, body = split_response(exchange(local_api, request_head.encode()))
+    assert status.split()[1] == code
+    assert headers["content-type"] == "application/json"
+    assert headers["x-request-id"]
+    assert set(json.loads(body)) == {"error", "message", "requestId"}
+
+
+def test_eighty_connections_opened_at_once_are_all_answered(local_api: LocalApi) -> None:
+    count = 80
+    connections = [socket.socket() for _ in range(count)]
+    for connection in connections:
+        connection.setblocking(False)
+        connection.connect_ex(address_of(local_api))  # all 80 handshakes in flight before any request
+    statuses: list[bytes] = []
+    try:
+        for connection in connections:
+            connection.setblocking(True)
+            connection.settimeout(20)
+            connection.sendall(b"GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        for connection in connections:
+            received = b""
+            try:
+                while chunk := connection.recv(65536):
+                    received += chunk
+            except OSError as error:  # a reset connection is the failure this test is about
+                received = repr(error).encode()
+            statuses.append(received.split(b"\r\n", 1)[0])
+    finally:
+        for connection in connections:
+            connection.close()
+    assert statuses == [b"HTTP/1.1 404 Not Found"] * count

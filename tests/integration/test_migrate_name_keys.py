@@ -14,6 +14,7 @@ from scripts.ops.migrate_name_keys import main, migrate, plan, scan, transaction
 from models.record import ProductRecord, name_key
 from repositories import keys
 from repositories.dynamodb import create_client
+from repositories.legacy_name_keys import legacy_name_key
 from repositories.product_repository import ProductRepository
 from samples import product_record
 from utils.settings import get_settings
@@ -50,7 +51,7 @@ def test_apply_moves_the_claim_and_the_index_key(
     write_legacy(legacy)
     assert migrate(*table(), apply=True).migrated == 1
     assert item(keys.name_claim_pk(legacy.name)) is not None
-    assert item(keys.NAME_CLAIM_PREFIX + keys.legacy_name_key(legacy.name)) is None
+    assert item(keys.NAME_CLAIM_PREFIX + legacy_name_key(legacy.name)) is None
     stored = item(keys.product_pk(legacy.product_id))
     assert stored is not None and stored["GSI2_PK"] == {"S": "basic plan"}
     assert [p.product_id for p in repository.list_by_name("Basic Plan", 10, None).products] == [

@@ -23,7 +23,7 @@ from repositories.product_repository import ProductRepository
 from samples import FIXED_NOW, keyed, page_tokens, product_record
 from services.product_service import ProductService
 from utils.settings import get_settings
-from validators.request_validator import if_match_condition
+from utils.entity_tags import if_match_condition
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient

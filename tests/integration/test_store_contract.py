@@ -21,7 +21,7 @@ from models.commands import IDEMPOTENCY_WINDOW_SECONDS, InPlaceChange, ProductCh
 from models.record import ProductRecord, Revision
 from samples import keyed, product_record
 from services.product_service import ProductStore
-from validators.request_validator import if_match_condition
+from utils.entity_tags import if_match_condition
 
 LATER = "2026-02-01T00:00:00.000Z"
 

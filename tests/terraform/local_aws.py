@@ -28,7 +28,19 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 REGION = "eu-west-1"
 GITHUB_REPOSITORY = "example-org/bbws-product-api"
 # Every service the three stacks call; each is pointed at moto in the provider overrides.
-SERVICES = ("apigateway", "cloudwatch", "dynamodb", "iam", "lambda", "logs", "s3", "sts")
+SERVICES = (
+    "apigateway",
+    "cloudwatch",
+    "dynamodb",
+    "iam",
+    "kms",
+    "lambda",
+    "logs",
+    "s3",
+    "sns",
+    "sts",
+    "synthetics",
+)
 TERRAFORM = ("bash", str(REPO_ROOT / "scripts" / "ci" / "tf_run.sh"))
 DEPLOY_STACK = ("bash", str(REPO_ROOT / "scripts" / "ops" / "deploy_stack.sh"))
 
@@ -238,6 +250,8 @@ def scratch_copy(endpoint: str, environment: str, work_dir: Path, package_dir: P
             arcname="terraform",
             filter=lambda info: None if _excluded(info.name) else info,
         )
+        # Both API stacks read src/utils/cors.json (the CORS headers' one home) beside terraform/.
+        archive.add(REPO_ROOT / "src" / "utils" / "cors.json", arcname="src/utils/cors.json")
     with tarfile.open(work_dir / "terraform.tar") as archive:
         archive.extractall(work_dir, filter="data")
     state_bucket = f"bbws-terraform-state-{environment}"

@@ -13,6 +13,11 @@ moto has no CloudWatch Logs query definitions (the saved Logs Insights queries o
 PutQueryDefinition, DescribeQueryDefinitions and DeleteQueryDefinition are kept here in memory, per account
 and region, with the fields the AWS provider writes and reads back.
 
+moto's CloudWatch Synthetics knows CreateCanary, GetCanary and DescribeCanaries only (the canary of
+terraform/canary.tf): StartCanary, StopCanary, UpdateCanary, DeleteCanary, TagResource and UntagResource are
+added here, a missing canary answers ResourceNotFoundException (not a crash), and tags are found by the
+canary's ARN as the AWS provider asks for them.
+
 Arguments are moto_server's (`-H 127.0.0.1 -p PORT`).
 """
 
@@ -21,12 +26,17 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
+from urllib.parse import unquote
 
 from moto.apigateway.models import Stage
+from moto.core.exceptions import JsonRESTError
 from moto.logs.exceptions import ResourceNotFoundException
 from moto.logs.responses import LogsResponse
 from moto.s3.models import FakeDeleteMarker
 from moto.server import main
+from moto.synthetics import urls as synthetics_urls
+from moto.synthetics.models import Canary
+from moto.synthetics.responses import SyntheticsResponse
 
 _moto_apply_operations = Stage.apply_operations
 
@@ -89,6 +99,105 @@ def _delete_query_definition(self: LogsResponse) -> str:
 LogsResponse.put_query_definition = _put_query_definition  # type: ignore[attr-defined]
 LogsResponse.describe_query_definitions = _describe_query_definitions  # type: ignore[attr-defined]
 LogsResponse.delete_query_definition = _delete_query_definition  # type: ignore[attr-defined]
+
+
+class _CanaryNotFound(JsonRESTError):
+    code = 404
+
+
+def _canary(self: SyntheticsResponse) -> Canary:
+    """The canary named in the request's path (/canary/<name>[/start|/stop]), or ResourceNotFoundException."""
+    parts = unquote(self.path.split("?")[0]).strip("/").split("/")
+    name = parts[1] if len(parts) > 1 else ""
+    canary = self.synthetics_backend.canaries.get(name)
+    if canary is None:
+        raise _CanaryNotFound("ResourceNotFoundException", f"Canary {name} not found.")
+    return canary
+
+
+def _canary_by_arn(self: SyntheticsResponse) -> Canary:
+    """The canary of a /tags/<url-encoded ARN> path."""
+    arn = unquote(self.path.split("?")[0].split("/tags/", 1)[1])
+    canary = self.synthetics_backend.canaries.get(arn.rsplit(":", 1)[-1])
+    if canary is None:
+        raise _CanaryNotFound("ResourceNotFoundException", f"No canary has the ARN {arn}.")
+    return canary
+
+
+_moto_canary_dict = Canary.to_dict
+
+
+def _canary_dict(self: Canary) -> dict[str, object]:
+    """The canary as the API answers it: timeline times as epoch seconds (moto writes ISO strings, which the
+    AWS SDKs refuse), and the state the canary is in."""
+    answer = _moto_canary_dict(self)
+    answer["Timeline"] = {key: value.timestamp() for key, value in self.timeline.items() if value is not None}
+    answer["Status"] = {**answer["Status"], "State": self.state}  # type: ignore[dict-item]
+    return answer
+
+
+def _get_canary(self: SyntheticsResponse) -> str:
+    return json.dumps({"Canary": _canary(self).to_dict()})
+
+
+def _set_state(state: str) -> Any:
+    def change(self: SyntheticsResponse) -> str:
+        _canary(self).state = state
+        return "{}"
+
+    return change
+
+
+def _update_canary(self: SyntheticsResponse) -> str:
+    canary, params = _canary(self), json.loads(self.body or "{}")
+    fields = {
+        "Code": "code",
+        "ExecutionRoleArn": "execution_role_arn",
+        "RuntimeVersion": "runtime_version",
+        "Schedule": "schedule",
+        "RunConfig": "run_config",
+        "SuccessRetentionPeriodInDays": "success_retention_period_in_days",
+        "FailureRetentionPeriodInDays": "failure_retention_period_in_days",
+        "ArtifactS3Location": "artifact_s3_location",
+    }
+    for key, attribute in fields.items():
+        if key in params:
+            setattr(canary, attribute, params[key])
+    return "{}"
+
+
+def _delete_canary(self: SyntheticsResponse) -> str:
+    del self.synthetics_backend.canaries[_canary(self).name]
+    return "{}"
+
+
+def _list_tags(self: SyntheticsResponse) -> str:
+    return json.dumps({"Tags": _canary_by_arn(self).tags})
+
+
+def _tag_resource(self: SyntheticsResponse) -> str:
+    _canary_by_arn(self).tags.update(json.loads(self.body or "{}").get("Tags", {}))
+    return "{}"
+
+
+def _untag_resource(self: SyntheticsResponse) -> str:
+    canary = _canary_by_arn(self)
+    for key in self.querystring.get("tagKeys", []):
+        canary.tags.pop(key, None)
+    return "{}"
+
+
+Canary.to_dict = _canary_dict  # type: ignore[method-assign]
+SyntheticsResponse.get_canary = _get_canary  # type: ignore[method-assign]
+SyntheticsResponse.start_canary = _set_state("RUNNING")  # type: ignore[attr-defined]
+SyntheticsResponse.stop_canary = _set_state("STOPPED")  # type: ignore[attr-defined]
+SyntheticsResponse.update_canary = _update_canary  # type: ignore[attr-defined]
+SyntheticsResponse.delete_canary = _delete_canary  # type: ignore[attr-defined]
+SyntheticsResponse.list_tags_for_resource = _list_tags  # type: ignore[method-assign]
+SyntheticsResponse.tag_resource = _tag_resource  # type: ignore[attr-defined]
+SyntheticsResponse.untag_resource = _untag_resource  # type: ignore[attr-defined]
+for action in ("start", "stop"):
+    synthetics_urls.url_paths[f"{{0}}/canary/(?P<name>[^/]+)/{action}$"] = SyntheticsResponse.dispatch
 
 if __name__ == "__main__":
     main()

@@ -14,9 +14,19 @@ ENVIRONMENTS = ("dev", "sit", "prod")
 KINDS = ("plan", "deploy")
 ROLES = [(environment, kind) for environment in ENVIRONMENTS for kind in KINDS]
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
-# Statements whose resources IAM cannot name per environment: API Gateway ids, the state bucket paths, and
-# SavedQueries (query definitions have no resource type, so "*").
-UNNAMED_RESOURCES = {"FindLogGroups", "SavedQueries", "RestApis", "StateBucket", "StateObjects", "StateLocks"}
+# Statements whose resources IAM cannot name per environment: API Gateway ids, the state bucket paths,
+# SavedQueries (query definitions have no resource type, so "*"), and the KMS keys (AlarmTopicKey,
+# NewAlarmTopicKey: generated ids; their statements name the environment in a tag condition instead).
+UNNAMED_RESOURCES = {
+    "FindLogGroups",
+    "SavedQueries",
+    "RestApis",
+    "StateBucket",
+    "StateObjects",
+    "StateLocks",
+    "AlarmTopicKey",
+    "NewAlarmTopicKey",
+}
 
 
 def bucket(environment: str) -> str:

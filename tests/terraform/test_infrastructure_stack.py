@@ -1,6 +1,7 @@
-"""The table, the alarms, the dashboard and the saved queries as the two stacks deployed them, read back with
-boto3: the table's schema against the one schema file the local server also builds from, and nothing on the
-dashboard or in a saved query that the apply did not create."""
+"""The table, the alarms and their topic, the canary, the dashboard and the saved queries as the two stacks
+deployed them, read back with boto3: the table's schema against the one schema file the local server also
+builds from, every alarm notifying the encrypted topic, and nothing on the dashboard or in a saved query that
+the apply did not create."""
 
 from __future__ import annotations
 
@@ -10,12 +11,19 @@ from typing import Any
 
 import pytest
 
+from dynamodb_calls import called_operations
 from local_aws import REPO_ROOT, LocalAws
 from scripts.function_manifest import load_functions
 from scripts.local_server.table import create_table_request, load_schema
 
 FUNCTIONS = load_functions()
-SAVED_QUERIES = ("5xx-by-operation", "cold-starts-by-function", "request-by-x-request-id", "slowest-requests")
+SAVED_QUERIES = (
+    "4xx-by-error-and-operation",
+    "5xx-by-operation",
+    "cold-starts-by-function",
+    "request-by-x-request-id",
+    "slowest-requests",
+)
 
 
 def table(aws: LocalAws) -> dict[str, Any]:
@@ -81,14 +89,81 @@ def alarms(aws: LocalAws) -> dict[str, dict[str, Any]]:
     return {a["AlarmName"]: a for a in aws.client("cloudwatch").describe_alarms()["MetricAlarms"]}
 
 
-def test_exactly_the_tables_two_each_functions_two_and_the_apis_three_alarms(deployed: LocalAws) -> None:
+def test_exactly_the_expected_alarms_by_name(deployed: LocalAws) -> None:
+    """The table's two; per function Lambda's errors and throttles and the handler's unexpected errors and
+    unavailable; the API's three and the canary's."""
     env, api = deployed.environment, f"bbws-product-api-{deployed.environment}"
+    kinds = ("errors", "throttles", "unexpected-errors", "unavailable")
     wanted = {f"bbws-products-{env}-throttles", f"bbws-products-{env}-system-errors"}
-    wanted |= {
-        f"{function}-{metric}" for function in function_names(env) for metric in ("errors", "throttles")
+    wanted |= {f"{function}-{kind}" for function in function_names(env) for kind in kinds}
+    wanted |= {f"{api}-4xx-rate", f"{api}-5xx-rate", f"{api}-latency-p95", f"{api}-canary"}
+    assert set(alarms(deployed)) == wanted and len(wanted) == 2 + 4 * len(FUNCTIONS) + 4
+
+
+def alarm_topic_arn(aws: LocalAws) -> str:
+    """The ARN of the environment's alarm topic ("" when it is missing)."""
+    topics = [t["TopicArn"] for t in aws.client("sns").list_topics()["Topics"]]
+    return next((arn for arn in topics if arn.endswith(f":bbws-product-api-alarms-{aws.environment}")), "")
+
+
+def test_every_alarm_notifies_the_alarm_topic_on_alarm_and_ok(deployed: LocalAws) -> None:
+    topic = alarm_topic_arn(deployed)
+    assert topic, f"alarm topic bbws-product-api-alarms-{deployed.environment} missing"
+    elsewhere = {
+        name: (alarm.get("AlarmActions"), alarm.get("OKActions"))
+        for name, alarm in alarms(deployed).items()
+        if alarm.get("AlarmActions") != [topic] or alarm.get("OKActions") != [topic]
     }
-    wanted |= {f"{api}-4xx-rate", f"{api}-5xx-rate", f"{api}-latency-p95"}
-    assert set(alarms(deployed)) == wanted and len(wanted) == 2 + 2 * len(FUNCTIONS) + 3
+    assert elsewhere == {}, f"alarms not notifying {topic}"
+
+
+def test_the_system_errors_alarm_watches_every_dynamodb_operation_the_code_calls(deployed: LocalAws) -> None:
+    alarm = alarms(deployed).get(f"bbws-products-{deployed.environment}-system-errors", {})
+    watched = {
+        dimension["Value"]
+        for query in alarm.get("Metrics", [])
+        for dimension in query.get("MetricStat", {}).get("Metric", {}).get("Dimensions", [])
+        if dimension["Name"] == "Operation"
+    }
+    assert called_operations() - watched == set(), "operations the code calls but the alarm does not watch"
+
+
+def test_the_alarm_topic_is_encrypted_with_a_rotated_key_cloudwatch_may_use(deployed: LocalAws) -> None:
+    attributes = deployed.client("sns").get_topic_attributes(TopicArn=alarm_topic_arn(deployed))["Attributes"]
+    key = attributes.get("KmsMasterKeyId", "")
+    assert key.startswith("arn:aws:kms:"), f"alarm topic: KMS key {key!r}"
+    kms = deployed.client("kms")
+    assert kms.get_key_rotation_status(KeyId=key)["KeyRotationEnabled"], "alarm key: no rotation"
+    statements = json.loads(kms.get_key_policy(KeyId=key, PolicyName="default")["Policy"])["Statement"]
+    assert any(
+        s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com" for s in statements
+    ), "alarm key: CloudWatch may not use it"
+
+
+def test_only_cloudwatch_alarms_may_publish_to_the_alarm_topic(deployed: LocalAws) -> None:
+    attributes = deployed.client("sns").get_topic_attributes(TopicArn=alarm_topic_arn(deployed))["Attributes"]
+    statements = json.loads(attributes["Policy"])["Statement"]
+    publishers = {(s["Effect"], json.dumps(s["Principal"], sort_keys=True)) for s in statements}
+    cloudwatch = ("Allow", '{"Service": "cloudwatch.amazonaws.com"}')
+    assert publishers in ({cloudwatch, ("Deny", '"*"')}, {cloudwatch, ("Deny", '{"AWS": "*"}')}), statements
+
+
+def test_the_canary_runs_our_script_every_five_minutes_with_its_own_role_and_bucket(
+    deployed: LocalAws,
+) -> None:
+    """(GetCanary never returns the environment variables: the products URL is the terraform test's to check.)"""
+    name = f"bbws-api-canary-{deployed.environment}"
+    canaries = {c["Name"]: c for c in deployed.client("synthetics").describe_canaries()["Canaries"]}
+    assert name in canaries, f"canary {name} missing (canaries {sorted(canaries)})"
+    canary = canaries[name]
+    assert canary["Code"].get("Handler") == "product_canary.handler", canary["Code"]
+    assert canary["Schedule"]["Expression"] == "rate(5 minutes)", canary["Schedule"]
+    assert canary["RuntimeVersion"].startswith("syn-python-"), canary["RuntimeVersion"]
+    assert canary["Status"]["State"] == "RUNNING", canary["Status"]
+    assert canary["ExecutionRoleArn"].rsplit("/", 1)[-1] == f"{name}-role", canary["ExecutionRoleArn"]
+    bucket = canary["ArtifactS3Location"].removeprefix("s3://").strip("/")
+    block = deployed.client("s3").get_public_access_block(Bucket=bucket)["PublicAccessBlockConfiguration"]
+    assert len(block) == 4 and all(block.values()), f"{bucket}: public access block {block}"
 
 
 @pytest.mark.parametrize("metric", ["Errors", "Throttles"])

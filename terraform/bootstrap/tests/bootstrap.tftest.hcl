@@ -89,16 +89,26 @@ run "permissions_are_named_resources_of_one_environment" {
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
       for s in jsondecode(policy.policy).Statement : [
-        for r in s.Resource : strcontains(r, split("-", key)[0]) if !contains(["FindLogGroups", "SavedQueries", "RestApis", "StateBucket", "StateObjects", "StateLocks"], s.Sid)
+        for r in s.Resource : strcontains(r, split("-", key)[0]) if !contains(["FindLogGroups", "SavedQueries", "RestApis", "StateBucket", "StateObjects", "StateLocks", "AlarmTopicKey", "NewAlarmTopicKey"], s.Sid)
       ]
     ]]))
     error_message = "Table, function, role, log group, alarm and invoke resources carry the environment's suffix."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
-      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : r != "*"] if s.Sid != "SavedQueries"
+      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : r != "*"] if !contains(["SavedQueries", "NewAlarmTopicKey"], s.Sid)
     ]]))
-    error_message = "No statement on every resource but the saved queries' (IAM has no resource type for them)."
+    error_message = "No statement on every resource but the saved queries' (IAM has no resource type for them) and CreateKey's (none either)."
+  }
+  assert {
+    condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
+      for s in jsondecode(policy.policy).Statement : values(s.Condition.StringEquals) == [split("-", key)[0], "BBWS"] if contains(["AlarmTopicKey", "NewAlarmTopicKey"], s.Sid)
+    ]]))
+    error_message = "KMS keys (ids, not names) are reached only through the environment's tags: an existing key's, or a new key's request tags."
+  }
+  assert {
+    condition     = alltrue([for action in ["sns:CreateTopic", "sns:Subscribe", "kms:CreateKey", "synthetics:CreateCanary", "lambda:CreateFunction", "s3:CreateBucket"] : contains(flatten([for s in jsondecode(aws_iam_role_policy.github["prod-deploy"].policy).Statement : s.Action]), action)])
+    error_message = "The deploy role can create the alarm topic, its key and subscriptions, and the canary with its function and bucket."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [

@@ -1,4 +1,4 @@
 environment          = "dev"
 deletion_protection  = false
 cors_allowed_origins = ["*"]
-alarm_actions        = []
+alarm_subscriptions  = []

@@ -1,4 +1,4 @@
 environment          = "prod"
 deletion_protection  = true
 cors_allowed_origins = ["https://portal.bbws.co.za", "https://admin.bbws.co.za"]
-alarm_actions        = []
+alarm_subscriptions  = [{ protocol = "email", endpoint = "product-api-oncall@bbws.co.za" }]

@@ -1,4 +1,4 @@
 environment          = "sit"
 deletion_protection  = false
 cors_allowed_origins = ["https://sit.portal.bbws.co.za", "https://sit.admin.bbws.co.za"]
-alarm_actions        = []
+alarm_subscriptions  = []

@@ -9,6 +9,18 @@ mock_provider "aws" {
   mock_data "aws_partition" {
     defaults = { partition = "aws" }
   }
+  mock_data "aws_caller_identity" {
+    defaults = { account_id = "111111111111" }
+  }
+  mock_data "aws_region" {
+    defaults = { name = "eu-west-1" }
+  }
+  mock_resource "aws_sns_topic" {
+    defaults = { arn = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev" }
+  }
+  mock_resource "aws_kms_key" {
+    defaults = { arn = "arn:aws:kms:eu-west-1:111111111111:key/00000000-0000-0000-0000-000000000000", key_id = "00000000-0000-0000-0000-000000000000" }
+  }
 }
 
 variables {
@@ -120,25 +132,95 @@ run "alarms_and_tags" {
   command = apply
 
   variables {
-    alarm_actions = ["arn:aws:sns:eu-west-1:111111111111:ops"]
+    alarm_subscriptions  = [{ protocol = "email", endpoint = "oncall@example.com" }, { protocol = "https", endpoint = "https://events.example.com/hook" }]
+    alarm_forward_topics = ["arn:aws:sns:eu-west-1:111111111111:chat-channel"]
   }
 
   assert {
-    condition     = { for key, alarm in aws_cloudwatch_metric_alarm.table_alarms : alarm.alarm_name => alarm.alarm_actions } == { "bbws-products-dev-throttles" = toset(["arn:aws:sns:eu-west-1:111111111111:ops"]), "bbws-products-dev-system-errors" = toset(["arn:aws:sns:eu-west-1:111111111111:ops"]) }
-    error_message = "DynamoDB alarms must notify alarm_actions."
+    condition     = { for key, alarm in aws_cloudwatch_metric_alarm.table_alarms : alarm.alarm_name => [alarm.alarm_actions, alarm.ok_actions] } == { for name in ["bbws-products-dev-throttles", "bbws-products-dev-system-errors"] : name => [toset(["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev", "arn:aws:sns:eu-west-1:111111111111:chat-channel"]), toset(["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev", "arn:aws:sns:eu-west-1:111111111111:chat-channel"])] }
+    error_message = "DynamoDB alarms notify the alarm topic and the forward topics, on ALARM and on OK."
   }
   assert {
-    condition     = length([for q in aws_cloudwatch_metric_alarm.table_alarms["system-errors"].metric_query : q if length(q.metric) > 0]) == 4
-    error_message = "The system-errors alarm must sum SystemErrors over every operation the functions make."
+    condition     = output.alarm_actions == ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev", "arn:aws:sns:eu-west-1:111111111111:chat-channel"] && output.alarm_topic_arn == aws_sns_topic.alarms.arn
+    error_message = "The Lambda stack gets the alarm topic first, then the forward topics."
   }
   assert {
-    condition     = { for q in aws_cloudwatch_metric_alarm.table_alarms["throttles"].metric_query : q.id => length(q.metric) == 0 ? q.expression : "${q.metric[0].metric_name} ${jsonencode(q.metric[0].dimensions)}" } == { throttles = "reads + writes", reads = "ReadThrottleEvents {\"TableName\":\"bbws-products-dev\"}", writes = "WriteThrottleEvents {\"TableName\":\"bbws-products-dev\"}" }
-    error_message = "The throttles alarm must add the table's read and write throttle events."
+    condition     = jsonencode([sort([for q in aws_cloudwatch_metric_alarm.table_alarms["system-errors"].metric_query : q.metric[0].dimensions.Operation if length(q.metric) > 0]), output.dynamodb_operations]) == jsonencode([for _ in range(2) : ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]])
+    error_message = "The system-errors alarm sums SystemErrors over every operation the manifest's actions allow (TransactWriteItems for the writes)."
+  }
+  assert {
+    condition = { for q in aws_cloudwatch_metric_alarm.table_alarms["throttles"].metric_query : q.id => length(q.metric) == 0 ? q.expression : "${q.metric[0].metric_name} ${jsonencode(q.metric[0].dimensions)}" } == {
+      throttles                   = "SUM(METRICS())"
+      reads_table                 = "ReadThrottleEvents {\"TableName\":\"bbws-products-dev\"}"
+      writes_table                = "WriteThrottleEvents {\"TableName\":\"bbws-products-dev\"}"
+      reads_productsbypriceindex  = "ReadThrottleEvents {\"GlobalSecondaryIndexName\":\"ProductsByPriceIndex\",\"TableName\":\"bbws-products-dev\"}"
+      writes_productsbypriceindex = "WriteThrottleEvents {\"GlobalSecondaryIndexName\":\"ProductsByPriceIndex\",\"TableName\":\"bbws-products-dev\"}"
+      reads_productsbynameindex   = "ReadThrottleEvents {\"GlobalSecondaryIndexName\":\"ProductsByNameIndex\",\"TableName\":\"bbws-products-dev\"}"
+      writes_productsbynameindex  = "WriteThrottleEvents {\"GlobalSecondaryIndexName\":\"ProductsByNameIndex\",\"TableName\":\"bbws-products-dev\"}"
+    }
+    error_message = "The throttles alarm adds read and write throttle events of the table and of each index (TableName + GlobalSecondaryIndexName)."
   }
   assert {
     condition     = local.tags == { Project = "BBWS", Component = "ProductLambda", CostCenter = "BBWS-CPP", Environment = "dev", ManagedBy = "terraform" }
     error_message = "default_tags must carry the five BBWS tags."
   }
+}
+
+run "alarm_topic_is_encrypted_and_only_cloudwatch_publishes" {
+  command = apply
+
+  variables {
+    alarm_subscriptions = [{ protocol = "email", endpoint = "oncall@example.com" }, { protocol = "https", endpoint = "https://events.example.com/hook" }]
+  }
+
+  assert {
+    condition     = aws_sns_topic.alarms.name == "bbws-product-api-alarms-dev" && aws_sns_topic.alarms.kms_master_key_id == aws_kms_key.alarms.arn && aws_kms_key.alarms.enable_key_rotation
+    error_message = "One alarm topic per environment, encrypted with its own rotated KMS key."
+  }
+  assert {
+    condition     = { for key, s in aws_sns_topic_subscription.alarms : s.protocol => s.endpoint } == { email = "oncall@example.com", https = "https://events.example.com/hook" } && alltrue([for s in aws_sns_topic_subscription.alarms : s.topic_arn == aws_sns_topic.alarms.arn])
+    error_message = "Each alarm_subscriptions entry subscribes to the alarm topic."
+  }
+  assert {
+    condition = jsonencode([for s in data.aws_iam_policy_document.alarm_topic.statement : [s.sid, coalesce(s.effect, "Allow"), sort(s.actions), [for p in s.principals : sort(p.identifiers)]]]) == jsonencode([
+      ["CloudWatchAlarmsPublish", "Allow", ["sns:Publish"], [["cloudwatch.amazonaws.com"]]],
+      ["NoOtherPublisher", "Deny", ["sns:Publish"], [["*"]]],
+    ])
+    error_message = "The topic policy lets CloudWatch publish and refuses every other publisher."
+  }
+  assert {
+    condition = jsonencode([for s in data.aws_iam_policy_document.alarm_topic.statement : { for c in s.condition : c.variable => [c.test, sort(c.values)] }]) == jsonencode([
+      { "aws:SourceAccount" = ["StringEquals", ["111111111111"]], "aws:SourceArn" = ["ArnLike", ["arn:aws:cloudwatch:eu-west-1:111111111111:alarm:*"]] },
+      { "aws:PrincipalServiceName" = ["StringNotEqualsIfExists", ["cloudwatch.amazonaws.com"]] },
+    ])
+    error_message = "Only alarms of this account and region publish (aws:SourceAccount, aws:SourceArn)."
+  }
+  assert {
+    condition     = jsonencode([for s in data.aws_iam_policy_document.alarm_key.statement : [for p in s.principals : sort(p.identifiers)] if s.sid == "CloudWatchAlarmsEncrypt"]) == jsonencode([[["cloudwatch.amazonaws.com"]]])
+    error_message = "CloudWatch may use the topic's key (the AWS managed SNS key would refuse it)."
+  }
+}
+
+run "prod_without_an_alarm_subscriber_is_refused" {
+  command = plan
+
+  variables {
+    environment          = "prod"
+    cors_allowed_origins = ["https://portal.bbws.co.za"]
+    alarm_subscriptions  = []
+  }
+
+  expect_failures = [var.alarm_subscriptions]
+}
+
+run "malformed_alarm_subscriptions_are_refused" {
+  command = plan
+
+  variables {
+    alarm_subscriptions = [{ protocol = "https", endpoint = "http://insecure.example.com" }, { protocol = "sms", endpoint = "+27000000000" }]
+  }
+
+  expect_failures = [var.alarm_subscriptions]
 }
 
 run "prod_names_and_deletion_protection" {
@@ -148,6 +230,7 @@ run "prod_names_and_deletion_protection" {
     environment          = "prod"
     deletion_protection  = true
     cors_allowed_origins = ["https://portal.bbws.co.za", "https://admin.bbws.co.za"]
+    alarm_subscriptions  = [{ protocol = "email", endpoint = "oncall@example.com" }]
   }
 
   assert {

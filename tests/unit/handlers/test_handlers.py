@@ -284,3 +284,12 @@ def test_log_line_leaves_out_ids_it_was_not_given(
     monkeypatch.setenv("_X_AMZN_TRACE_ID", "Parent=53995c3f42cd8ad8")
     list_products.handler(make_event(), None)
     assert not {"lambdaRequestId", "functionName", "traceId"} & set(last_log_entry(capsys))
+
+
+def test_without_an_api_gateway_request_id_the_log_line_and_header_share_one(
+    make_event: Event, capsys: pytest.CaptureFixture[str]
+) -> None:
+    event = make_event()
+    del event["requestContext"]["requestId"]
+    response = list_products.handler(event, None)
+    assert last_log_entry(capsys)["requestId"] == response["headers"]["X-Request-Id"]

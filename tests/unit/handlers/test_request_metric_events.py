@@ -82,7 +82,7 @@ def test_every_operation_writes_its_declared_metrics(
 
 def test_create_counts_a_created_product(make_event: Event, capsys: pytest.CaptureFixture[str]) -> None:
     status, record = run(create_product.handler, make_event("POST", body=product_body()), capsys)
-    assert status == 201 and events(record) == {"ProductsCreated": 1}
+    assert status == 201 and events(record) == {"ProductsCreated": 1} and "errorCode" not in record
 
 
 def test_idempotent_retry_counts_a_replay_not_a_creation(
@@ -100,6 +100,7 @@ def test_name_taken_counts_a_name_conflict(make_event: Event, capsys: pytest.Cap
         create_product.handler, make_event("POST", body=product_body(name="Taken Plan")), capsys
     )
     assert status == 409 and events(record) == {"NameConflicts": 1}
+    assert record["errorCode"] == "NameConflict"
 
 
 def test_update_counts_an_update_and_a_restore_only_when_reactivating(
@@ -124,13 +125,18 @@ def test_stale_if_match_counts_a_version_conflict(
     )
     status, record = run(update_product.handler, event, capsys)
     assert status == 412 and events(record) == {"VersionConflicts": 1}
+    assert record["errorCode"] == "VersionConflict"
 
 
 def test_delete_counts_a_deletion_once(make_event: Event, capsys: pytest.CaptureFixture[str]) -> None:
     product_id = created_id(make_event)
     event = make_event("DELETE", path_parameters=by_id(product_id))
     first = run(delete_product.handler, event, capsys)
-    again = run(delete_product.handler, event, capsys)
+    # Another caller: the same caller at the same (fixed) time would be a retry of the first, which counts.
+    other = make_event(
+        "DELETE", path_parameters=by_id(product_id), identity={"userArn": "arn:aws:iam::user/eve"}
+    )
+    again = run(delete_product.handler, other, capsys)
     assert (first[0], events(first[1])) == (204, {"ProductsDeleted": 1})
     assert (again[0], events(again[1])) == (204, {})
 
@@ -140,7 +146,7 @@ def test_unavailable_store_counts_a_503(
 ) -> None:
     fake_store.create_error = StoreUnavailable()
     status, record = run(create_product.handler, make_event("POST", body=product_body()), capsys)
-    assert status == 503 and events(record) == {"Unavailable": 1}
+    assert status == 503 and events(record) == {"Unavailable": 1} and record["errorCode"] == "Unavailable"
 
 
 def test_unexpected_error_counts_a_500(
@@ -155,6 +161,7 @@ def test_unexpected_error_counts_a_500(
     assert get_product.handler(event, None)["statusCode"] == 500
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert emf_problems(json.dumps(record)) == [] and events(record) == {"UnexpectedErrors": 1}
+    assert record["errorCode"] == "UnexpectedError"
 
 
 def test_first_request_of_a_container_counts_a_cold_start(
@@ -172,3 +179,23 @@ def test_the_metrics_line_is_written_whatever_the_log_level(
     monkeypatch.setattr(api_gateway, "get_logger", lambda level: get_logger("ERROR"))
     _, record = run(list_products.handler, make_event(), capsys)
     assert record["message"] == "request"
+
+
+@pytest.mark.parametrize(
+    "handler, method, body, code",
+    [
+        (get_product.handler, "GET", None, "NotFound"),
+        (create_product.handler, "POST", {"name": ""}, "ValidationFailed"),
+    ],
+)
+def test_an_error_line_names_the_error_by_its_code_and_holds_no_body(
+    handler: Any,
+    method: str,
+    body: dict[str, Any] | None,
+    code: str,
+    make_event: Event,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    event = make_event(method, body=body, path_parameters=by_id("0b7e5c1e-8f3a-4a51-9d0c-5f3b2a9c4e10"))
+    _, record = run(handler, event, capsys)
+    assert record["errorCode"] == code and "name" not in record and "body" not in record

@@ -8,12 +8,31 @@ from pathlib import Path
 import pytest
 
 from emf_spec import emf_problems
-from metrics.emf import DIMENSIONS, NAMESPACE, UNITS, declared_metrics, emf_fields
-
-MANIFEST = json.loads(
-    (Path(__file__).resolve().parents[3] / "terraform" / "product_metrics.json").read_text()
+from metrics.emf import (
+    COMMON_METRICS,
+    DIMENSIONS,
+    MANIFEST_FILE,
+    NAMESPACE,
+    UNITS,
+    declared_metrics,
+    emf_fields,
 )
-OPERATIONS = ("list_products", "get_product", "create_product", "update_product", "delete_product")
+
+TERRAFORM = Path(__file__).resolve().parents[3] / "terraform"
+MANIFEST = json.loads((TERRAFORM / "product_metrics.json").read_text())
+FUNCTIONS = json.loads((TERRAFORM / "functions.json").read_text())
+OPERATIONS = tuple(FUNCTIONS)
+
+
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_each_operation_declares_the_common_metrics_and_its_own_from_the_function_manifest(
+    operation: str,
+) -> None:
+    assert declared_metrics(operation) == COMMON_METRICS + tuple(FUNCTIONS[operation]["metrics"])
+
+
+def test_the_package_reads_the_function_manifest_terraform_reads() -> None:
+    assert Path(MANIFEST_FILE).resolve() == (TERRAFORM / "functions.json").resolve()
 
 
 @pytest.mark.parametrize("operation", OPERATIONS)

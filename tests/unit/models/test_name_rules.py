@@ -1,17 +1,30 @@
 """Names a person reads as the same (SPEC section 2, "Names"): the claim key, invisible characters, the stored
-form. Property-based: hypothesis draws names and the spellings a person cannot tell apart."""
+form, combining marks and the key's size. Property-based: hypothesis draws names and the spellings a person
+cannot tell apart, and names in the scripts whose stored form differs from what was sent."""
 
 from __future__ import annotations
 
 import unicodedata
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from exceptions.product_exceptions import ValidationFailed
-from models.product import INVISIBLE_RANGES, is_invisible
-from models.record import name_key
+from models.product import (
+    INVISIBLE_RANGES,
+    MAX_MARKS_PER_LETTER,
+    MAX_NAME_LENGTH,
+    MIN_NAME_LENGTH,
+    NAME_PUNCTUATION,
+    is_invisible,
+    is_name_letter,
+    is_name_mark,
+    is_name_other,
+)
+from models.record import MAX_NAME_KEY_BYTES, name_key
+from repositories import keys
+from repositories.legacy_name_keys import legacy_claim_pk, legacy_name_key
 from validators.product_validator import parse_changes
 
 FULL_WIDTH_OFFSET = 0xFEE0  # U+FF01..U+FF5E are ASCII U+0021..U+007E in full width
@@ -139,3 +152,113 @@ def test_hangul_fillers_are_among_the_invisible_ranges() -> None:
     assert all(is_invisible(chr(code)) for code in (0x115F, 0x1160, 0x3164, 0xFFA0))
     assert not is_invisible("A") and not is_invisible("\uac00")
     assert all(low <= high for low, high in INVISIBLE_RANGES)
+
+
+DYNAMODB_MAX_PARTITION_KEY_BYTES = 2048
+BASIC_PLANE = [chr(code) for code in range(0x10000) if not 0xD800 <= code <= 0xDFFF]
+
+# Characters whose stored form (NFC) or key (NFKC) differs most from what was sent: letters NFC splits into a
+# letter and a mark (Devanagari, Bengali, Gurmukhi, Oriya, Tibetan, Hebrew presentation forms), U+FDFA and
+# U+FDFB (NFKC: 18 and 8 characters), CJK compatibility ideographs, Hangul jamo that compose, the Ohm and
+# Angstrom signs, marks NFC replaces or splits (U+0340, U+0344, U+0F73), decomposed Vietnamese.
+TRICKY = (
+    [chr(code) for code in range(0x0958, 0x0960)]
+    + list("\u09dc\u09dd\u09df\u0a33\u0a36\u0a59\u0b5c\u0f43\u0f69\ufb1d\ufb1f\ufb2a\ufb2c\ufb4e")
+    + list("\ufdfa\ufdfb\uf900\ufa6c\ufad9\u2126\u212b\u0340\u0344\u0f73")
+    + ["\u1100\u1161", "\u1100\u1161\u11a8", "e\u0323\u0302", "o\u031b\u0301", "\u0915\u093c\u094d"]
+)
+letters = st.characters(categories=["L"], max_codepoint=0xFFFF)
+marks = st.characters(categories=["Mn", "Mc"], max_codepoint=0xFFFF)
+cluster = st.one_of(
+    st.tuples(letters | st.sampled_from(TRICKY), st.lists(marks, max_size=MAX_MARKS_PER_LETTER + 1)).map(
+        lambda parts: parts[0] + "".join(parts[1])
+    ),
+    st.sampled_from(TRICKY),
+    st.sampled_from(NAME_PUNCTUATION + "0123456789"),
+)
+names_in_any_script = st.one_of(
+    st.lists(cluster, min_size=1, max_size=40).map("".join),
+    st.lists(st.sampled_from(TRICKY), min_size=2, max_size=MAX_NAME_LENGTH).map("".join),
+)
+
+
+def _accepted(name: str) -> str | None:
+    """The stored form of an accepted name, else None."""
+    try:
+        return parse_changes({"name": name}).name
+    except ValidationFailed:
+        return None
+
+
+@settings(deadline=None, max_examples=300)  # a loaded CI machine must not fail a property on time
+@given(names_in_any_script)
+def test_an_accepted_names_stored_form_is_accepted_stores_to_itself_and_keeps_the_key(name: str) -> None:
+    stored = _accepted(name)
+    assume(stored is not None)  # hypothesis fails the test when it can find too few accepted names
+    assert stored is not None
+    assert _accepted(stored) == stored
+    assert name_key(stored) == name_key(name)
+    assert MIN_NAME_LENGTH <= len(stored) <= MAX_NAME_LENGTH
+    for key in (keys.name_claim_pk(stored), name_key(stored), legacy_claim_pk(stored) or ""):
+        assert len(key.encode()) <= DYNAMODB_MAX_PARTITION_KEY_BYTES
+
+
+def test_the_name_key_limit_leaves_room_for_the_claims_prefix_and_no_more() -> None:
+    assert len(keys.NAME_CLAIM_PREFIX.encode()) + MAX_NAME_KEY_BYTES == DYNAMODB_MAX_PARTITION_KEY_BYTES
+
+
+def test_a_name_whose_key_is_at_the_limit_is_accepted_and_one_byte_more_is_refused() -> None:
+    at_limit = "Ab" + "\ufdfa" * 61 + " " + "x" * 20  # 2 + 61 * 33 + 1 + 20 bytes of key
+    assert len(name_key(at_limit).encode()) == MAX_NAME_KEY_BYTES
+    assert _stored(at_limit) == at_limit
+    message = _stored(at_limit + "x")
+    assert f"{MAX_NAME_KEY_BYTES + 1} bytes" in message and f"at most {MAX_NAME_KEY_BYTES} bytes" in message
+
+
+def test_a_legacy_name_key_of_any_100_characters_fits_in_a_key() -> None:
+    # Case folding and NFC are per character (composing only shortens): the longest one character can become
+    # bounds the legacy key of any name or ?name= query of 100 characters.
+    longest = max(
+        len(legacy_name_key(chr(code)).encode()) for code in range(0x110000) if not 0xD800 <= code <= 0xDFFF
+    )
+    assert (
+        len(keys.NAME_CLAIM_PREFIX.encode()) + MAX_NAME_LENGTH * longest <= DYNAMODB_MAX_PARTITION_KEY_BYTES
+    )
+
+
+def test_every_accepted_characters_stored_form_is_made_of_accepted_characters() -> None:
+    # So the rules are the same as sent and as stored, character by character (openapi.yaml states them so).
+    def accepted(ch: str) -> bool:
+        return not is_invisible(ch) and (is_name_letter(ch) or is_name_mark(ch) or is_name_other(ch))
+
+    changed = [
+        f"U+{ord(ch):04X}"
+        for ch in BASIC_PLANE
+        if accepted(ch) and not all(accepted(part) for part in unicodedata.normalize("NFC", ch))
+    ]
+    assert changed == []
+
+
+@pytest.mark.parametrize(
+    ("name", "stored"),
+    [
+        ("\u095b\u0930\u093e Plan", "\u091c\u093c\u0930\u093e Plan"),  # ज़ is stored as ज and a nukta
+        ("Vie\u0323\u0302t Plan", "Vi\u1ec7t Plan"),  # marks NFC composes into the letter
+        ("\ufb2c Plan", "\u05e9\u05bc\u05c1 Plan"),  # one Hebrew letter, stored as a letter and two marks
+    ],
+)
+def test_letters_nfc_splits_or_joins_are_stored_so_and_accepted_back(name: str, stored: str) -> None:
+    assert _stored(name) == stored
+    assert _stored(stored) == stored
+
+
+def test_a_name_of_letters_nfc_splits_counts_its_stored_characters() -> None:
+    sent = "\u0958" * 51  # 51 characters sent, 102 stored
+    assert "at most 100 characters as stored" in _stored(sent)
+    assert len(_stored("\u0958" * 50)) == 100
+
+
+def test_marks_nfc_adds_to_a_letter_count_towards_the_bound() -> None:
+    # U+0958 carries 4 marks as sent, 5 as stored (its nukta comes first).
+    assert f"at most {MAX_MARKS_PER_LETTER} combining marks" in _stored("Ab\u0958\u0901\u0902\u0903\u093e")
+    assert _stored("Ab\u0958\u0901\u0902\u093e") == "Ab\u0915\u093c\u0901\u0902\u093e"

@@ -12,7 +12,8 @@ from botocore.stub import Stubber
 from exceptions.product_exceptions import StoreUnavailable
 from repositories import keys
 from repositories.dynamodb import create_client
-from repositories.product_repository import ProductRepository, from_item, to_item
+from repositories.items import from_item, to_item
+from repositories.product_repository import ProductRepository
 from samples import product_record
 from utils.settings import get_settings
 
@@ -68,22 +69,3 @@ def test_other_client_errors_propagate() -> None:
         stub.add_client_error("get_item", service_error_code="ResourceNotFoundException")
         with pytest.raises(ClientError):
             ProductRepository(client, "table").find_by_id(str(uuid.uuid4()))
-
-
-def test_a_create_checks_the_legacy_claim_in_its_one_transaction() -> None:
-    client = create_client(get_settings())
-    calls: list[tuple[str, dict[str, Any]]] = []
-    client.meta.events.register(
-        "provide-client-params.dynamodb.*",
-        lambda params, model, **kwargs: calls.append((model.name, params)),
-    )
-    with Stubber(client) as stub:
-        stub.add_response("transact_write_items", {})
-        ProductRepository(client, "table").create(product_record(name="Basic  Plan"))
-    ((operation, params),) = calls
-    checks = [
-        item["ConditionCheck"]["Key"]["PK"]["S"]
-        for item in params["TransactItems"]
-        if "ConditionCheck" in item
-    ]
-    assert operation == "TransactWriteItems" and checks == [keys.NAME_CLAIM_PREFIX + "basic  plan"]

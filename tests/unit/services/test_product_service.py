@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -25,7 +24,7 @@ from models.commands import (
     ProductDraft,
 )
 from services.product_service import MAX_VERSIONS, MAX_WRITE_ATTEMPTS, ProductService, utc_now
-from validators.request_validator import if_match_condition
+from utils.entity_tags import if_match_condition
 
 MISSING_ID = "00000000-0000-4000-8000-000000000000"
 
@@ -42,7 +41,7 @@ def test_create_sets_server_fields(service: ProductService, draft: ProductDraft)
 def test_create_with_taken_name_is_409(service: ProductService, draft: ProductDraft) -> None:
     service.create(draft, "alice")
     with pytest.raises(NameAlreadyTaken, match="already used"):
-        service.create(replace(draft, name="ENTRY plan"), "bob")
+        service.create(draft._replace(name="ENTRY plan"), "bob")
 
 
 def test_create_with_name_of_deleted_product_says_how_to_restore(
@@ -184,7 +183,7 @@ def test_delete_with_stale_if_match_already_stored_by_an_earlier_attempt_succeed
 
 def test_rename_to_a_taken_name_is_409(service: ProductService, draft: ProductDraft) -> None:
     service.create(draft, "alice")
-    other = service.create(replace(draft, name="Basic Plan"), "alice")
+    other = service.create(draft._replace(name="Basic Plan"), "alice")
     with pytest.raises(NameAlreadyTaken):
         service.update(other.product_id, ProductChanges(name="entry PLAN"), "bob", None)
 
@@ -272,9 +271,9 @@ def test_delete_with_stale_if_match_is_412(service: ProductService, draft: Produ
 
 
 def test_list_routes_to_the_right_read_path(service: ProductService, draft: ProductDraft) -> None:
-    cheap = service.create(replace(draft, name="Cheap Plan", price=Decimal("5.00")), "alice")
-    dear = service.create(replace(draft, name="Dear Plan", price=Decimal("500.00")), "alice")
-    hidden = service.create(replace(draft, name="Hidden Plan"), "alice")
+    cheap = service.create(draft._replace(name="Cheap Plan", price=Decimal("5.00")), "alice")
+    dear = service.create(draft._replace(name="Dear Plan", price=Decimal("500.00")), "alice")
+    hidden = service.create(draft._replace(name="Hidden Plan"), "alice")
     service.delete(hidden.product_id, "alice", None)
     assert {p.product_id for p in service.list(ListQuery()).products} == {cheap.product_id, dear.product_id}
     descending = service.list(ListQuery(sort_by_price=True, descending=True)).products
@@ -305,7 +304,7 @@ def test_retry_is_replayed_even_after_the_product_changed(
 def test_same_key_with_another_body_is_422(service: ProductService, draft: ProductDraft) -> None:
     service.create(draft, "alice", keyed())
     with pytest.raises(IdempotencyKeyReused):
-        service.create(replace(draft, name="Other Plan"), "alice", keyed(body_hash="body-2"))
+        service.create(draft._replace(name="Other Plan"), "alice", keyed(body_hash="body-2"))
 
 
 def test_key_expires_after_24_hours(fake_store: FakeProductStore, draft: ProductDraft) -> None:
@@ -313,7 +312,7 @@ def test_key_expires_after_24_hours(fake_store: FakeProductStore, draft: Product
     service = ProductService(fake_store, epoch=lambda: now[0])
     first = service.create(draft, "alice", keyed())
     now[0] += IDEMPOTENCY_WINDOW_SECONDS
-    second = service.create(replace(draft, name="Later Plan"), "alice", keyed(body_hash="body-2"))
+    second = service.create(draft._replace(name="Later Plan"), "alice", keyed(body_hash="body-2"))
     assert second.product_id != first.product_id
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from exceptions import product_exceptions as errors
-from utils.api_gateway import answer_for, error_response_for
+from utils.api_gateway import ERROR_ANSWERS, answer_for, error_response_for
 
 ANSWERS = [
     (errors.InvalidRequest("bad"), 400, "Bad Request"),
@@ -16,8 +16,10 @@ ANSWERS = [
     (errors.NameAlreadyTaken("taken"), 409, "Conflict"),
     (errors.ConcurrentModification(), 409, "Conflict"),
     (errors.VersionMismatch(), 412, "Precondition Failed"),
+    (errors.VersionMatched(), 412, "Precondition Failed"),
     (errors.PayloadTooLarge("big"), 413, "Payload Too Large"),
     (errors.UnsupportedMediaType(), 415, "Unsupported Media Type"),
+    (errors.UnsupportedContentEncoding("gzip"), 415, "Unsupported Media Type"),
     (errors.IdempotencyKeyReused(), 422, "Unprocessable Entity"),
     (errors.StoreUnavailable(), 503, "Service Unavailable"),
     (errors.ApiError("unexpected"), 500, "Internal Server Error"),
@@ -46,6 +48,11 @@ def test_a_subclass_inherits_its_parents_answer() -> None:
     assert answer_for(StaleTag()) == answer_for(errors.VersionMismatch())
 
 
+def test_each_answer_has_its_own_error_code() -> None:
+    codes = [answer.code for answer in ERROR_ANSWERS.values()]
+    assert len(set(codes)) == len(codes) and all(code.isidentifier() for code in codes)
+
+
 def test_field_details_are_listed() -> None:
     error = errors.ValidationFailed((errors.FieldError("price", "must be a number"),))
     body = error_response_for(error).body
@@ -54,6 +61,12 @@ def test_field_details_are_listed() -> None:
 
 def test_an_unavailable_store_asks_for_a_retry_after_one_second() -> None:
     assert error_response_for(errors.StoreUnavailable()).headers == {"Retry-After": "1"}
+
+
+def test_an_unsupported_content_encoding_names_the_one_coding_accepted() -> None:
+    assert error_response_for(errors.UnsupportedContentEncoding("br")).headers == {
+        "Accept-Encoding": "identity"
+    }
 
 
 def test_method_not_allowed_lists_the_allowed_methods() -> None:

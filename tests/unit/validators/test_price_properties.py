@@ -33,7 +33,7 @@ def spellings(cents: int) -> list[str]:
 
 def read_price(text: str) -> Decimal:
     raw = to_json(product_body(price="__P__")).replace('"__P__"', text).encode()
-    return parse_new_product(json_object_body("application/json", raw)).price
+    return parse_new_product(json_object_body("application/json", None, raw)).price
 
 
 @given(cents=cents_in_range)
