@@ -6,12 +6,15 @@ same behaviours against it and against the DynamoDB repository.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 
 from exceptions.product_exceptions import (
     FieldError,
     IdempotencyKeyTaken,
     NameAlreadyTaken,
+    UnsettledWrite,
     ValidationFailed,
     WriteConflict,
 )
@@ -25,7 +28,9 @@ class FakeProductStore(ProductStore):
     """Products by id and name claims by name key; page tokens are offsets.
 
     `lose_next_writes` makes saves lose to a simulated concurrent writer; `create_error` makes creates fail so.
-    `writes` counts the writes made (saves and revisions).
+    `unsettled_writes` makes that many writes go through as DynamoDB would take them while every answer and the
+    read that would settle the outcome are lost: UnsettledWrite. `writes` counts the writes made (saves and
+    revisions).
     """
 
     products: dict[str, ProductRecord] = field(default_factory=dict)
@@ -33,6 +38,7 @@ class FakeProductStore(ProductStore):
     idempotency: dict[str, tuple[str, ProductRecord, int]] = field(default_factory=dict)
     lose_next_writes: int = 0
     create_error: Exception | None = None
+    unsettled_writes: int = 0
     writes: int = 0
 
     def find_by_id(self, product_id: str) -> ProductRecord | None:
@@ -46,6 +52,10 @@ class FakeProductStore(ProductStore):
         return (found[0], found[1]) if found and found[2] > now else None
 
     def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None:
+        with self._answered():
+            self._create(product, idempotent)
+
+    def _create(self, product: ProductRecord, idempotent: IdempotentRequest | None) -> None:
         if self.create_error:
             raise self.create_error
         if _stored_earlier(self.products.get(product.product_id), product):
@@ -60,6 +70,11 @@ class FakeProductStore(ProductStore):
             self.idempotency[idempotent.key_hash] = (idempotent.body_hash, product, idempotent.expires_at)
 
     def revise(self, change: InPlaceChange) -> Revision:
+        with self._answered():
+            revision = self._revise(change)
+        return revision
+
+    def _revise(self, change: InPlaceChange) -> Revision:
         current = self.products.get(change.product_id)
         if _stored_earlier(current, change):
             return Revision(current, written=True)
@@ -73,6 +88,10 @@ class FakeProductStore(ProductStore):
         return Revision(revised, written=True)
 
     def save(self, product: ProductRecord, previous: ProductRecord) -> None:
+        with self._answered():
+            self._save(product, previous)
+
+    def _save(self, product: ProductRecord, previous: ProductRecord) -> None:
         if _stored_earlier(self.products[product.product_id], product):
             return
         if self.lose_next_writes:
@@ -88,6 +107,17 @@ class FakeProductStore(ProductStore):
             del self.claims[old_key]
             self.claims[new_key] = product.product_id
         self.products[product.product_id] = product
+
+    @contextmanager
+    def _answered(self) -> Iterator[None]:
+        """Run a write; while `unsettled_writes` lasts, whatever it did, its outcome is lost: UnsettledWrite."""
+        if not self.unsettled_writes:
+            yield
+            return
+        self.unsettled_writes -= 1
+        with suppress(Exception):
+            yield
+        raise UnsettledWrite()
 
     def list_active(self, limit: int, token: str | None) -> Page:
         return _page([p for p in self.products.values() if p.active], limit, token)

@@ -12,8 +12,9 @@ moves each to the current key, one transaction per product:
 Dry run by default (prints the plan, writes nothing); `--apply` writes. Idempotent and resumable: a product
 already migrated is skipped, so a run that stopped half way is simply run again. Two products whose names now
 read as one (for example "Basic Plan" and "Basic  Plan") are a collision: reported, never overwritten, and left
-as they were; rename one of them through the API and run the script again. Exit status 1 when any collision or
-concurrent change was reported, else 0.
+as they were; rename one of them through the API and run the script again. So is a product whose current key
+would be longer than DynamoDB takes for a key ("RENAME FIRST": NFKC writes some characters as many). Exit status 1
+when any collision, name to rename or concurrent change was reported, else 0.
 
     TABLE_NAME=bbws-products-dev PYTHONPATH=src python -m scripts.ops.migrate_name_keys            # dry run
     TABLE_NAME=bbws-products-dev PYTHONPATH=src python -m scripts.ops.migrate_name_keys --apply    # write
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from models.record import name_key
+from models.record import name_key, name_key_problem
 from repositories import keys, legacy_name_keys
 from repositories.calls import attribute_names
 from repositories.dynamodb import create_client
@@ -63,13 +64,19 @@ class Report:
     already: int = 0
     collisions: int = 0
     changed: int = 0
+    too_long: int = 0
 
     def line(self, applied: bool) -> str:
         done = "migrated" if applied else "to migrate"
         return (
             f"{self.products} products: {self.migrated} {done}, {self.already} already migrated, "
-            f"{self.collisions} collisions, {self.changed} changed during the run"
+            f"{self.collisions} collisions, {self.changed} changed during the run, "
+            f"{self.too_long} to rename first"
         )
+
+    @property
+    def complete(self) -> bool:
+        return not (self.collisions or self.changed or self.too_long)
 
 
 def scan(client: DynamoDBClient, table: str) -> Iterator[Item]:
@@ -163,6 +170,13 @@ def migrate(client: DynamoDBClient, table: str, apply: bool) -> Report:
         if not move.needed:
             report.already += 1
             continue
+        problem = name_key_problem(move.name)
+        if problem:
+            report.too_long += 1
+            print(
+                f"RENAME FIRST {move.product_id}: its name {problem}; rename it through the API, then run again"
+            )
+            continue
         owner = claims.get(move.claim_pk)
         if owner is not None and owner != move.product_id:
             report.collisions += 1
@@ -203,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"table {settings.table_name}: {mode}")
     report = migrate(create_client(settings), settings.table_name, arguments.apply)
     print(report.line(arguments.apply))
-    return 1 if report.collisions or report.changed else 0
+    return 0 if report.complete else 1
 
 
 if __name__ == "__main__":

@@ -113,9 +113,19 @@ class StoreUnavailable(ApiError):
         super().__init__("The product store is busy or unavailable; retry in a moment.")
 
 
+class OutcomeUnknown(ApiError):
+    """A write got no answer, and the read that would tell whether it was stored failed too: it may have been
+    applied."""
+
+
 class WriteConflict(Exception):
     """A conditional write lost to a concurrent write (internal: the service decides 412 or retry)."""
 
 
 class IdempotencyKeyTaken(Exception):
     """A create lost the race for its Idempotency-Key record (internal: the service replays the winner)."""
+
+
+class UnsettledWrite(Exception):
+    """A write got no answer and the read that settles whether it was stored failed too (internal: the service
+    words the OutcomeUnknown)."""

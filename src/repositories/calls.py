@@ -1,14 +1,19 @@
-"""Running DynamoDB calls: expression attribute names, and boto errors translated into the store's own."""
+"""Running DynamoDB calls: expression attribute names, boto errors translated into the store's own, and the
+consistent read of one item."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from exceptions.product_exceptions import StoreUnavailable, WriteConflict
+from repositories import keys
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb.client import DynamoDBClient
 
 Item = dict[str, Any]
 
@@ -65,6 +70,13 @@ def call(operation: Callable[..., Any], **request: Any) -> Any:
         raise
     except BotoCoreError:
         raise StoreUnavailable() from None
+
+
+def read_item(client: DynamoDBClient, table: str, pk: str) -> Item | None:
+    """The item with partition key `pk`, read strongly consistently (None: there is none)."""
+    request = {"TableName": table, "Key": keys.item_key(pk), "ConsistentRead": True}
+    item: Item | None = call(client.get_item, **request).get("Item")
+    return item
 
 
 def _cancelled(reasons: list[dict[str, Any]]) -> Exception:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from models.commands import IdempotentRequest, InPlaceChange
 from models.record import Page, ProductRecord, Revision
 from repositories import keys, legacy_name_keys
-from repositories.calls import Item, call
+from repositories.calls import Item, read_item
 from repositories.items import from_item
 
 if TYPE_CHECKING:
@@ -33,17 +33,19 @@ class ProductRepository:
         table_name: str,
         page_tokens: PageTokens | None = None,
         scan_budget: ScanBudget | None = None,
+        settling_client: DynamoDBClient | None = None,
     ) -> None:
         self._client = client
         self._table = table_name
         self._page_tokens = page_tokens
         self._scan_budget = scan_budget
+        self._settling_client = settling_client  # see ProductWrites
 
     @functools.cached_property
     def _writes(self) -> ProductWrites:
         from repositories.writes import ProductWrites
 
-        return ProductWrites(self._client, self._table)
+        return ProductWrites(self._client, self._table, self._settling_client)
 
     @functools.cached_property
     def _lists(self) -> ProductLists:
@@ -72,9 +74,7 @@ class ProductRepository:
         return item["bodyHash"]["S"], from_item(item["product"]["M"])
 
     def _get(self, pk: str) -> Item | None:
-        request = {"TableName": self._table, "Key": keys.item_key(pk), "ConsistentRead": True}
-        item: Item | None = call(self._client.get_item, **request).get("Item")
-        return item
+        return read_item(self._client, self._table, pk)
 
     def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None:
         """See `ProductWrites.create`."""

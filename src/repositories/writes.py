@@ -2,20 +2,30 @@
 
 A write whose answer was lost (botocore sends a call again after a read timeout) may find its own earlier
 attempt stored, and fail its condition on that. Such a write counts as success and reports itself written:
-`_stored_earlier` is the one place that decides it, through `ProductRecord.holds`.
+`_stored_earlier` is the one place that decides it, through `ProductRecord.holds`. When no attempt got an answer
+to trust (all timed out, or the last were refused after one that may have been stored), one consistent read of
+the product settles it by the same rule; if that read fails too, the outcome is unknown (UnsettledWrite).
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from exceptions.product_exceptions import IdempotencyKeyTaken, NameAlreadyTaken, WriteConflict
+from exceptions.product_exceptions import (
+    IdempotencyKeyTaken,
+    NameAlreadyTaken,
+    StoreUnavailable,
+    UnsettledWrite,
+    WriteConflict,
+)
 from models.commands import IdempotentRequest, InPlaceChange
 from models.record import ProductRecord, Revision, name_key
 from repositories import keys, legacy_name_keys
-from repositories.calls import ConditionFailed, Item, TransactionCancelled, attribute_names, call
+from repositories.calls import ConditionFailed, Item, TransactionCancelled, attribute_names, call, read_item
+from repositories.dynamodb import one_attempt_twin
 from repositories.items import changed_fields, from_item, idempotency_item, name_claim_item, to_item
 
 if TYPE_CHECKING:
@@ -30,9 +40,12 @@ _OWNED_CLAIM = f"{_ABSENT} OR #productId = :id"  # a missing claim may be releas
 class ProductWrites:
     """The conditional writes of products and their name claims in one table."""
 
-    def __init__(self, client: DynamoDBClient, table_name: str) -> None:
+    def __init__(
+        self, client: DynamoDBClient, table_name: str, settling_client: DynamoDBClient | None = None
+    ) -> None:
         self._client = client
         self._table = table_name
+        self._settling_client = settling_client  # made on first use: most containers never need it
 
     def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None:
         """Store a new product, claim its name and record its Idempotency-Key, all in one transaction."""
@@ -48,7 +61,11 @@ class ProductWrites:
             failures[2] = IdempotencyKeyTaken  # a live key outranks the name: its product answers the retry
         failures[1] = _name_taken
         self._check_legacy_claim(writes, failures, product.name, owned=[])
-        self._transact(product, writes, failures)
+        try:
+            self._transact(product, writes, failures)
+        except StoreUnavailable:
+            if not _stored_earlier(self._settle(product.product_id), product):
+                raise
 
     def revise(self, change: InPlaceChange) -> Revision:
         """Make `change` (no name, no restore) in one conditional UpdateItem: only the fields sent, the next
@@ -88,33 +105,64 @@ class ProductWrites:
         except ConditionFailed as failed:
             current = _product(failed.item)
             return Revision(current, written=_stored_earlier(current, change))
+        except StoreUnavailable:
+            current = self._settle(change.product_id)
+            if current is not None and not _stored_earlier(current, change):
+                raise
+            return Revision(current, written=current is not None)  # no product: nothing was written
         return Revision(from_item(response["Attributes"]), written=True)
 
     def save(self, product: ProductRecord, previous: ProductRecord) -> None:
         """Replace `previous` with `product` if nobody wrote in between; moves the name claim on rename."""
+        try:
+            self._save(product, previous, others=set())
+        except StoreUnavailable:
+            if not _stored_earlier(self._settle(product.product_id), product):
+                raise
+
+    def _save(self, product: ProductRecord, previous: ProductRecord, others: set[str]) -> None:
+        """`save`, leaving alone the claims in `others`: claims of the old name that other products hold."""
         guarded = self._put(
             to_item(product), "#version = :expected", {":expected": {"N": str(previous.version)}}
         )
         # A lost version guard comes first: the claim it also fails may be held by this very product.
         writes: list[Item] = [{"Put": guarded}]
         failures: Failures = {0: WriteConflict}
-        held = legacy_name_keys.claim_pks(previous.name)
+        held = [pk for pk in legacy_name_keys.claim_pks(previous.name) if pk not in others]
+        releases: Failures = {}
         if name_key(product.name) != name_key(previous.name):
             writes.append({"Put": self._put(name_claim_item(product), _ABSENT)})
             failures[1] = _name_taken
             for pk in held:
                 if pk not in _written_pks(writes):
                     writes.append({"Delete": self._release(pk, product.product_id)})
+                    releases[len(writes) - 1] = functools.partial(_ClaimOfAnother, pk)
         # A respelling under the same key (two spaces for one) may still meet an unmigrated product's claim.
         self._check_legacy_claim(writes, failures, product.name, owned=held)
+        failures.update(releases)  # last: only when nothing else failed is a release the reason
         if len(writes) > 1:
-            self._transact(product, writes, failures)
+            try:
+                self._transact(product, writes, failures)
+            except _ClaimOfAnother as taken:
+                # An unmigrated product holds its legacy claim, and the current key's claim may be its twin's
+                # (scripts/ops/migrate_name_keys.py reports the pair): a rename leaves that claim to the twin.
+                self._save(product, previous, others | {taken.pk})
             return
         try:
             call(self._client.put_item, **guarded)
         except ConditionFailed as failed:
             if not _stored_earlier(_product(failed.item), product):
                 raise
+
+    def _settle(self, product_id: str) -> ProductRecord | None:
+        """The product as stored, read once after a write got no answer to trust; UnsettledWrite if that read
+        fails too. One short attempt on a twin client: the write's attempts used most of the time."""
+        if self._settling_client is None:
+            self._settling_client = one_attempt_twin(self._client)
+        try:
+            return _product(read_item(self._settling_client, self._table, keys.product_pk(product_id)))
+        except StoreUnavailable:
+            raise UnsettledWrite() from None
 
     def _check_legacy_claim(
         self, writes: list[Item], failures: Failures, name: str, owned: list[str]
@@ -158,6 +206,14 @@ class ProductWrites:
             if _stored_earlier(_product(cancelled.items[0] if cancelled.items else None), product):
                 return
             raise next((failures[i] for i in failures if i in cancelled.failed), WriteConflict)() from None
+
+
+class _ClaimOfAnother(Exception):
+    """A rename's release of a claim of the old name failed: another product holds that claim."""
+
+    def __init__(self, pk: str) -> None:
+        super().__init__(pk)
+        self.pk = pk
 
 
 def _stored_earlier(found: ProductRecord | None, write: ProductRecord | InPlaceChange) -> bool:

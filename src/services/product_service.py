@@ -13,7 +13,9 @@ from exceptions.product_exceptions import (
     IdempotencyKeyReused,
     IdempotencyKeyTaken,
     NameAlreadyTaken,
+    OutcomeUnknown,
     ProductNotFound,
+    UnsettledWrite,
     VersionMatched,
     VersionMismatch,
     WriteConflict,
@@ -64,6 +66,24 @@ def _record_update(before: ProductRecord, after: ProductRecord) -> None:
     record_event(PRODUCT_UPDATED)
     if after.active and not before.active:
         record_event(PRODUCT_RESTORED)
+
+
+def _outcome_unknown(product_id: str, created: bool = False, keyed: bool = False) -> OutcomeUnknown:
+    """The store never answered a write, nor the read that would tell whether it was stored."""
+    path = f"/v1.0/products/{product_id}"
+    if not created:
+        return OutcomeUnknown(
+            "The product store did not answer in time, so this change may have been applied: GET "
+            f"{path} shows whether it was (404 once deleted) before you send it again."
+        )
+    how = (
+        "GET it, or retry with the same Idempotency-Key (answered with this product if it was created)"
+        if keyed
+        else "GET it, and send the request again only if that answers 404"
+    )
+    return OutcomeUnknown(
+        f"The product store did not answer in time, so the product may have been created at {path}: {how}."
+    )
 
 
 def utc_now() -> str:
@@ -123,6 +143,10 @@ class ProductService:
                 return product
             except NameAlreadyTaken:
                 raise self._name_taken(draft.name) from None
+            except UnsettledWrite:
+                raise _outcome_unknown(
+                    product.product_id, created=True, keyed=idempotent is not None
+                ) from None
             except (IdempotencyKeyTaken, WriteConflict):
                 # Lost to a concurrent request: with the same key, answer with its product (read again above,
                 # also when DynamoDB cancelled this transaction while the other was still committing).
@@ -201,7 +225,10 @@ class ProductService:
                 if_match,
                 lambda before, after: record_event(event),
             )
-        revision = self._store.revise(change)
+        try:
+            revision = self._store.revise(change)
+        except UnsettledWrite:
+            raise _outcome_unknown(change.product_id) from None
         current = revision.product
         if current is None:
             raise ProductNotFound(change.product_id)
@@ -238,6 +265,8 @@ class ProductService:
                 self._store.save(updated, current)
                 on_saved(current, updated)
                 return updated
+            except UnsettledWrite:
+                raise _outcome_unknown(product_id) from None
             except WriteConflict:
                 if if_match is not None and not if_match.any_version:
                     raise VersionMismatch() from None

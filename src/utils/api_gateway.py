@@ -21,6 +21,7 @@ from exceptions.product_exceptions import (
     InvalidRequest,
     MethodNotAllowed,
     NameAlreadyTaken,
+    OutcomeUnknown,
     PayloadTooLarge,
     ProductNotFound,
     RouteNotFound,
@@ -120,6 +121,10 @@ def _allow_header(error: ApiError) -> dict[str, str]:
     return {"Allow": ", ".join(cast(MethodNotAllowed, error).allowed)}
 
 
+def _retry_after(error: ApiError) -> dict[str, str]:
+    return {"Retry-After": "1"}
+
+
 class ErrorAnswer(NamedTuple):
     """How the API answers one class of error: status, title, the code its request log line carries
     (`errorCode`, for queries to group by), any headers, and the metric it counts in."""
@@ -155,7 +160,10 @@ ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
     IdempotencyKeyReused: ErrorAnswer(422, "Unprocessable Entity", "IdempotencyKeyReused"),
     # Clients back off a second rather than retry straight into a throttled table.
     StoreUnavailable: ErrorAnswer(
-        503, "Service Unavailable", "Unavailable", lambda error: {"Retry-After": "1"}, metric="Unavailable"
+        503, "Service Unavailable", "Unavailable", _retry_after, metric="Unavailable"
+    ),
+    OutcomeUnknown: ErrorAnswer(
+        503, "Service Unavailable", "OutcomeUnknown", _retry_after, metric="OutcomeUnknown"
     ),
 }
 

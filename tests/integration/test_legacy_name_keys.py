@@ -9,12 +9,13 @@ from typing import Any
 
 import pytest
 
+from api_client import ApiClient
 from exceptions.product_exceptions import NameAlreadyTaken
 from models.record import ProductRecord
 from repositories.dynamodb import create_client
 from repositories.legacy_name_keys import legacy_claim_pk
 from repositories.product_repository import ProductRepository
-from samples import product_record
+from samples import product_body, product_record
 from utils.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("empty_table")
@@ -122,3 +123,18 @@ def test_a_legacy_product_keeps_its_own_spelling_on_update(
     repository.save(replace(legacy, price=legacy.price + 1, version=2), legacy)
     repository.save(replace(legacy, name="BASIC  PLAN", version=3), replace(legacy, version=2))
     assert repository.find_by_id(legacy.product_id) == replace(legacy, name="BASIC  PLAN", version=3)
+
+
+@pytest.mark.parametrize("if_match", [{}, {"If-Match": '"1"'}], ids=["no If-Match", "If-Match of its tag"])
+def test_over_http_the_unmigrated_twin_of_an_active_name_can_be_renamed(
+    api: ApiClient, write_legacy: WriteLegacy, if_match: dict[str, str]
+) -> None:
+    assert api.post("/v1.0/products", product_body(name="Basic Plan")).status == 201
+    twin = product_record(name="Basic  Plan")  # stored before the key collapsed spaces
+    write_legacy(twin)
+    renamed = api.put(f"/v1.0/products/{twin.product_id}", {"name": "Free Plan"}, headers=if_match)
+    assert (renamed.status, renamed.json()["product"]["name"], renamed.header("ETag")) == (
+        200,
+        "Free Plan",
+        '"2"',
+    )

@@ -11,12 +11,15 @@ import pytest
 
 from exceptions.product_exceptions import NameAlreadyTaken
 from scripts.ops.migrate_name_keys import main, migrate, plan, scan, transaction
-from models.record import ProductRecord, name_key
+from models.commands import ProductChanges
+from models.record import ProductRecord, name_key, name_key_problem
 from repositories import keys
 from repositories.dynamodb import create_client
 from repositories.legacy_name_keys import legacy_name_key
 from repositories.product_repository import ProductRepository
 from samples import product_record
+from services.product_service import ProductService
+from utils.entity_tags import if_match_condition
 from utils.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("empty_table")
@@ -135,3 +138,44 @@ def test_the_default_is_a_dry_run(write_legacy: WriteLegacy, table_snapshot: Any
     before = table_snapshot()
     assert main([]) == 0
     assert table_snapshot() == before
+
+
+@pytest.mark.parametrize("if_match", [None, '"1"'], ids=["no If-Match", "If-Match of its tag"])
+def test_renaming_the_unmigrated_twin_as_the_report_says_lets_the_migration_finish(
+    write_legacy: WriteLegacy, repository: ProductRepository, capsys: Any, if_match: str | None
+) -> None:
+    current = product_record(name="Basic Plan")
+    repository.create(current)
+    twin = product_record(name="Basic  Plan")
+    write_legacy(twin)
+    assert main(["--apply"]) == 1
+    service = ProductService(repository)
+    renamed = service.update(
+        twin.product_id, ProductChanges(name="Free Plan"), "bob", if_match_condition(if_match)
+    )
+    assert (renamed.name, renamed.version) == ("Free Plan", 2)
+    assert main(["--apply"]) == 0
+    assert "0 collisions, 0 changed" in capsys.readouterr().out
+    assert repository.find_name_owner("basic plan") == current.product_id
+    assert repository.find_name_owner("free plan") == twin.product_id
+    assert repository.find_name_owner("Basic  Plan") == current.product_id
+
+
+def test_a_name_whose_new_key_is_too_long_for_dynamodb_is_reported_as_rename_first(
+    write_legacy: WriteLegacy, table_snapshot: Any, capsys: Any
+) -> None:
+    long = product_record(name="\ufdfa" * 100)  # each character is 18 once compared as names are
+    write_legacy(long)
+    write_legacy(product_record(name="Basic  Plan"))
+    assert name_key_problem(long.name) is not None
+    before = table_snapshot()
+    assert main([]) == 1
+    assert main(["--apply"]) == 1
+    output = capsys.readouterr().out
+    assert f"RENAME FIRST {long.product_id}" in output and "at most 2036 bytes" in output
+    assert (
+        "1 migrated, 0 already migrated, 0 collisions, 0 changed during the run, 1 to rename first" in output
+    )
+    assert [item for item in table_snapshot() if long.product_id in str(item)] == [
+        item for item in before if long.product_id in str(item)
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import replace
 from decimal import Decimal
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ import pytest
 from exceptions.product_exceptions import (
     IdempotencyKeyTaken,
     NameAlreadyTaken,
+    UnsettledWrite,
     ValidationFailed,
     WriteConflict,
 )
@@ -20,8 +22,12 @@ from fakes import FakeProductStore
 from models.commands import IDEMPOTENCY_WINDOW_SECONDS, InPlaceChange, ProductChanges
 from models.record import ProductRecord, Revision
 from samples import keyed, product_record
+from repositories.dynamodb import create_client, one_attempt_twin
+from repositories.product_repository import ProductRepository
 from services.product_service import ProductStore
+from test_unanswered_writes import lose_answers, retry_at_once
 from utils.entity_tags import if_match_condition
+from utils.settings import get_settings
 
 LATER = "2026-02-01T00:00:00.000Z"
 
@@ -294,3 +300,36 @@ def test_a_stale_rename_to_a_name_this_product_holds_is_a_conflict(store: Produc
     store.save(replace(product, name="Starter Plan", version=2, updated_at=LATER), product)
     with pytest.raises(WriteConflict):  # not NameAlreadyTaken: the claim's owner is this product
         store.save(replace(product, name="Starter Plan", version=2, last_updated_by="eve"), product)
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def unanswering(request: pytest.FixtureRequest) -> tuple[ProductStore, Callable[[], None]]:
+    """A store, and what makes its later writes go through while their answers, and the read that would
+    settle them, are lost."""
+    if request.param == "fake":
+        fake = FakeProductStore()
+        return fake, lambda: setattr(fake, "unsettled_writes", 1)
+    request.getfixturevalue("empty_table")
+    retry_at_once(request.getfixturevalue("monkeypatch"))
+    client = create_client(get_settings())
+    settling = one_attempt_twin(client)
+
+    def lose() -> None:
+        lose_answers(client, "UpdateItem")
+        lose_answers(settling, "GetItem")
+
+    return ProductRepository(client, get_settings().table_name, settling_client=settling), lose
+
+
+def test_a_write_whose_answers_and_settling_read_are_lost_is_unsettled_yet_stored(
+    unanswering: tuple[ProductStore, Callable[[], None]],
+) -> None:
+    store, lose = unanswering
+    product = product_record()
+    store.create(product)
+    lose()
+    change = InPlaceChange(product.product_id, ProductChanges(price=Decimal("120.50")), "bob", LATER, None)
+    with pytest.raises(UnsettledWrite):
+        store.revise(change)
+    stored = store.find_by_id(product.product_id)
+    assert stored is not None and stored.holds(change)

@@ -28,6 +28,7 @@ EVENT_METRICS = (
     "NameConflicts",
     "VersionConflicts",
     "Unavailable",
+    "OutcomeUnknown",
     "UnexpectedErrors",
 )
 
@@ -147,6 +148,63 @@ def test_unavailable_store_counts_a_503(
     fake_store.create_error = StoreUnavailable()
     status, record = run(create_product.handler, make_event("POST", body=product_body()), capsys)
     assert status == 503 and events(record) == {"Unavailable": 1} and record["errorCode"] == "Unavailable"
+
+
+UNSETTLED_CHANGES = {
+    "update in place": (update_product.handler, "PUT", {"price": 99}),
+    "rename": (update_product.handler, "PUT", {"name": "Renamed Plan"}),
+    "restore": (update_product.handler, "PUT", {"active": True}),
+    "delete": (delete_product.handler, "DELETE", None),
+}
+
+
+def unsettled(
+    handler: Any, event: dict[str, Any], store: FakeProductStore, capsys: pytest.CaptureFixture[str]
+) -> tuple[str, dict[str, Any]]:
+    """The message and EMF record of a write whose answers, and the read that would settle it, are lost."""
+    store.unsettled_writes = 1
+    capsys.readouterr()
+    response = handler(event, None)
+    record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert (response["statusCode"], response["headers"]["Retry-After"]) == (503, "1")
+    assert events(record) == {"OutcomeUnknown": 1}
+    message: str = json.loads(response["body"])["message"]
+    return message, record
+
+
+@pytest.mark.parametrize("change", list(UNSETTLED_CHANGES))
+def test_a_change_whose_outcome_is_unknown_is_a_503_saying_it_may_have_been_applied(
+    make_event: Event, fake_store: FakeProductStore, capsys: pytest.CaptureFixture[str], change: str
+) -> None:
+    product_id = created_id(make_event)
+    if change == "restore":
+        delete_product.handler(make_event("DELETE", path_parameters=by_id(product_id)), None)
+    handler, method, body = UNSETTLED_CHANGES[change]
+    message, _ = unsettled(
+        handler, make_event(method, body=body, path_parameters=by_id(product_id)), fake_store, capsys
+    )
+    assert "may have been applied" in message and f"GET /v1.0/products/{product_id}" in message
+
+
+@pytest.mark.parametrize(
+    "headers, advice",
+    [
+        ({}, "send the request again only if that answers 404"),
+        ({"Idempotency-Key": "k-9"}, "same Idempotency-Key"),
+    ],
+    ids=["without a key", "with an Idempotency-Key"],
+)
+def test_a_create_whose_outcome_is_unknown_is_a_503_naming_where_the_product_would_be(
+    make_event: Event,
+    fake_store: FakeProductStore,
+    capsys: pytest.CaptureFixture[str],
+    headers: dict[str, str],
+    advice: str,
+) -> None:
+    event = make_event("POST", body=product_body(), headers=headers)
+    message, _ = unsettled(create_product.handler, event, fake_store, capsys)
+    (product_id,) = fake_store.products  # the write went through; only its answers were lost
+    assert f"may have been created at /v1.0/products/{product_id}" in message and advice in message
 
 
 def test_unexpected_error_counts_a_500(

@@ -40,16 +40,18 @@ def test_throttling_and_outages_are_503(code: str) -> None:
             repository.find_by_id(str(uuid.uuid4()))
 
 
-def test_throttled_transaction_is_503() -> None:
-    client = create_client(get_settings())
-    with Stubber(client) as stub:
+def test_throttled_transaction_that_the_settling_read_finds_unstored_is_503() -> None:
+    client, settling = create_client(get_settings()), create_client(get_settings())
+    with Stubber(client) as stub, Stubber(settling) as settling_stub:
         stub.add_client_error(
             "transact_write_items",
             service_error_code="TransactionCanceledException",
             modeled_fields={"CancellationReasons": [{"Code": "ThrottlingError"}, {"Code": "None"}]},
         )
+        settling_stub.add_response("get_item", {})
         with pytest.raises(StoreUnavailable):
-            ProductRepository(client, "table").create(product_record())
+            ProductRepository(client, "table", settling_client=settling).create(product_record())
+        settling_stub.assert_no_pending_responses()
 
 
 def test_unreachable_endpoint_is_503(monkeypatch: pytest.MonkeyPatch) -> None:

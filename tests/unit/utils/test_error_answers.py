@@ -22,6 +22,7 @@ ANSWERS = [
     (errors.UnsupportedContentEncoding("gzip"), 415, "Unsupported Media Type"),
     (errors.IdempotencyKeyReused(), 422, "Unprocessable Entity"),
     (errors.StoreUnavailable(), 503, "Service Unavailable"),
+    (errors.OutcomeUnknown("may have been applied"), 503, "Service Unavailable"),
     (errors.ApiError("unexpected"), 500, "Internal Server Error"),
 ]
 
@@ -59,8 +60,9 @@ def test_field_details_are_listed() -> None:
     assert body is not None and body["details"] == [{"field": "price", "message": "must be a number"}]
 
 
-def test_an_unavailable_store_asks_for_a_retry_after_one_second() -> None:
-    assert error_response_for(errors.StoreUnavailable()).headers == {"Retry-After": "1"}
+@pytest.mark.parametrize("error", [errors.StoreUnavailable(), errors.OutcomeUnknown("may have been applied")])
+def test_an_unavailable_store_asks_for_a_retry_after_one_second(error: errors.ApiError) -> None:
+    assert error_response_for(error).headers == {"Retry-After": "1"}
 
 
 def test_an_unsupported_content_encoding_names_the_one_coding_accepted() -> None:
