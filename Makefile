@@ -11,11 +11,12 @@ SEED ?= 0
 # the step's elapsed time, and its counts in build/summary.tsv, which .ci/run sums into its last line
 # (`N passed, N failed`). A command that records no counts of its own counts as one check; one that knows its
 # test cases records them with scripts/ci/ci_summary.py (see its docstring). To add a step: a target with one
-# $(STEP) line, listed in `test:` below.
+# $(STEP) line, listed in `test-lanes:` or `python-checks:` below.
 STEP := bash scripts/ci/ci_step.sh
 REPORTS := build/reports
 
-.PHONY: run test format lint typecheck unit pytest contract terraform workflows bench load clean summary-reset
+.PHONY: run test test-lanes python-checks format lint typecheck unit pytest contract terraform \
+	terraform-apply packages workflows bench load clean summary-reset
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,11 +49,16 @@ typecheck: $(VENV)/.dev-installed
 unit: $(VENV)/.dev-installed
 	$(BIN)/pytest tests/unit -q
 
-# Every pytest test (unit, integration, contract, deployment, pipeline) with branch coverage of src/; each test
-# counts in CI's summary (JUnit report); coverage reports go to build/reports for CI's artifacts.
+# Every pytest test but the Terraform applies (unit, integration, contract, deployment, pipeline) with branch
+# coverage of src/; each test counts in CI's summary (JUnit report); coverage reports go to build/reports for
+# CI's artifacts.
 # pytest exits 5 when it collected no tests: that is a failure here, never a pass.
+# PYTEST_WORKERS parallel workers (pytest-xdist), each with its own moto server and local server; tests marked
+# xdist_group("name") run on one worker together.
+PYTEST_WORKERS ?= 2
 pytest: $(VENV)/.dev-installed
-	$(STEP) pytest -- bash -c 'status=0; $(BIN)/pytest --junitxml=$(REPORTS)/pytest-junit.xml --cov --cov-branch \
+	$(STEP) pytest -- bash -c 'status=0; $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadgroup \
+	  --junitxml=$(REPORTS)/pytest-junit.xml --cov --cov-branch \
 	  --cov-report=term --cov-report=xml:$(REPORTS)/coverage.xml --cov-report=html:$(REPORTS)/coverage-html \
 	  --cov-fail-under=90 || status=$$?; python3 scripts/ci/ci_summary.py junit pytest $(REPORTS)/pytest-junit.xml; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$status'
@@ -61,9 +67,18 @@ pytest: $(VENV)/.dev-installed
 contract: $(VENV)/.dev-installed
 	$(STEP) contract -- bash scripts/ci/check_contract.sh
 
-# fmt, validate, terraform test, checkov, packages, and a real apply of the three stacks against moto.
-terraform: $(VENV)/.dev-installed
-	$(STEP) terraform -- bash scripts/ci/check_terraform.sh
+# The Lambda packages (build/lambda), built once before both Terraform lanes: the Lambda stack's tests hash them
+# and the apply deploys them, so neither lane may rebuild them while the other reads.
+packages: $(VENV)/.dev-installed
+	$(STEP) lambda-packages -- bash scripts/ops/package_lambdas.sh
+
+# fmt, validate, terraform test and checkov over the three stacks.
+terraform: packages
+	$(STEP) terraform -- bash scripts/ci/check_terraform.sh --static
+
+# A real apply of the three stacks on moto, checked with boto3 (tests/terraform).
+terraform-apply: packages
+	$(STEP) terraform-apply -- bash scripts/ci/check_terraform.sh --apply
 
 # zizmor (offline) over .github/: no findings allowed.
 workflows: $(VENV)/.dev-installed
@@ -77,14 +92,22 @@ openapi-spectral: $(VENV)/.dev-installed
 openapi-ajv: $(VENV)/.dev-installed
 	$(STEP) openapi-ajv -- bash scripts/ci/openapi_lint.sh ajv
 .PHONY: openapi-redocly openapi-spectral openapi-ajv
-test: openapi-redocly openapi-spectral openapi-ajv
 
 summary-reset:
 	@mkdir -p build && rm -f build/summary.tsv
 
-test: summary-reset lint typecheck workflows pytest contract terraform
+# Three lanes at once: the Python checks one after the other; the static Terraform checks; and the apply,
+# which mostly waits on moto and the AWS provider. Each lane's output shows whole when the lane ends.
+test: summary-reset $(VENV)/.dev-installed
+	@$(MAKE) --no-print-directory -j3 --output-sync=recurse test-lanes
 	@python3 scripts/ci/ci_summary.py table
 	@python3 scripts/ci/ci_summary.py print
+
+test-lanes: python-checks terraform terraform-apply
+
+python-checks:
+	@$(MAKE) --no-print-directory -j1 lint typecheck workflows openapi-redocly openapi-spectral openapi-ajv \
+	  pytest contract
 
 # Not a test: measures cold start, request overhead and list reads, and rewrites docs/PERFORMANCE.md.
 bench: $(VENV)/.dev-installed

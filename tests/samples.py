@@ -12,6 +12,7 @@ from typing import Any
 from models.commands import IdempotentRequest
 from models.record import ProductRecord
 from repositories.page_token import PageTokens
+from scripts.local_server.table import create_table
 from utils.settings import get_settings
 
 FIXED_NOW = "2026-01-02T03:04:05.000Z"  # the service fixture's clock
@@ -64,6 +65,14 @@ def page_tokens(clock: Callable[[], float] = time.time) -> PageTokens:
     secret = get_settings().page_token_secret
     assert secret is not None
     return PageTokens(secret, clock=clock)
+
+
+def fresh_table(client: Any) -> None:
+    """Drop and re-create the products table on moto's server: a few calls, where deleting what earlier tests
+    left took one call per item."""
+    table = get_settings().table_name
+    client.delete_table(TableName=table)
+    create_table(client, table)
 
 
 def escaped(text: str) -> str:

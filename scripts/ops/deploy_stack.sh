@@ -11,8 +11,8 @@
 #       (another apply ran in between), Terraform refuses the stale plan and this says to re-run.
 #
 # TF_BACKEND_CONFIG overrides the backend file ("none": the stack's own local state). TERRAFORM is the command
-# (default terraform; scripts/tf_local_apply.sh passes scripts/ci/tf_run.sh). In GitHub Actions the plan also goes
-# into the job summary.
+# (default terraform; the apply tests in tests/terraform pass scripts/ci/tf_run.sh). In GitHub Actions the plan
+# also goes into the job summary.
 set -euo pipefail
 
 usage() { echo "usage: $0 plan|apply STACK_DIR ENV PLAN_DIR [PLAN ARGS...]" >&2; exit 64; }

@@ -28,7 +28,8 @@ from moto.server import ThreadedMotoServer
 from scripts.function_manifest import load_functions
 from scripts.local_server.table import create_table
 
-pytestmark = pytest.mark.deployment
+# One worker builds the packages once for the whole module (make pytest runs with --dist loadgroup).
+pytestmark = [pytest.mark.deployment, pytest.mark.xdist_group("packages")]
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 PACKAGE_SCRIPT = REPO_ROOT / "scripts" / "ops" / "package_lambdas.sh"
@@ -90,7 +91,8 @@ def _build(output: Path) -> dict[str, str]:
     return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(output.glob("*.zip"))}
 
 
-@pytest.fixture(scope="module")
+# Session scope: a module fixture is rebuilt when a parallel worker runs other tests in between.
+@pytest.fixture(scope="session")
 def packages(tmp_path_factory: pytest.TempPathFactory) -> Path:
     output = tmp_path_factory.mktemp("packages")
     _build(output)

@@ -20,7 +20,7 @@ from models.record import ProductRecord
 from repositories.dynamodb import create_client
 from repositories.lists import ScanBudget
 from repositories.product_repository import ProductRepository
-from samples import page_tokens, product_record
+from samples import fresh_table, page_tokens, product_record
 from utils.settings import get_settings
 
 pytestmark = pytest.mark.usefixtures("empty_table")
@@ -117,10 +117,10 @@ def tables(draw: Callable[..., Any]) -> tuple[list[bool], int, int, ScanBudget]:
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(tables())
 def test_walking_every_page_returns_each_active_product_exactly_once(
-    empty_table: None, table: tuple[list[bool], int, int, ScanBudget]
+    dynamodb_client: Any, table: tuple[list[bool], int, int, ScanBudget]
 ) -> None:
     actives, keyed, limit, budget = table
-    clear_table()
+    fresh_table(dynamodb_client)
     repository, made = counting_repository(budget)
     products = [product_record(name=f"Plan {n:02d}", active=active) for n, active in enumerate(actives)]
     store(repository, products, keyed)
@@ -128,10 +128,3 @@ def test_walking_every_page_returns_each_active_product_exactly_once(
     assert result.ids == Counter(p.product_id for p in products if p.active)
     assert max(result.calls) <= budget.calls
     assert all(len(page) <= limit for page in result.pages)
-
-
-def clear_table() -> None:
-    client = create_client(get_settings())
-    table = get_settings().table_name
-    for item in client.scan(TableName=table, ConsistentRead=True, ProjectionExpression="PK, SK")["Items"]:
-        client.delete_item(TableName=table, Key=item)

@@ -133,3 +133,11 @@ def test_the_markdown_table_carries_the_coverage(summary_file: Path) -> None:
     table = ci_summary.table(markdown=True)
     assert "| pytest | 3 | 0 | 0 |" in table and "| **total** | **3** | **0** | **0** |" in table
     assert "Coverage of src/: 97.1% of lines, 93.0% of branches." in table
+
+
+def test_a_step_counts_only_its_own_lines_while_another_step_adds_to_the_summary(summary_file: Path) -> None:
+    # make test runs two lanes at once: here another step's line lands while "demo" runs and records nothing.
+    another_step = f"printf 'other\\t5\\t0\\t0\\n' >> '{summary_file}'"
+    assert run_step(summary_file, "bash", "-c", another_step).returncode == 0
+    assert [line.split("\t")[0] for line in summary_file.read_text().splitlines()] == ["other", "demo"]
+    assert final_line(summary_file) == ("6 passed, 0 failed", 0)
