@@ -118,7 +118,7 @@ resource "aws_cloudwatch_metric_alarm" "unavailable" {
   for_each = local.functions
 
   alarm_name          = "${local.function_names[each.key]}-unavailable"
-  alarm_description   = "More than ${var.unavailable_rate_threshold * 100}% of ${local.function_names[each.key]}'s requests answered 503 (DynamoDB throttled or failing after retries), in two five-minute periods in a row."
+  alarm_description   = "More than ${var.unavailable_rate_threshold * 100}% of ${local.function_names[each.key]}'s requests answered 503 (DynamoDB throttled or failing after retries, or a write whose outcome stayed unknown), in two five-minute periods in a row."
   comparison_operator = "GreaterThanThreshold"
   threshold           = var.unavailable_rate_threshold
   evaluation_periods  = 2
@@ -127,16 +127,20 @@ resource "aws_cloudwatch_metric_alarm" "unavailable" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 
+  # A write whose outcome stayed unknown (OutcomeUnknown, create/update/delete) is a 503 too.
   metric_query {
     id          = "rate"
-    expression  = "IF(requests > 0, unavailable / requests, 0)"
+    expression  = contains(local.metric_operations.OutcomeUnknown, each.key) ? "IF(requests > 0, (unavailable + FILL(unknown, 0)) / requests, 0)" : "IF(requests > 0, unavailable / requests, 0)"
     label       = "Share of requests answered 503"
     return_data = true
   }
 
   # Every request writes one Latency value, so its sample count is the number of requests.
   dynamic "metric_query" {
-    for_each = { unavailable = { metric = "Unavailable", stat = "Sum" }, requests = { metric = "Latency", stat = "SampleCount" } }
+    for_each = merge(
+      { unavailable = { metric = "Unavailable", stat = "Sum" }, requests = { metric = "Latency", stat = "SampleCount" } },
+      contains(local.metric_operations.OutcomeUnknown, each.key) ? { unknown = { metric = "OutcomeUnknown", stat = "Sum" } } : {},
+    )
     content {
       id = metric_query.key
       metric {

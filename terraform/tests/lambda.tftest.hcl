@@ -446,13 +446,15 @@ run "stage_throttling_logs_and_alarms" {
     condition = alltrue([
       for name, alarm in aws_cloudwatch_metric_alarm.unavailable :
       alarm.alarm_name == "bbws-${replace(name, "_", "-")}-dev-unavailable" && alarm.threshold == 0.01 && alarm.evaluation_periods == 2 && alarm.datapoints_to_alarm == 2 &&
-      { for q in alarm.metric_query : q.id => length(q.metric) == 0 ? q.expression : "${q.metric[0].stat} ${q.metric[0].metric_name} ${jsonencode(q.metric[0].dimensions)}" } == {
-        rate        = "IF(requests > 0, unavailable / requests, 0)"
+      { for q in alarm.metric_query : q.id => length(q.metric) == 0 ? q.expression : "${q.metric[0].stat} ${q.metric[0].metric_name} ${jsonencode(q.metric[0].dimensions)}" } == merge({
+        rate        = name == "get_product" || name == "list_products" ? "IF(requests > 0, unavailable / requests, 0)" : "IF(requests > 0, (unavailable + FILL(unknown, 0)) / requests, 0)"
         unavailable = "Sum Unavailable ${jsonencode({ Environment = "dev", Operation = name })}"
         requests    = "SampleCount Latency ${jsonencode({ Environment = "dev", Operation = name })}"
-      }
+        }, name == "get_product" || name == "list_products" ? {} : {
+        unknown = "Sum OutcomeUnknown ${jsonencode({ Environment = "dev", Operation = name })}"
+      })
     ])
-    error_message = "Each operation alarms when more than 1% of its requests answered 503 (Unavailable over the request count), two periods in a row."
+    error_message = "Each operation alarms when more than 1% of its requests answered 503 (Unavailable, and for writes OutcomeUnknown, over the request count), two periods in a row."
   }
   assert {
     condition     = alltrue([for metric in ["UnexpectedErrors", "Unavailable", "Latency"] : toset(local.metric_operations[metric]) == toset(keys(local.functions))])
