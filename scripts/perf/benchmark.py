@@ -604,7 +604,7 @@ def main() -> int:
     cold = cold_start.cold_starts()
     load = None if args.skip_load else local_load()
     text = report(calls, cold, warm, lists, capacity, package_sizes(), load)
-    text += "\n" + "\n".join(secret_cost.section(COLD_RUNS))
+    text += "\n" + "\n".join(secret_cost.section(cold_start.RUNS))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")
     print(text)
