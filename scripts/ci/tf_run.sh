@@ -35,4 +35,14 @@ mv "${cli_config}.tmp.$$" "${cli_config}"
 export TF_CLI_CONFIG_FILE="${cli_config}"
 export TF_IN_AUTOMATION="${TF_IN_AUTOMATION:-1}"
 
+# Inits running at once (make test's lanes, the apply tests' background plans) would race to fill a cold plugin
+# cache ("failed to create directory ... file exists"): they take turns. The lock is held until terraform exits.
+for argument in "$@"; do
+  if [[ "${argument}" == init ]]; then
+    exec 9> "${tf_home}/init.lock"
+    flock 9
+    break
+  fi
+done
+
 exec terraform "$@"
