@@ -49,7 +49,7 @@ BENCH_ENVIRONMENT = {
 
 # The answers DynamoDB would give to each operation the probes make: one active product, stored as the
 # repository stores it.
-_PRODUCT = ProductRecord(
+PRODUCT = ProductRecord(
     product_id=PRODUCT_ID,
     name="Cold Plan",
     description="Measured cold start.",
@@ -64,10 +64,10 @@ _PRODUCT = ProductRecord(
     version=1,
 )
 ANSWERS = {
-    "GetItem": {"Item": to_item(_PRODUCT)},
-    "Scan": {"Items": [to_item(_PRODUCT)], "Count": 1, "ScannedCount": 1},
+    "GetItem": {"Item": to_item(PRODUCT)},
+    "Scan": {"Items": [to_item(PRODUCT)], "Count": 1, "ScannedCount": 1},
     "TransactWriteItems": {},
-    "UpdateItem": {"Attributes": to_item(replace(_PRODUCT, version=2))},
+    "UpdateItem": {"Attributes": to_item(replace(PRODUCT, version=2))},
 }
 
 # Answer botocore's HTTP send in process: by the operation named in the request's X-Amz-Target header. Its
@@ -130,9 +130,14 @@ class ColdStart:
     best_cpu: float
 
 
+def stub_code(answers: dict[str, object]) -> str:
+    """Probe code that answers botocore's HTTP send in process: `answers` by operation name."""
+    return _STUB.format(answers=repr(answers))
+
+
 def probe_code(imports: str, first: str) -> str:
     """A probe: the clock starts, the stub is installed, then the import and the first request."""
-    return _START + _STUB.format(answers=repr(ANSWERS)) + _TIMED.format(imports=imports, first=first)
+    return _START + stub_code(ANSWERS) + _TIMED.format(imports=imports, first=first)
 
 
 def function_event(name: str) -> dict[str, object]:

@@ -19,39 +19,33 @@ import os
 import statistics
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
+from repositories.items import to_item
+from scripts.perf.cold_start import PRODUCT, stub_code
+
 ROOT = Path(__file__).resolve().parents[2]
+# Two products, so a page of one has a nextToken; the key's read answered as Secrets Manager would.
+_SECOND = replace(PRODUCT, product_id="4f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f")
+_PAGE = {"Items": [to_item(PRODUCT), to_item(_SECOND)], "Count": 2, "ScannedCount": 2}
+ANSWERS = {
+    "Scan": _PAGE,
+    "Query": _PAGE,
+    "GetSecretValue": {
+        "ARN": "arn",
+        "Name": "bbws-page-token-key-bench",
+        "VersionId": "v1",
+        "SecretString": "k" * 64,
+        "VersionStages": ["AWSCURRENT"],
+        "CreatedDate": 1.0,
+    },
+}
 
 PROBE = """
 import json, sys, time
 started = time.perf_counter()
-from botocore.awsrequest import AWSResponse
-from botocore.endpoint import Endpoint
-
-product = {{"PK": {{"S": "PRODUCT#3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"}}, "SK": {{"S": "METADATA"}},
-    "entityType": {{"S": "PRODUCT"}}, "productId": {{"S": "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"}},
-    "name": {{"S": "Cold Plan"}}, "description": {{"S": "Measured."}}, "price": {{"N": "9.50"}},
-    "currency": {{"S": "ZAR"}}, "period": {{"S": "monthly"}}, "features": {{"L": []}}, "active": {{"BOOL": True}},
-    "createdAt": {{"S": "2026-01-01T00:00:00.000Z"}}, "updatedAt": {{"S": "2026-01-01T00:00:00.000Z"}},
-    "lastUpdatedBy": {{"S": "anonymous"}}, "version": {{"N": "1"}}}}
-second = dict(product, productId={{"S": "4f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"}}, PK={{"S": "PRODUCT#4f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"}})
-page = {{"Items": [product, second], "Count": 2, "ScannedCount": 2}}
-answers = {{"Scan": page, "Query": page,
-    "GetSecretValue": {{"ARN": "arn", "Name": "bbws-page-token-key-bench", "VersionId": "v1",
-        "SecretString": "k" * 64, "VersionStages": ["AWSCURRENT"], "CreatedDate": 1.0}}}}
-
-class Body:
-    def __init__(self, data):
-        self._data = data
-    def stream(self, **_):
-        yield self._data
-
-def send(self, request):
-    body = json.dumps(answers[request.headers["X-Amz-Target"].decode().rpartition(".")[2]]).encode()
-    return AWSResponse(request.url, 200, {{"Content-Length": str(len(body))}}, Body(body))
-
-Endpoint._send = send
+{stub}
 sys.path.insert(0, {src!r})
 import handlers.list_products as module
 imported = time.perf_counter()
@@ -86,7 +80,7 @@ def probe(variables: dict[str, str]) -> dict[str, float]:
     }
     environ |= {"TABLE_NAME": "bbws-products-bench", "AWS_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "bench"}
     environ |= {"AWS_SECRET_ACCESS_KEY": "bench", "LOG_LEVEL": "WARNING", "ALLOWED_ORIGINS": "*", **variables}
-    code = PROBE.format(src=str(ROOT / "src"))
+    code = PROBE.format(src=str(ROOT / "src"), stub=stub_code(ANSWERS))
     result = subprocess.run(
         [sys.executable, "-I", "-c", code], capture_output=True, text=True, env=environ, check=False
     )
