@@ -18,7 +18,24 @@ REPORTS := build/reports
 .PHONY: run test test-lanes python-checks format lint typecheck unit pytest contract terraform \
 	terraform-apply packages workflows bench load clean summary-reset
 
+# PYTHON given (environment or command line) that is not the interpreter .venv was made with: .venv is made
+# again with it, so the choice is never silently ignored. PYTHON that does not run stops here.
+ifneq ($(filter environment command,$(firstword $(origin PYTHON))),)
+ifneq ($(wildcard $(VENV)/pyvenv.cfg),)
+VENV_INTERPRETER := $(shell sed -n 's/^executable = //p' $(VENV)/pyvenv.cfg)
+WANTED_INTERPRETER := $(shell $(PYTHON) -c 'import os, sys; print(os.path.realpath(sys.executable))' 2>/dev/null)
+ifeq ($(WANTED_INTERPRETER),)
+$(error PYTHON=$(PYTHON) does not run; name a Python 3.12 interpreter)
+endif
+ifneq ($(WANTED_INTERPRETER),$(VENV_INTERPRETER))
+$(info .venv was made with $(VENV_INTERPRETER); PYTHON=$(PYTHON) is $(WANTED_INTERPRETER): making .venv again)
+$(shell rm -rf $(VENV))
+endif
+endif
+endif
+
 $(BIN)/python:
+	@command -v $(PYTHON) > /dev/null || { echo "$(PYTHON) not found: install Python 3.12, or name one with PYTHON=/path/to/python3.12" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 

@@ -213,12 +213,13 @@ class LocalApi:
     ) -> None:
         real_aws = os.environ.get("LOCAL_DYNAMODB") == "aws"
         _default_environment(real_aws)
+        # The port first: when it is taken, nothing else (no DynamoDB child process) has been started.
+        self._httpd = _HttpServer((host, port), _handler_class(self, request_timeout))
         self._dynamodb: EmbeddedDynamoDB | None = None
         if not real_aws and not os.environ.get("DYNAMODB_ENDPOINT_URL"):
             self._dynamodb = EmbeddedDynamoDB()
             os.environ["DYNAMODB_ENDPOINT_URL"] = self._dynamodb.endpoint_url
         self._seed = seed
-        self._httpd = _HttpServer((host, port), _handler_class(self, request_timeout))
         self._thread: threading.Thread | None = None
         self.handlers: dict[str, LambdaHandler] = {}
 
@@ -456,7 +457,15 @@ def main(argv: list[str] | None = None) -> int:
     # Stop cleanly on Ctrl-C or a plain kill, even when started from a shell that ignores SIGINT.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.default_int_handler)
-    api = LocalApi(port=args.port, seed=args.seed)
+    try:
+        api = LocalApi(port=args.port, seed=args.seed)
+    except OSError as error:  # the port is taken (or not ours to open): one line, no traceback
+        print(
+            f"local server: cannot listen on 127.0.0.1:{args.port} ({error.strerror or error}); "
+            "stop what uses it, or choose another port: PORT=8080 make run",
+            file=sys.stderr,
+        )
+        return 1
     api.start(background=False)
     where = os.environ.get("DYNAMODB_ENDPOINT_URL") or "AWS"
     print(
