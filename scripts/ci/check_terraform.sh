@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Every deployment check, offline: formatting, validation and tests of the three Terraform stacks (bootstrap,
 # infrastructure, Lambda), checkov, and a real apply of the three stacks against moto's server (the pytest
-# tests in tests/terraform). Both halves need the Lambda packages: `make packages` (or
-# scripts/ops/package_lambdas.sh) first; `make terraform` and `make terraform-apply` do that. With CI_SUMMARY set (make test), each check's counts go to
-# CI's summary.
+# tests in tests/terraform). Both halves need the Lambda packages (build/lambda) and the dev venv (.venv): run
+# alone, on a fresh clone too, it makes whichever is missing; `make terraform` and `make terraform-apply` build
+# the packages once before both lanes. With CI_SUMMARY set (make test), each check's counts go to CI's summary.
 #
 #   bash scripts/ci/check_terraform.sh            # all of it
 #   bash scripts/ci/check_terraform.sh --static   # fmt, validate, terraform test, checkov (make terraform)
@@ -84,6 +84,24 @@ apply_checks() {
   summary junit terraform-apply build/reports/terraform-apply-junit.xml
   [[ ${status} -eq 0 ]] || exit "${status}"
 }
+
+# What both halves read: the dev venv (unless CHECK_PYTHON names another Python) and every package the Lambda
+# stack hashes. Built only when missing, so the lanes of make test never rebuild what the other is reading.
+if [[ -z "${CHECK_PYTHON:-}" && ! -f .venv/.dev-installed ]]; then
+  step "making the dev venv (.venv)"
+  make --no-print-directory .venv/.dev-installed
+fi
+packages_missing() {
+  local name
+  for name in dependencies-layer canary $("${python}" scripts/function_manifest.py); do
+    [[ -f "build/lambda/${name}.zip" ]] || return 0
+  done
+  return 1
+}
+if packages_missing; then
+  step "building the Lambda packages (build/lambda has not all of them)"
+  bash scripts/ops/package_lambdas.sh
+fi
 
 [[ "${part}" == --apply ]] || static_checks
 [[ "${part}" == --static ]] || apply_checks
