@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import os
 import subprocess
 import sys
@@ -44,11 +45,18 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ModuleType]:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Warning" not in result.stdout + result.stderr, result.stdout + result.stderr
-    sys.path.insert(0, str(where))
+    # Imported from its folder by location (sys.path stays as it is): its modules find each other through the
+    # package's own __path__.
+    spec = importlib.util.spec_from_file_location(
+        PACKAGE, where / PACKAGE / "__init__.py", submodule_search_locations=[str(where / PACKAGE)]
+    )
+    assert spec is not None and spec.loader is not None
+    package = importlib.util.module_from_spec(spec)
+    sys.modules[PACKAGE] = package
     try:
-        yield importlib.import_module(PACKAGE)
+        spec.loader.exec_module(package)
+        yield package
     finally:
-        sys.path.remove(str(where))
         for name in [name for name in sys.modules if name.split(".")[0] == PACKAGE]:
             del sys.modules[name]
 
