@@ -480,7 +480,7 @@ def report(
         "creates the DynamoDB client). The floor is what any function pays: import boto3, create a client and",
         "make one GetItem. DynamoDB's exchange is answered in process (botocore's HTTP send returns a canned",
         "answer), so endpoint resolution, signing and parsing count but no server does: the ratio is the",
-        "code's own. Other work on the machine only ever adds time, so the bar (SPEC section 7: reads 1.05x, writes",
+        "code's own. Other work on the machine only ever adds time, so the bar (reads 1.05x, writes",
         "1.15x) is the best run against the floor's best; the medians and the best CPU time are shown too.",
         f"Load average when measured: {os.getloadavg()[0]:.1f} (2 cores). Well above the core count, the",
         "wall-clock columns mostly measure the other work (runs on one tree spread by 0.3x); the CPU columns",

@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 RUNS = 15
 FLOOR = "boto3 floor (import, client + one GetItem)"
 PRODUCT_ID = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
-# The bars of SPEC section 7, best against the floor's best: reads (get, list, delete) and writes (create,
+# The cold-start bars, best against the floor's best: reads (get, list, delete) and writes (create,
 # update), which are the functions that validate bodies with the dependencies layer.
 READ_BAR, WRITE_BAR = 1.05, 1.15
 # The bench's configuration, as a function's environment holds it (the list function alone has the secret).

@@ -25,7 +25,7 @@ _TABLE_PREFIXES = (keys.PRODUCT_PREFIX, keys.NAME_CLAIM_PREFIX, keys.IDEMPOTENCY
 
 
 class ScanBudget(NamedTuple):
-    """How much one list request may read: at most `calls` DynamoDB calls (the SPEC's bar is 5). The first is
+    """How much one list request may read: at most `calls` DynamoDB calls (the contract's bar is 5). The first is
     sized to the page; the others to what the calls before found, at most `batch` items each (DynamoDB also ends
     a call at 1 MB read). When the budget runs out, the page is returned short with a `nextToken`."""
 

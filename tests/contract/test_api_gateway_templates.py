@@ -4,7 +4,7 @@ moto stores these templates but never runs them, so they are rendered here the w
 Terraform template files (`terraform/templates/`, `terraform/infrastructure/templates/`, the files the stacks read
 with file() and templatefile()) filled in as Terraform fills them, then run through a Velocity engine (airspeed)
 with a realistic `$context`, `$input` and `$util`. Each answer must be the error envelope with CORS headers for
-allowed origins and X-Request-Id, as SPEC section 3 and README document.
+allowed origins and X-Request-Id, as docs/API.md and openapi.yaml document.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Names a person reads as the same (SPEC section 2, "Names"): the claim key, invisible characters, the stored
+"""Names a person reads as the same (docs/API.md, "Names"): the claim key, invisible characters, the stored
 form, combining marks and the key's size. Property-based: hypothesis draws names and the spellings a person
 cannot tell apart, and names in the scripts whose stored form differs from what was sent."""
 
