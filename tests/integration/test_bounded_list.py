@@ -1,6 +1,7 @@
 """The default list reads a bounded amount per request (README, "Behaviour worth knowing") on moto's
 DynamoDB: at most the budget's Scan calls, short (even empty) pages with a `nextToken` when the budget runs
-out, and every active product exactly once over a full walk, whatever soft-deleted products, name claims and idempotency records lie in between."""
+out, and every active product exactly once over a full walk, whatever soft-deleted products, name claims and
+idempotency records lie in between."""
 
 from __future__ import annotations
 
