@@ -441,12 +441,47 @@ def metric_pairs() -> int:
 
 
 def test_the_metric_count_the_documents_state_is_the_codes() -> None:
-    stated = [
-        int(n) for path in DOCUMENTS for n in re.findall(r"makes (\d+) (?:custom )?metrics", flat(path))
-    ]
+    phrase = r"makes (\d+) \(operation, metric\) pairs"
+    stated = [int(n) for path in DOCUMENTS for n in re.findall(phrase, flat(path))]
+    assert stated, "docs/OPERATIONS.md states how many (operation, metric) pairs the functions write"
     assert all(
         number == metric_pairs() for number in stated
-    ), f"{metric_pairs()} metrics, documents say {stated}"
+    ), f"{metric_pairs()} pairs, documents say {stated}"
+
+
+def test_the_runbooks_metric_table_lists_the_dashboards_metrics() -> None:
+    operations = (
+        text(ROOT / "docs" / "OPERATIONS.md").split("### The per-request metrics", 1)[1].split("\n#", 1)[0]
+    )
+    rows = re.findall(r"^\| ((?:`\w+`(?:, )?)+) \|", operations, re.MULTILINE)
+    listed = {name for row in rows for name in re.findall(r"`(\w+)`", row)}
+    dashboard = json.loads(text(ROOT / "terraform" / "product_metrics.json"))["metrics"]
+    assert listed == set(
+        dashboard
+    ), f"runbook only: {listed - set(dashboard)}; code only: {set(dashboard) - listed}"
+
+
+def test_the_runbook_lists_every_error_code() -> None:
+    operations = flat(ROOT / "docs" / "OPERATIONS.md")
+    paragraph = operations.split("A request line that answered an error also says which in `errorCode`", 1)[1]
+    listed = set(re.findall(r"`(\w+)`", paragraph.split("Queries group by it", 1)[0])) - {"ERROR_ANSWERS"}
+    codes = {answer.code for answer in ERROR_ANSWERS.values()}
+    assert (
+        listed == codes
+    ), f"runbook only: {sorted(listed - codes)}; ERROR_ANSWERS only: {sorted(codes - listed)}"
+
+
+def test_the_latency_objectives_are_the_manifests_targets() -> None:
+    targets = {name.split("_")[0]: function["p95_target_ms"] for name, function in FUNCTIONS.items()}
+    row = (
+        flat(ROOT / "docs" / "OPERATIONS.md")
+        .split("| latency per operation | p95 under ", 1)[1]
+        .split("|", 1)[0]
+    )
+    stated: dict[str, int] = {}
+    for names, milliseconds in re.findall(r"(\w+(?: and \w+)*) (\d+) ms", row):
+        stated.update({name: int(milliseconds) for name in names.split(" and ")})
+    assert stated == targets, row
 
 
 @contextlib.contextmanager
