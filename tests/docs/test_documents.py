@@ -17,6 +17,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -28,15 +29,16 @@ from exceptions.product_exceptions import ApiError, MethodNotAllowed
 from fakes import FakeProductStore
 from handlers import create_product, get_product, update_product
 from metrics.emf import declared_metrics, emf_fields
-from models.commands import DEFAULT_PAGE_SIZE
+from models.commands import DEFAULT_PAGE_SIZE, IDEMPOTENCY_WINDOW_SECONDS
 from models.product import MAX_MARKS_PER_LETTER
 from models.record import MAX_NAME_KEY_BYTES
 from repositories.lists import ScanBudget
-from repositories.page_token import MAX_TOKEN_LENGTH
+from repositories.page_token import MAX_TOKEN_LENGTH, TOKEN_LIFETIME_SECONDS
 from services import factory
 from services.product_service import MAX_WRITE_ATTEMPTS
 from utils.api_gateway import ERROR_ANSWERS
 from utils.bounded_json import MAX_NUMBER_LENGTH
+from validators.product_validator import parse_changes
 from validators.request_validator import MAX_PAGE_SIZE, idempotent_request
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -618,3 +620,62 @@ def test_throttle_figures_are_the_terraform_defaults() -> None:
                 stage,
                 write,
             ), f"{document}: {found.group(0)}"
+
+
+def accepted_field(field: str, value: Any) -> bool:
+    try:
+        parse_changes({field: value})
+    except ApiError:
+        return False
+    return True
+
+
+TEXT_FIELDS = [
+    ("name", r"\| `name` \|[^|]*\| (\d+) to (\d+) characters", lambda n: "a" * n),
+    ("description", r"\| `description` \|[^|]*\| (\d+) to (\d+) characters", lambda n: "x" * n),
+    ("period", r"\| `period` \|[^|]*\|[^|]*?(\d+) to (\d+) characters", lambda n: "x" * n),
+    (
+        "features",
+        r"\| `features` \|[^|]*\| up to \d+ strings of (\d+) to (\d+) characters",
+        lambda n: ["x" * n],
+    ),
+]
+
+
+@pytest.mark.parametrize("field, phrase, value", TEXT_FIELDS, ids=[field for field, *_ in TEXT_FIELDS])
+def test_the_field_lengths_api_md_states_are_the_validators(
+    field: str, phrase: str, value: Callable[[int], Any]
+) -> None:
+    found = re.search(phrase, flat(ROOT / "docs" / "API.md"))
+    assert found, f"docs/API.md states the length of {field}"
+    shortest, longest = (int(number) for number in found.groups())
+    assert accepted_field(field, value(shortest)) and not accepted_field(field, value(shortest - 1)), field
+    assert accepted_field(field, value(longest)) and not accepted_field(field, value(longest + 1)), field
+
+
+def test_the_feature_count_and_price_range_api_md_states_are_the_validators() -> None:
+    api = flat(ROOT / "docs" / "API.md")
+    most = int(re.search(r"\| `features` \|[^|]*\| up to (\d+) strings", api).group(1))  # type: ignore[union-attr]
+    assert accepted_field("features", ["x" * 5] * most) and not accepted_field(
+        "features", ["x" * 5] * (most + 1)
+    )
+    low, high = re.search(r"a JSON number from ([\d.]+) to ([\d.]+) with at most two decimals", api).groups()  # type: ignore[union-attr]
+    cent = Decimal("0.01")
+    assert accepted_field("price", Decimal(low)) and not accepted_field("price", Decimal(low) - cent)
+    assert accepted_field("price", Decimal(high)) and not accepted_field("price", Decimal(high) + cent)
+    assert accepted_field("price", Decimal("1.25")) and not accepted_field("price", Decimal("1.255"))
+
+
+@pytest.mark.parametrize(
+    "document, phrase, seconds",
+    [
+        ("README.md", "valid for {} hours", TOKEN_LIFETIME_SECONDS),
+        ("docs/SECURITY.md", "and an expiry ({} hours)", TOKEN_LIFETIME_SECONDS),
+        ("README.md", "within {} hours gets the first 201", IDEMPOTENCY_WINDOW_SECONDS),
+        ("docs/API.md", "key). For {} hours:", IDEMPOTENCY_WINDOW_SECONDS),
+    ],
+)
+def test_the_windows_the_documents_state_are_the_codes(document: str, phrase: str, seconds: int) -> None:
+    pattern = re.escape(phrase).replace(r"\{\}", r"(\d+)")
+    stated = [int(hours) for hours in re.findall(pattern, flat(ROOT / document))]
+    assert stated and all(hours * 3600 == seconds for hours in stated), f"{document}: {phrase} {stated}"
