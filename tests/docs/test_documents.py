@@ -679,3 +679,71 @@ def test_the_windows_the_documents_state_are_the_codes(document: str, phrase: st
     pattern = re.escape(phrase).replace(r"\{\}", r"(\d+)")
     stated = [int(hours) for hours in re.findall(pattern, flat(ROOT / document))]
     assert stated and all(hours * 3600 == seconds for hours in stated), f"{document}: {phrase} {stated}"
+
+
+# (document, what it quotes, the file that says it, as that file spells it): where a document quotes a message
+# or a confirmation, the code must say it.
+QUOTES = [
+    (
+        "docs/DEPLOYMENT.md",
+        "Nothing was applied. Re-run the workflow to plan again and review the new plan.",
+        "scripts/ops/deploy_stack.sh",
+        "Nothing was applied. Re-run the workflow to plan again and review the new plan.",
+    ),
+    (
+        "docs/DEPLOYMENT.md",
+        "the API serves /v1.0/products.",
+        "terraform/templates/not_found.vm",
+        "the API serves /v1.0/products.",
+    ),
+    (
+        "docs/DEPLOYMENT.md",
+        "Writes need an AWS Signature Version 4 Authorization header (service execute-api).",
+        "terraform/infrastructure/templates/gateway_responses.json",
+        "Writes need an AWS Signature Version 4 Authorization header (service execute-api).",
+    ),
+    (
+        "docs/DEPLOYMENT.md",
+        '"Not deployed to sit: ... run deploy-lambda-sit.yml on this commit first"',
+        ".github/workflows/deploy-stack.yml",
+        "title=Not deployed to sit::",
+    ),
+    (
+        "docs/DEPLOYMENT.md",
+        "typing `deploy lambda to prod`",
+        ".github/workflows/deploy-lambda-prod.yml",
+        '"deploy lambda to prod"',
+    ),
+    (
+        "docs/DEPLOYMENT.md",
+        "`deploy infrastructure to prod`",
+        ".github/workflows/deploy-infrastructure-prod.yml",
+        '"deploy infrastructure to prod"',
+    ),
+    (
+        "docs/DEPLOYMENT.md",
+        "type `roll back <env>`",
+        ".github/workflows/rollback-lambda.yml",
+        '"roll back ${TARGET}"',
+    ),
+    (
+        "docs/OPERATIONS.md",
+        "answered 502, not a product page",
+        "scripts/ops/product_canary.py",
+        "answered {status}, not a product page",
+    ),
+    (
+        "docs/OPERATIONS.md",
+        "`release rolled back or failed: <function>:",
+        "scripts/ops/release.py",
+        "release rolled back or failed: ",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    "document, quoted, source, said", QUOTES, ids=[f"{q[0]}: {q[1][:30]}" for q in QUOTES]
+)
+def test_what_the_documents_quote_the_code_says(document: str, quoted: str, source: str, said: str) -> None:
+    assert quoted in flat(ROOT / document), f"{document} no longer quotes this: update QUOTES"
+    assert said in text(ROOT / source), f"{document} quotes {quoted!r}, which {source} does not say"
