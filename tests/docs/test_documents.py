@@ -15,6 +15,7 @@ import io
 import itertools
 import json
 import re
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from decimal import Decimal
@@ -747,3 +748,24 @@ QUOTES = [
 def test_what_the_documents_quote_the_code_says(document: str, quoted: str, source: str, said: str) -> None:
     assert quoted in flat(ROOT / document), f"{document} no longer quotes this: update QUOTES"
     assert said in text(ROOT / source), f"{document} quotes {quoted!r}, which {source} does not say"
+
+
+@pytest.mark.parametrize("document", DOCUMENTS, ids=document_id)
+def test_python_examples_need_only_what_make_run_installs(document: Path) -> None:
+    """`make run`'s environment holds the standard library and requirements-local.txt, nothing more."""
+    installed = {
+        re.split(r"[=\[ ]", line, maxsplit=1)[0].lower().replace("-", "_")
+        for line in text(ROOT / "requirements-local.txt").splitlines()
+        if re.match(r"[A-Za-z]", line)
+    }
+    needed = set()
+    for block in re.findall(r"```python\n(.*?)```", text(document), re.DOTALL):
+        for node in ast.walk(ast.parse(block)):
+            if isinstance(node, ast.Import):
+                needed |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                needed.add(node.module.split(".")[0])
+    missing = sorted(needed - set(sys.stdlib_module_names) - installed)
+    assert (
+        not missing
+    ), f"{document_id(document)}: a Python example imports what `make run` does not install: {missing}"
