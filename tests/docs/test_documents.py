@@ -33,6 +33,7 @@ from metrics.emf import declared_metrics, emf_fields
 from models.commands import DEFAULT_PAGE_SIZE, IDEMPOTENCY_WINDOW_SECONDS
 from models.product import MAX_MARKS_PER_LETTER
 from models.record import MAX_NAME_KEY_BYTES
+from repositories.dynamodb import CLIENT_CONFIG, ONE_ATTEMPT
 from repositories.lists import ScanBudget
 from repositories.page_token import MAX_TOKEN_LENGTH, TOKEN_LIFETIME_SECONDS
 from services import factory
@@ -775,3 +776,26 @@ def test_python_examples_need_only_what_make_run_installs(document: Path) -> Non
     assert (
         not missing
     ), f"{document_id(document)}: a Python example imports what `make run` does not install: {missing}"
+
+
+def test_the_dynamodb_client_figures_the_runbook_states_are_the_clients() -> None:
+    attempts = CLIENT_CONFIG.retries["total_max_attempts"]
+    operations = flat(ROOT / "docs" / "OPERATIONS.md")
+    stated = re.findall(r"gives up after (\d+) attempts of (\d+) s \+ (\d+) s", operations)
+    expected = (attempts, CLIENT_CONFIG.connect_timeout, CLIENT_CONFIG.read_timeout)
+    assert all(tuple(map(int, found)) == expected for found in stated), f"{stated} != {expected}"
+    assert all(int(n) == attempts for n in re.findall(r"The functions retry \((\d+) attempts\)", operations))
+    settling = re.findall(r"one attempt of at most (\d+) s", operations)
+    one_read = CLIENT_CONFIG.connect_timeout + ONE_ATTEMPT.read_timeout
+    assert ONE_ATTEMPT.retries["total_max_attempts"] == 1 and all(
+        int(n) == one_read for n in settling
+    ), settling
+
+
+def test_the_idempotency_key_length_every_document_states_is_the_validators() -> None:
+    stated = [
+        (document_id(path), found)
+        for path in DOCUMENTS
+        for found in re.findall(r"(\d+)(?:-| to )(\d+) (?:visible|printable) ASCII", flat(path))
+    ]
+    assert stated and all(found == ("1", "255") for _, found in stated), stated
