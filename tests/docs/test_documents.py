@@ -799,3 +799,33 @@ def test_the_idempotency_key_length_every_document_states_is_the_validators() ->
         for found in re.findall(r"(\d+)(?:-| to )(\d+) (?:visible|printable) ASCII", flat(path))
     ]
     assert stated and all(found == ("1", "255") for _, found in stated), stated
+
+
+def tfvars(path: Path) -> dict[str, str]:
+    return {
+        found.group(1): found.group(2).strip('"')
+        for found in re.finditer(r"^(\w+)\s*=\s*(.+?)\s*$", text(path), re.MULTILINE)
+    }
+
+
+def test_the_environments_table_is_the_tfvars() -> None:
+    rows = {
+        cells[0]: cells[1:]
+        for line in text(ROOT / "docs" / "DEPLOYMENT.md").splitlines()
+        if line.startswith("| ") and len(cells := [cell.strip() for cell in line.strip("|").split("|")]) == 4
+    }
+    for column, environment in enumerate(ENVIRONMENTS):
+        lambda_stack = tfvars(ROOT / "terraform" / "environments" / f"{environment}.tfvars")
+        infrastructure = tfvars(
+            ROOT / "terraform" / "infrastructure" / "environments" / f"{environment}.tfvars"
+        )
+        assert rows["`LOG_LEVEL`"][column] == lambda_stack["log_level"], environment
+        release = next(cells for name, cells in rows.items() if "`deployment_config`" in name)[column]
+        assert release.startswith(f"`{lambda_stack['deployment_config']}`"), environment
+        reserved = rows["reserved concurrency per function"][column]
+        concurrency = lambda_stack["reserved_concurrency"]
+        assert reserved.startswith("none") if concurrency == "-1" else reserved == concurrency, environment
+        protection = rows["table deletion protection"][column]
+        assert (
+            protection == {"true": "on", "false": "off"}[infrastructure["deletion_protection"]]
+        ), environment
