@@ -829,3 +829,34 @@ def test_the_environments_table_is_the_tfvars() -> None:
         assert (
             protection == {"true": "on", "false": "off"}[infrastructure["deletion_protection"]]
         ), environment
+
+
+@functools.cache
+def source_text() -> str:
+    files = [ROOT / "Makefile", ROOT / "pyproject.toml", ROOT / "pytest.ini", ROOT / "openapi.yaml"]
+    for folder, suffixes in (("src", "*.py"), ("scripts", "*"), ("tests", "*.py"), ("terraform", "*.tf")):
+        files += [
+            path
+            for path in (ROOT / folder).rglob(suffixes)
+            if path.is_file() and "__pycache__" not in path.parts
+        ]
+    files += list((ROOT / ".github").rglob("*.yml")) + list((ROOT / "terraform").rglob("*.json"))
+    return "\n".join(path.read_text(encoding="utf-8", errors="replace") for path in files)
+
+
+CODE_NAME = re.compile(r"`((?:[A-Za-z_]\w*\.)*[A-Za-z_]\w*)(?:\(\))?`")
+
+
+@pytest.mark.parametrize("document", [ROOT / "CLAUDE.md", ROOT / "README.md"], ids=document_id)
+def test_every_code_name_a_document_names_is_in_the_code(document: Path) -> None:
+    """Classes, functions, constants and variables the guides to the code name in backticks
+    (`ProductRecord.holds`, `_stored_earlier`, `MAX_BODY_BYTES`): a rename leaves no guide naming the old one.
+    """
+    names = {
+        name
+        for name in CODE_NAME.findall(text(document))
+        if re.search(r"_|[a-z][A-Z]|^[A-Z][a-z]+[A-Z]", name) and not re.fullmatch(r"[a-z]+", name)
+    }
+    identifiers = set(re.findall(r"[A-Za-z_]\w*", source_text()))
+    missing = sorted(name for name in names if name.rsplit(".", 1)[-1] not in identifiers)
+    assert not missing, f"{document_id(document)} names what the code does not hold: {missing}"
