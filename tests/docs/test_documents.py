@@ -11,6 +11,7 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
+import http.client
 import io
 import itertools
 import json
@@ -34,6 +35,8 @@ from models.commands import DEFAULT_PAGE_SIZE, IDEMPOTENCY_WINDOW_SECONDS
 from models.product import MAX_MARKS_PER_LETTER
 from models.record import MAX_NAME_KEY_BYTES
 from repositories.dynamodb import CLIENT_CONFIG, ONE_ATTEMPT
+from scripts.local_server.api import LISTEN_BACKLOG
+from scripts.local_server.api import MAX_BODY_BYTES as LOCAL_MAX_BODY_BYTES
 from repositories.lists import ScanBudget
 from repositories.page_token import MAX_TOKEN_LENGTH, TOKEN_LIFETIME_SECONDS
 from services import factory
@@ -591,6 +594,11 @@ def figures() -> list[tuple[str, str, int]]:
         ("docs/SECURITY.md", "the length (at most {} characters", MAX_TOKEN_LENGTH),
         ("openapi.yaml", "maxLength: {}", MAX_TOKEN_LENGTH),
         ("docs/PERFORMANCE.md", "makes at most {} Scan calls", ScanBudget().calls),
+        # The local server: http.server's limits of a request head, and its own.
+        ("README.md", "a line over {} KiB", http.client._MAXLINE // 1024),  # type: ignore[attr-defined]
+        ("README.md", "more than {} headers", http.client._MAXHEADERS),  # type: ignore[attr-defined]
+        ("README.md", "a listen backlog of {}", LISTEN_BACKLOG),
+        ("README.md", "(up to API Gateway's {} MB)", LOCAL_MAX_BODY_BYTES // (1024 * 1024)),
     ]
 
 
@@ -598,9 +606,8 @@ def figures() -> list[tuple[str, str, int]]:
 def test_each_figure_stated_is_the_codes(document: str, phrase: str, value: int) -> None:
     pattern = re.escape(phrase).replace(r"\{\}", r"([\d,]+)")
     stated = [int(number.replace(",", "")) for number in re.findall(pattern, flat(ROOT / document))]
-    assert all(
-        number == value for number in stated
-    ), f"{document}: '{phrase}' with {stated}, the code says {value}"
+    assert stated, f"{document} no longer says '{phrase}': update figures() in this test"
+    assert all(n == value for n in stated), f"{document}: '{phrase}' with {stated}, the code says {value}"
 
 
 def test_lambda_settings_the_runbook_states_are_terraforms() -> None:
