@@ -875,3 +875,14 @@ def test_every_code_name_a_document_names_is_in_the_code(document: Path) -> None
     identifiers = set(re.findall(r"[A-Za-z_]\w*", source_text()))
     missing = sorted(name for name in names if name.rsplit(".", 1)[-1] not in identifiers)
     assert not missing, f"{document_id(document)} names what the code does not hold: {missing}"
+
+
+def test_the_terraform_version_the_documents_ask_for_is_the_stacks() -> None:
+    required = {
+        re.search(r'required_version = ">= ([\d.]+)"', text(path)).group(1)  # type: ignore[union-attr]
+        for path in (ROOT / "terraform").rglob("versions.tf")
+    }
+    stated = {
+        version for path in DOCUMENTS for version in re.findall(r"Terraform ([\d.]+) or later", flat(path))
+    }
+    assert len(required) == 1 and stated == required, f"the stacks require {required}, documents say {stated}"
