@@ -82,3 +82,15 @@ def test_python_that_does_not_run_stops_with_a_message(tmp_path: Path) -> None:
         result.returncode != 0 and "PYTHON=/no/such/python3.12 does not run" in result.stderr
     ), result.stderr
     assert venv.exists(), "a typo in PYTHON must not remove the venv"
+
+
+def test_the_walk_through_waits_for_an_answer_before_its_first_request() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    walk = readme.split("### Try it with curl", 1)[1].split("\n### ", 1)[0]
+    commands = [line for block in walk.split("```bash\n")[1:] for line in block.split("```")[0].splitlines()]
+    started = next(i for i, line in enumerate(commands) if line.startswith("make run") and line.endswith("&"))
+    loop = next(i for i, line in enumerate(commands) if line.startswith("for ") and "seq" in line)
+    first_request = next(i for i, line in enumerate(commands) if line.startswith("curl "))
+    waiting = "\n".join(commands[loop:first_request])
+    assert started < loop < first_request, "the server starts, then the loop waits, then the first request"
+    assert "&& break" in waiting and "sleep" in waiting and "kill -0 $!" in waiting, waiting
