@@ -19,7 +19,8 @@ REPORTS := build/reports
 	terraform-apply packages workflows bench load clean summary-reset
 
 # PYTHON given (environment or command line) that is not the interpreter .venv was made with: .venv is made
-# again with it, so the choice is never silently ignored. PYTHON that does not run stops here.
+# again with it, so the choice is never silently ignored (decided while the Makefile is read, so before any
+# target, `make -n` included). PYTHON that does not run stops here, removing nothing.
 ifneq ($(filter environment command,$(firstword $(origin PYTHON))),)
 ifneq ($(wildcard $(VENV)/pyvenv.cfg),)
 VENV_INTERPRETER := $(shell sed -n 's/^executable = //p' $(VENV)/pyvenv.cfg)
