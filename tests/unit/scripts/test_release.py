@@ -24,7 +24,7 @@ from moto import mock_aws
 from moto.codedeploy.models import codedeploy_backends
 from moto.core import DEFAULT_ACCOUNT_ID
 
-from scripts.ops.release import Clients, main
+from scripts.ops.release import Clients, Release, appspec, main
 
 REGION = "eu-west-1"
 APPLICATION = "bbws-product-api-dev"
@@ -360,6 +360,30 @@ def test_rollback_returns_to_the_version_before_the_last_successful_release_neve
     assert run(clients, tmp_path / "three.json", "rollback") == 0
     assert live(clients) == {"list_products": "1", "get_product": "1"}
     assert "list_products: live 3 -> 1" in capsys.readouterr().out
+
+
+def test_rollback_skips_the_deployments_codedeploy_made_to_roll_a_release_back(
+    clients: Clients, tmp_path: Path
+) -> None:
+    """2 released; 3 stopped, and CodeDeploy's own rollback deployment (3 -> 2) succeeded after it: the last
+    successful release is still 1 -> 2, so the rollback lands on 1."""
+    codedeploy = ShiftingCodeDeploy(clients)
+    two = write_release(tmp_path / "two.json", "2")
+    assert run(clients, two, "deploy") == 0
+    codedeploy.outcome = "Stopped"
+    three = write_release(tmp_path / "three.json", "3")
+    assert run(clients, three, "deploy") == 1
+    back = Release.load(two)
+    for fn in back.functions.values():
+        made = clients.codedeploy.create_deployment(
+            applicationName=APPLICATION,
+            deploymentGroupName=fn.deployment_group,
+            revision=appspec(back, fn, "3"),  # type: ignore[arg-type]
+        )
+        stored = codedeploy_backends[DEFAULT_ACCOUNT_ID][REGION].deployments[made["deploymentId"]]
+        stored.status, stored.creator = "Succeeded", "codeDeployRollback"
+    assert run(clients, three, "rollback") == 0
+    assert live(clients) == {"list_products": "1", "get_product": "1"}
 
 
 def test_rollback_run_again_leaves_functions_already_back_alone(
