@@ -281,12 +281,14 @@ def claim(validation: Validation, product: CheckProduct) -> int | None:
         headers={"Idempotency-Key": product.idempotency_key},
         check=created,
     )
-    product.create_unsettled = reply is None or reply.status >= 500
-    if reply is None or reply.status not in (201, 409):
-        return None
-    if reply.status == 201:
-        product.product_id = reply.json()["product"]["productId"]
-        return 1
+    if reply is not None and reply.status == 201:
+        product.product_id = answered_id(reply)
+    # Unsettled: no answer, a 5xx (it may have been stored), or a 201 the run cannot read.
+    product.create_unsettled = product.product_id is None and (
+        reply is None or reply.status in (201, *range(500, 600))
+    )
+    if reply is None or reply.status != 409:
+        return 1 if product.product_id else None
     product.product_id = name_owner(validation.client, reply)
     if product.product_id is None:
         validation.steps[-1].problems.append(f"no product holding the name {CHECK_NAME!r} could be found")
@@ -302,15 +304,34 @@ def claim(validation: Validation, product: CheckProduct) -> int | None:
     return state.get("version")
 
 
+def answered_id(reply: Reply) -> str | None:
+    try:
+        return str(reply.json()["product"]["productId"])
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def deleted_owner(conflict: Reply) -> str | None:
+    """The deleted product a 409 names (the message says to restore it), if it names one."""
+    try:
+        named = PRODUCT_ID.search(str(conflict.json().get("message", "")))
+    except (ValueError, AttributeError):
+        return None
+    return named[0] if named else None
+
+
 def name_owner(client: ApiClient, conflict: Reply) -> str | None:
     """The product holding the check's name: a deleted one is named by the 409's message; an active one (left
     by a run that was killed outright) is found in the list."""
-    named = PRODUCT_ID.search(str(conflict.json().get("message", "")))
-    return named[0] if named else active_owner(client)
+    return deleted_owner(conflict) or active_owner(client)
 
 
 def active_owner(client: ApiClient) -> str | None:
-    owner = next((p["productId"] for p in listed_products(client) if p.get("name") == CHECK_NAME), None)
+    """The active product with the check's name, read from the (strongly consistent) default list."""
+    try:
+        owner = next((p["productId"] for p in listed_products(client) if p.get("name") == CHECK_NAME), None)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
     return str(owner) if owner else None
 
 
@@ -318,6 +339,11 @@ def clean_up(validation: Validation, product: CheckProduct) -> None:
     """Leave the check's product deleted, whatever happened: a create whose answer was lost is found first."""
     if product.product_id is None and product.create_unsettled:
         product.product_id = created_unanswered(validation, product)
+        if product.product_id is None:
+            print(
+                "A create was never answered: if it made the check's product, the next run deletes it",
+                flush=True,
+            )
     for _ in range(CLEAN_UP_ATTEMPTS):
         if product.product_id is None or product.deleted:
             return
@@ -340,14 +366,10 @@ def created_unanswered(validation: Validation, product: CheckProduct) -> str | N
             body=DRAFT,
             headers={"Idempotency-Key": product.idempotency_key},
         )
-        if reply is not None and reply.status == 201:
-            return str(reply.json()["product"]["productId"])
-        if reply is not None and reply.status == 409:
-            return (
-                None
-                if PRODUCT_ID.search(str(reply.json().get("message", "")))
-                else active_owner(validation.client)
-            )
+        if reply is not None and reply.status in (201, 409):
+            if reply.status == 201:
+                return answered_id(reply)
+            return None if deleted_owner(reply) else active_owner(validation.client)
     return None
 
 
