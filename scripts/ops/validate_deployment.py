@@ -273,7 +273,7 @@ def claim(validation: Validation, product: CheckProduct) -> int | None:
 
     product.create_unsettled = True
     reply = validation.step(
-        "create, or find the check's product",
+        "create, or find its product",
         "POST",
         PRODUCTS_PATH,
         (201, 409),
@@ -300,7 +300,7 @@ def claim(validation: Validation, product: CheckProduct) -> int | None:
         product_checks(DRAFT, state["version"])(reply, step)
         expect(step, reply.json()["product"].get("active") is True, "the restored product is not active")
 
-    validation.step("restore the check's product", "PUT", product.path, 200, body=RESTORE, check=restored)
+    validation.step("restore its product", "PUT", product.path, 200, body=RESTORE, check=restored)
     return state.get("version")
 
 

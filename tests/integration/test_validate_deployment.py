@@ -186,7 +186,7 @@ def test_a_create_answered_after_the_timeout_is_found_and_deleted(
     with Relay(local_api.base_url, lambda method, _: method == "POST", delay=2.0) as relay:
         assert validate(relay.url, "--timeout", "1") == 1
     output = capsys.readouterr().out
-    assert "FAIL  create, or find the check's product" in output
+    assert "FAIL  create, or find its product" in output
     assert "PASS  clean up: the unanswered create" in output and "PASS  clean up: delete" in output
     records = check_records()
     assert len(records) == 1 and active(records) == []
