@@ -9,13 +9,15 @@
 #   scripts/ops/deploy_stack.sh apply STACK_DIR ENV PLAN_DIR
 #       init with the same providers and backend, apply PLAN_DIR/tfplan. If the state changed since the plan
 #       (another apply ran in between), Terraform refuses the stale plan and this says to re-run.
+#   scripts/ops/deploy_stack.sh init STACK_DIR ENV PLAN_DIR
+#       only that init (a plan without changes: the deploy job still reads the stack's outputs).
 #
 # TF_BACKEND_CONFIG overrides the backend file ("none": the stack's own local state). TERRAFORM is the command
 # (default terraform; the apply tests in tests/terraform pass scripts/ci/tf_run.sh). In GitHub Actions the plan
 # also goes into the job summary.
 set -euo pipefail
 
-usage() { echo "usage: $0 plan|apply STACK_DIR ENV PLAN_DIR [PLAN ARGS...]" >&2; exit 64; }
+usage() { echo "usage: $0 plan|apply|init STACK_DIR ENV PLAN_DIR [PLAN ARGS...]" >&2; exit 64; }
 [[ $# -ge 4 ]] || usage
 action="$1" stack="$2" environment="$3"
 mkdir -p "$4"
@@ -62,10 +64,14 @@ plan() {
   echo "plan written to ${plan_dir}/tfplan (changes: $(cat "${plan_dir}/changes"))"
 }
 
-apply() {
+init_as_planned() {
   [[ -f "${plan_dir}/tfplan" ]] || { annotate "No plan" "${plan_dir}/tfplan does not exist: run the plan first."; exit 1; }
   cp "${plan_dir}/.terraform.lock.hcl" "${stack}/.terraform.lock.hcl"
   init
+}
+
+apply() {
+  init_as_planned
   local log="${plan_dir}/apply.log" status=0
   "${tf[@]}" -chdir="${stack}" apply -input=false -no-color "${plan_dir}/tfplan" 2>&1 | tee "${log}" || status=$?
   if [[ ${status} -ne 0 ]] && grep -q "Saved plan is stale" "${log}"; then
@@ -78,5 +84,6 @@ apply() {
 case "${action}" in
   plan) plan "$@" ;;
   apply) apply ;;
+  init) init_as_planned ;;
   *) usage ;;
 esac

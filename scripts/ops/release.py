@@ -7,11 +7,17 @@
 `deploy` starts one CodeDeploy deployment per function whose alias is not on the version the apply published
 (AppSpec: current and target version), waits for all of them, prints each status change (and, in GitHub
 Actions, a table in the step summary), and fails naming the alarm when CodeDeploy rolled a release back.
-`rollback` points `live` of every function at the version before the one it is on, at once, without
-CodeDeploy and without a rebuild.
+Before it starts any, it waits (at most --wait-seconds) until every target version is Active and, where
+SnapStart is on, optimized. Run again after a failed or rolled back release, it starts a deployment for each
+function whose alias is still not on its version, and does nothing (exit 0) when every one is there.
 
-Either command checks everything first and changes nothing when a function is unknown, has no earlier version
-to go back to, or has a deployment in progress: it says which and exits 1.
+`rollback` points `live` of every function at the version that served before the function's last successful
+CodeDeploy release (its AppSpec's CurrentVersion; a release CodeDeploy rolled back never counts), at once,
+without CodeDeploy and without a rebuild. A function already on that version is left alone.
+
+Either command checks everything first and changes nothing when a function is unknown, has no successful
+release to go back before, has a deployment in progress, or when a version it would move to is not Active
+(Inactive or Failed; Pending is waited for): it says which and exits 1.
 """
 
 from __future__ import annotations
@@ -36,6 +42,7 @@ if TYPE_CHECKING:
 
 ACTIVE_STATUSES = ["Created", "Queued", "InProgress", "Baking", "Ready"]
 DONE_STATUSES = {"Succeeded", "Failed", "Stopped"}
+ROLLBACK_CREATORS = {"codeDeployRollback", "CloudFormationRollback"}  # CodeDeploy's own way back
 
 
 class ReleaseError(Exception):
@@ -60,13 +67,18 @@ class Release:
 
     @classmethod
     def load(cls, path: Path) -> Release:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        document = document.get("value", document)  # `terraform output -json release` or the bare value
-        return cls(
-            application=document["application"],
-            alias=document["alias"],
-            functions={name: Function(name=name, **fn) for name, fn in document["functions"].items()},
-        )
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            document = document.get("value", document)  # `terraform output -json release` or the bare value
+            return cls(
+                application=document["application"],
+                alias=document["alias"],
+                functions={name: Function(name=name, **fn) for name, fn in document["functions"].items()},
+            )
+        except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+            raise ReleaseError(
+                f"{path} is not the Lambda stack's `terraform output -json release` ({error!r})"
+            ) from None
 
     def select(self, names: Iterable[str]) -> list[Function]:
         """The named functions (all when none is named); an unknown name is an error."""
@@ -153,15 +165,78 @@ def appspec(release: Release, fn: Function, current: str) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class Waiting:
+    """How long to wait for versions to become ready, and how (injected by the tests)."""
+
+    poll_seconds: float = 10
+    limit_seconds: float = 900
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+def readiness(config: Any) -> tuple[str, str]:
+    """("ready" | "wait" | "refuse", why) for one version's configuration: Active and updated, and, when
+    SnapStart applies to published versions, its snapshot optimized."""
+    state, update = config.get("State", "Active"), config.get("LastUpdateStatus", "Successful")
+    reason = config.get("StateReason") or config.get("LastUpdateStatusReason") or ""
+    if state in ("Inactive", "Failed") or update == "Failed":
+        return "refuse", f"is {state} (last update {update}){': ' + reason if reason else ''}"
+    if state != "Active" or update != "Successful":
+        return "wait", f"is {state} (last update {update})"
+    snap_start = config.get("SnapStart", {})
+    if snap_start.get("ApplyOn") == "PublishedVersions" and snap_start.get("OptimizationStatus") != "On":
+        return (
+            "wait",
+            f"is Active, its SnapStart snapshot not optimized yet ({snap_start.get('OptimizationStatus')})",
+        )
+    return "ready", "is Active"
+
+
+def wait_until_ready(
+    clients: Clients, targets: dict[str, tuple[Function, str]], log: Log, waiting: Waiting
+) -> None:
+    """Return once every target version is ready; refuse (changing nothing) when one cannot become ready or
+    the wait runs out."""
+    deadline = waiting.clock() + waiting.limit_seconds
+    pending = dict(targets)
+    while True:
+        why_not: dict[str, str] = {}
+        for name, (fn, version) in pending.items():
+            config = clients.lambda_.get_function_configuration(
+                FunctionName=fn.function_name, Qualifier=version
+            )
+            verdict, reason = readiness(config)
+            if verdict == "refuse":
+                raise ReleaseError(
+                    f"{name}: version {version} {reason}; nothing was changed. An Inactive version becomes "
+                    "Active again once invoked (aws lambda invoke --qualifier VERSION); then run this again"
+                )
+            if verdict == "wait":
+                why_not[name] = f"version {version} {reason}"
+        if not why_not:
+            return
+        if waiting.clock() >= deadline:
+            waits = "; ".join(f"{name}: {reason}" for name, reason in why_not.items())
+            raise ReleaseError(
+                f"still not ready after {waiting.limit_seconds:.0f} s: {waits}; "
+                "nothing was changed: run this again later"
+            )
+        for name, reason in why_not.items():
+            log.line(f"{name}: waiting: {reason}")
+        pending = {name: pending[name] for name in why_not}
+        waiting.sleep(waiting.poll_seconds)
+
+
 def deploy(
     clients: Clients,
     release: Release,
     functions: list[Function],
     log: Log,
-    poll_seconds: float = 10,
-    sleep: Callable[[float], None] = time.sleep,
+    waiting: Waiting = Waiting(),
 ) -> None:
-    """One deployment per function whose alias is not on the target version; wait for all of them."""
+    """One deployment per function whose alias is not on the target version (its version ready first); wait
+    for all of them."""
     refuse_deployments_in_progress(clients, release, functions)
     changed = {fn.name: alias_version(clients, release, fn) for fn in functions}
     changed = {
@@ -171,7 +246,14 @@ def deploy(
         if fn.name not in changed:
             log.line(f"{fn.name}: {release.alias} is on version {fn.version} already; nothing to release")
     if not changed:
+        log.line(f"every function's {release.alias} is on its version: nothing to release")
         return
+    wait_until_ready(
+        clients,
+        {name: (release.functions[name], release.functions[name].version) for name in changed},
+        log,
+        waiting,
+    )
     started: dict[str, str] = {}
     for name, current in changed.items():
         fn = release.functions[name]
@@ -182,7 +264,7 @@ def deploy(
             description=f"{fn.function_name}: {release.alias} {current} -> {fn.version}",
         )["deploymentId"]
         log.line(f"{name}: deployment {started[name]} started ({release.alias} {current} -> {fn.version})")
-    outcome = wait(clients, started, log, poll_seconds, sleep)
+    outcome = wait(clients, started, log, waiting.poll_seconds, waiting.sleep)
     log.summary("### Release\n\n| function | deployment | versions | result |\n|---|---|---|---|")
     for name, (status, detail) in outcome.items():
         fn = release.functions[name]
@@ -233,33 +315,84 @@ def why(clients: Clients, info: Any) -> str:
     return f"(alarm: {', '.join(firing)}) {message}" if firing else f"({message})"
 
 
-def previous_version(clients: Clients, fn: Function, current: str) -> str:
-    versions: list[int] = []
-    for page in clients.lambda_.get_paginator("list_versions_by_function").paginate(
-        FunctionName=fn.function_name
-    ):
-        versions += [int(v["Version"]) for v in page["Versions"] if v["Version"].isdigit()]
-    earlier = [v for v in versions if v < int(current)] if current.isdigit() else []
-    if not earlier:
-        raise ReleaseError(
-            f"{fn.name}: live is on version {current}, and there is no earlier version to go back to"
+def deployment_history(clients: Clients, release: Release, fn: Function) -> list[Any]:
+    """The group's successful deployments that were releases (not CodeDeploy's rollbacks), newest first."""
+    ids: list[str] = []
+    request: dict[str, str] = {}
+    while True:
+        page = clients.codedeploy.list_deployments(
+            applicationName=release.application,
+            deploymentGroupName=fn.deployment_group,
+            includeOnlyStatuses=["Succeeded"],
+            **request,  # type: ignore[arg-type]
         )
-    return str(max(earlier))
+        ids += page["deployments"]
+        if not page.get("nextToken"):
+            break
+        request = {"nextToken": page["nextToken"]}
+    infos = [clients.codedeploy.get_deployment(deploymentId=i)["deploymentInfo"] for i in ids]
+    releases = [
+        info
+        for info in infos
+        if info.get("creator") not in ROLLBACK_CREATORS
+        and not info.get("rollbackInfo", {}).get("rollbackTriggeringDeploymentId")
+    ]
+    return sorted(releases, key=lambda info: info["createTime"], reverse=True)
 
 
-def rollback(clients: Clients, release: Release, functions: list[Function], log: Log) -> None:
-    """Point every function's alias at the version before its current one (checked for all before any moves)."""
+def served_before(info: Any, fn: Function) -> str:
+    """The AppSpec CurrentVersion of a deployment: the version that served before it."""
+    try:
+        content = json.loads(info["revision"]["appSpecContent"]["content"])
+        resource = next(iter(content["Resources"][0].values()))
+        return str(resource["Properties"]["CurrentVersion"])
+    except (KeyError, IndexError, StopIteration, TypeError, ValueError):
+        raise ReleaseError(
+            f"{fn.name}: deployment {info.get('deploymentId')} has no AppSpec with a CurrentVersion"
+        ) from None
+
+
+def previous_version(clients: Clients, release: Release, fn: Function) -> str:
+    """The version that served before the function's last successful release."""
+    history = deployment_history(clients, release, fn)
+    if not history:
+        raise ReleaseError(
+            f"{fn.name}: CodeDeploy has no successful release of {fn.deployment_group}, "
+            "so there is no earlier version to go back to"
+        )
+    return served_before(history[0], fn)
+
+
+def rollback(
+    clients: Clients, release: Release, functions: list[Function], log: Log, waiting: Waiting = Waiting()
+) -> None:
+    """Point every function's alias at the version that served before its last successful release (all
+    checked, and every version ready, before any alias moves)."""
     refuse_deployments_in_progress(clients, release, functions)
     plan = {}
     problems = []
     for fn in functions:
         current = alias_version(clients, release, fn)
         try:
-            plan[fn.name] = (current, previous_version(clients, fn, current))
+            previous = previous_version(clients, release, fn)
         except ReleaseError as error:
             problems.append(str(error))
+            continue
+        if previous == current:
+            log.line(
+                f"{fn.name}: {release.alias} is on version {current}, "
+                "the one before the last release, already"
+            )
+        else:
+            plan[fn.name] = (current, previous)
     if problems:
         raise ReleaseError("; ".join(problems))
+    wait_until_ready(
+        clients,
+        {name: (release.functions[name], previous) for name, (_, previous) in plan.items()},
+        log,
+        waiting,
+    )
     started = time.monotonic()
     for name, (current, previous) in plan.items():
         fn = release.functions[name]
@@ -272,7 +405,10 @@ def rollback(clients: Clients, release: Release, functions: list[Function], log:
 
 
 def main(
-    argv: list[str] | None = None, clients: Clients | None = None, sleep: Callable[[float], None] = time.sleep
+    argv: list[str] | None = None,
+    clients: Clients | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    clock: Callable[[], float] = time.monotonic,
 ) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -283,17 +419,26 @@ def main(
     )
     parser.add_argument("--function", action="append", default=[], help="only this function (repeatable)")
     parser.add_argument("--poll-seconds", type=float, default=10)
+    parser.add_argument(
+        "--wait-seconds",
+        type=float,
+        default=900,
+        help="how long to wait for versions to become Active (and SnapStart-optimized) before giving up",
+    )
     args = parser.parse_args(argv)
+    waiting = Waiting(args.poll_seconds, args.wait_seconds, sleep, clock)
     summary = os.environ.get("GITHUB_STEP_SUMMARY")
     log = Log(Path(summary) if summary else None)
     try:
+        if args.poll_seconds < 0 or args.wait_seconds < 0:
+            raise ReleaseError("--poll-seconds and --wait-seconds must not be negative")
         release = Release.load(args.release)
         functions = release.select(args.function)
         clients = clients or Clients.create()
         if args.command == "deploy":
-            deploy(clients, release, functions, log, args.poll_seconds, sleep)
+            deploy(clients, release, functions, log, waiting)
         else:
-            rollback(clients, release, functions, log)
+            rollback(clients, release, functions, log, waiting)
     except ReleaseError as error:
         print(f"release.py {args.command}: {error}", file=sys.stderr)
         if os.environ.get("GITHUB_ACTIONS"):

@@ -1,11 +1,18 @@
 #!/usr/bin/env python3
 """Post-deployment validation: one full product life cycle against a running Product API.
 
-Creates a product with a name unique to this run, reads it back, finds it in the list, updates it (plainly,
-with its ETag, and with a stale ETag that must fail), deletes it and checks it is gone, checking at each step
-that the API answers as openapi.yaml says and that every read sees the write before it (read-your-writes).
-Writes are signed with AWS Signature Version 4 when the botocore credential chain finds credentials. The
-product is soft-deleted in the end whatever happened. Exit 0 only when every step gave the contract's answer.
+The check keeps one product of its own per environment, named CHECK_NAME. The first run creates it; every
+later run finds it by that name (the create's 409 names the deleted product that holds it) and restores it.
+Then it reads the product back, finds it in the list, updates it (plainly, with its ETag, and with a stale
+ETag that must fail), deletes it and checks it is gone, checking at each step that the API answers as
+openapi.yaml says and that every read sees the write before it (read-your-writes).
+
+Whatever happens, the product is deleted (inactive) in the end, so the check leaves nothing in the public
+list and never more than its one record: after a failed step, after SIGTERM or Ctrl-C (a second signal waits
+for the clean-up), and after a create whose answer came too late (the clean-up sends the same create with the
+same Idempotency-Key, which answers with the product the first one made). Writes are signed with AWS
+Signature Version 4 when the botocore credential chain finds credentials. Exit 0 only when every step gave
+the contract's answer; 1 when one did not; 128 + the signal's number when a signal stopped it.
 
     python scripts/ops/validate_deployment.py --base-url https://<api>.execute-api.eu-west-1.amazonaws.com/dev
 """
@@ -15,13 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
+import signal
 import sys
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -34,6 +43,18 @@ from botocore.session import Session
 PRODUCTS_PATH = "/v1.0/products"
 MAX_LIST_PAGES = 200
 SIGNED_METHODS = ("POST", "PUT", "DELETE")
+CHECK_NAME = "Deployment check (validate-deployment)"  # the check's one product in each environment
+DRAFT: dict[str, Any] = {
+    "name": CHECK_NAME,
+    "description": "The post-deployment check's own product: restored, changed and deleted by every run.",
+    "price": 12.34,
+    "currency": "ZAR",
+    "period": "monthly",
+    "features": ["Kept by the deployment check"],
+}
+RESTORE = {"active": True, **{k: v for k, v in DRAFT.items() if k != "name"}}
+PRODUCT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+CLEAN_UP_ATTEMPTS = 3
 
 
 def find_credentials() -> Credentials | None:
@@ -107,14 +128,14 @@ class Step:
 
     name: str
     request: str
-    expected: int
+    expected: tuple[int, ...]
     status: int | None = None
     millis: float = 0.0
     problems: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
-        return self.status == self.expected and not self.problems
+        return self.status in self.expected and not self.problems
 
 
 class Validation:
@@ -129,12 +150,12 @@ class Validation:
         name: str,
         method: str,
         path: str,
-        expected: int,
+        expected: int | tuple[int, ...],
         body: Any = None,
         headers: Mapping[str, str] | None = None,
         check: Callable[[Reply, Step], None] | None = None,
     ) -> Reply | None:
-        step = Step(name, f"{method} {path}", expected)
+        step = Step(name, f"{method} {path}", expected if isinstance(expected, tuple) else (expected,))
         self.steps.append(step)
         try:
             reply = self.client.call(method, path, body, headers)
@@ -143,8 +164,9 @@ class Validation:
             self._print(step)
             return None
         step.status, step.millis = reply.status, reply.millis
-        if reply.status != expected:
-            step.problems.append(f"expected {expected}, got {reply.status}: {reply.body[:300]!r}")
+        if reply.status not in step.expected:
+            wanted = " or ".join(map(str, step.expected))
+            step.problems.append(f"expected {wanted}, got {reply.status}: {reply.body[:300]!r}")
         elif check is not None:
             try:
                 check(reply, step)
@@ -187,42 +209,176 @@ def product_checks(expected_fields: Mapping[str, Any], version: int) -> Callable
     return check
 
 
-def run_cycle(validation: Validation, run_id: str) -> None:
+class Stop(BaseException):
+    """A signal stopped the run (raised out of whatever it was doing); the clean-up still runs."""
+
+
+class Signals:
+    """SIGTERM and SIGINT raise Stop while the cycle runs; during the clean-up they are only noted."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.cleaning = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> Signals:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            self._previous[signum] = signal.signal(signum, self._on_signal)
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        self.received = self.received or signum
+        print(f"{signal.Signals(signum).name}: leaving the check's product deleted first", flush=True)
+        if not self.cleaning:
+            raise Stop(signal.Signals(signum).name)
+
+
+@dataclass
+class CheckProduct:
+    """What the run knows about its product: all the clean-up needs."""
+
+    idempotency_key: str
+    product_id: str | None = None
+    create_unsettled: bool = False  # a create was sent, and no answer said whether it created the product
+    deleted: bool = False  # the run's last write left it deleted
+
+    @property
+    def path(self) -> str:
+        return f"{PRODUCTS_PATH}/{self.product_id}"
+
+
+def run_cycle(validation: Validation, product: CheckProduct) -> None:
     """The life cycle; stops early only when a later step would have nothing to act on."""
-    draft = {
-        "name": f"Deployment check {run_id}",
-        "description": "A temporary product created by validate_deployment.py; it deletes it again.",
-        "price": 12.34,
-        "currency": "ZAR",
-        "period": "monthly",
-        "features": ["Created by the deployment check"],
-    }
-    state: dict[str, Any] = {}
+    version = claim(validation, product)
+    if version is not None:
+        product.deleted = life_cycle(validation, product.path, version)
+
+
+def claim(validation: Validation, product: CheckProduct) -> int | None:
+    """Create the check's product, or find and restore the one earlier runs left: its version then (None when
+    neither worked)."""
 
     def created(reply: Reply, step: Step) -> None:
-        product = reply.json()["product"]
-        state["id"] = product["productId"]
-        product_checks(draft, 1)(reply, step)
-        expect(step, product.get("active") is True, "a new product is not active")
+        if reply.status == 409:
+            return
+        body = reply.json()["product"]
+        product_checks(DRAFT, 1)(reply, step)
+        expect(step, body.get("active") is True, "a new product is not active")
         location = reply.headers.get("location")
-        expect(step, location == f"{PRODUCTS_PATH}/{state['id']}", f"Location is {location!r}")
+        expect(step, location == f"{PRODUCTS_PATH}/{body['productId']}", f"Location is {location!r}")
 
-    validation.step("create", "POST", PRODUCTS_PATH, 201, body=draft, check=created)
-    if "id" not in state:
-        return
-    item = f"{PRODUCTS_PATH}/{state['id']}"
+    product.create_unsettled = True
+    reply = validation.step(
+        "create, or find its product",
+        "POST",
+        PRODUCTS_PATH,
+        (201, 409),
+        body=DRAFT,
+        headers={"Idempotency-Key": product.idempotency_key},
+        check=created,
+    )
+    if reply is not None and reply.status == 201:
+        product.product_id = answered_id(reply)
+    # Unsettled: no answer, a 5xx (it may have been stored), or a 201 the run cannot read.
+    product.create_unsettled = product.product_id is None and (
+        reply is None or reply.status in (201, *range(500, 600))
+    )
+    if reply is None or reply.status != 409:
+        return 1 if product.product_id else None
+    product.product_id = name_owner(validation.client, reply)
+    if product.product_id is None:
+        validation.steps[-1].problems.append(f"no product holding the name {CHECK_NAME!r} could be found")
+        return None
+    state: dict[str, int] = {}
+
+    def restored(reply: Reply, step: Step) -> None:
+        state["version"] = reply.json()["product"]["version"]
+        product_checks(DRAFT, state["version"])(reply, step)
+        expect(step, reply.json()["product"].get("active") is True, "the restored product is not active")
+
+    validation.step("restore its product", "PUT", product.path, 200, body=RESTORE, check=restored)
+    return state.get("version")
+
+
+def answered_id(reply: Reply) -> str | None:
     try:
-        state["deleted"] = life_cycle(validation, item, draft, state["id"])
-    finally:
-        if not state.get("deleted"):
-            validation.step("clean up: delete", "DELETE", item, 204)
+        return str(reply.json()["product"]["productId"])
+    except (ValueError, KeyError, TypeError):
+        return None
 
 
-def life_cycle(validation: Validation, item: str, draft: Mapping[str, Any], product_id: str) -> bool:
-    """Every step after the create; True when the product was deleted."""
+def deleted_owner(conflict: Reply) -> str | None:
+    """The deleted product a 409 names (the message says to restore it), if it names one."""
+    try:
+        named = PRODUCT_ID.search(str(conflict.json().get("message", "")))
+    except (ValueError, AttributeError):
+        return None
+    return named[0] if named else None
 
-    validation.step("read own create", "GET", item, 200, check=product_checks(draft, 1))
-    validation.step("read, ETag still current", "GET", item, 304, headers={"If-None-Match": '"1"'})
+
+def name_owner(client: ApiClient, conflict: Reply) -> str | None:
+    """The product holding the check's name: a deleted one is named by the 409's message; an active one (left
+    by a run that was killed outright) is found in the list."""
+    return deleted_owner(conflict) or active_owner(client)
+
+
+def active_owner(client: ApiClient) -> str | None:
+    """The active product with the check's name, read from the (strongly consistent) default list."""
+    try:
+        owner = next((p["productId"] for p in listed_products(client) if p.get("name") == CHECK_NAME), None)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return str(owner) if owner else None
+
+
+def clean_up(validation: Validation, product: CheckProduct) -> None:
+    """Leave the check's product deleted, whatever happened: a create whose answer was lost is found first."""
+    if product.product_id is None and product.create_unsettled:
+        product.product_id = created_unanswered(validation, product)
+        if product.product_id is None:
+            print(
+                "A create was never answered: if it made the check's product, the next run deletes it",
+                flush=True,
+            )
+    for _ in range(CLEAN_UP_ATTEMPTS):
+        if product.product_id is None or product.deleted:
+            return
+        reply = validation.step("clean up: delete", "DELETE", product.path, 204)
+        product.deleted = reply is not None and reply.status == 204
+    if not product.deleted:
+        print(f"The check's product may be left active: DELETE {product.path}", flush=True)
+
+
+def created_unanswered(validation: Validation, product: CheckProduct) -> str | None:
+    """The product made by a create whose answer never came: the same create with the same Idempotency-Key
+    answers with it (or makes it now, once). A 409 means it made none; an active holder of the name is the
+    check's."""
+    for _ in range(CLEAN_UP_ATTEMPTS):
+        reply = validation.step(
+            "clean up: the unanswered create",
+            "POST",
+            PRODUCTS_PATH,
+            (201, 409),
+            body=DRAFT,
+            headers={"Idempotency-Key": product.idempotency_key},
+        )
+        if reply is not None and reply.status in (201, 409):
+            if reply.status == 201:
+                return answered_id(reply)
+            return None if deleted_owner(reply) else active_owner(validation.client)
+    return None
+
+
+def life_cycle(validation: Validation, item: str, version: int) -> bool:
+    """Every step after the create or restore (the product at `version`); True when it was deleted."""
+    draft = DRAFT
+    validation.step("read own write", "GET", item, 200, check=product_checks(draft, version))
+    validation.step("read, ETag still current", "GET", item, 304, headers={"If-None-Match": f'"{version}"'})
+    product_id = item.rsplit("/", 1)[-1]
 
     def listed(reply: Reply, step: Step) -> None:
         found = list_pages(validation.client, product_id)
@@ -230,43 +386,59 @@ def life_cycle(validation: Validation, item: str, draft: Mapping[str, Any], prod
 
     validation.step("list finds it (all pages)", "GET", f"{PRODUCTS_PATH}?limit=100", 200, check=listed)
 
-    changes = {"price": 56.78, "features": ["Created by the deployment check", "Updated once"]}
-    validation.step("update", "PUT", item, 200, body=changes, check=product_checks({**draft, **changes}, 2))
-    validation.step("read own update", "GET", item, 200, check=product_checks({**draft, **changes}, 2))
+    changes = {"price": 56.78, "features": ["Kept by the deployment check", "Updated once"]}
+    updated = {**draft, **changes}
+    validation.step("update", "PUT", item, 200, body=changes, check=product_checks(updated, version + 1))
+    validation.step("read own update", "GET", item, 200, check=product_checks(updated, version + 1))
 
-    conditional = {"description": "A temporary product; this description was set with If-Match."}
-    after = {**draft, **changes, **conditional}
+    conditional = {"description": "The deployment check's product; this description was set with If-Match."}
+    after = {**updated, **conditional}
+    current, stale = f'"{version + 1}"', f'"{version}"'
     validation.step(
         "conditional update (current ETag)",
         "PUT",
         item,
         200,
         body=conditional,
-        headers={"If-Match": '"2"'},
-        check=product_checks(after, 3),
+        headers={"If-Match": current},
+        check=product_checks(after, version + 2),
     )
     validation.step(
-        "conditional update (stale ETag)", "PUT", item, 412, body={"price": 1.0}, headers={"If-Match": '"2"'}
+        "conditional update (stale ETag)",
+        "PUT",
+        item,
+        412,
+        body={"price": 1.0},
+        headers={"If-Match": current},
     )
-    validation.step("stale update changed nothing", "GET", item, 200, check=product_checks(after, 3))
-    validation.step("delete (stale ETag)", "DELETE", item, 412, headers={"If-Match": '"2"'})
-    deleted = validation.step("delete (current ETag)", "DELETE", item, 204, headers={"If-Match": '"3"'})
+    validation.step(
+        "stale update changed nothing", "GET", item, 200, check=product_checks(after, version + 2)
+    )
+    validation.step("delete (stale ETag)", "DELETE", item, 412, headers={"If-Match": stale})
+    deleted = validation.step(
+        "delete (current ETag)", "DELETE", item, 204, headers={"If-Match": f'"{version + 2}"'}
+    )
     validation.step("read after delete", "GET", item, 404)
     validation.step("delete again (already inactive)", "DELETE", item, 204)
     return deleted is not None and deleted.status == 204
 
 
-def list_pages(client: ApiClient, product_id: str) -> int:
-    """How many times the product appears when every page of the default list is read."""
-    found, token = 0, None
+def listed_products(client: ApiClient) -> Iterator[dict[str, Any]]:
+    """Every product of the default list (strongly consistent), page after page."""
+    token = None
     for _ in range(MAX_LIST_PAGES):
         query = "?limit=100" + (f"&nextToken={urllib.parse.quote(token)}" if token else "")
         page = client.call("GET", PRODUCTS_PATH + query).json()
-        found += sum(1 for product in page["products"] if product["productId"] == product_id)
+        yield from page["products"]
         token = page.get("nextToken")
         if not token:
-            return found
+            return
     raise ValueError(f"the list did not end within {MAX_LIST_PAGES} pages")
+
+
+def list_pages(client: ApiClient, product_id: str) -> int:
+    """How many times the product appears when every page of the default list is read."""
+    return sum(1 for product in listed_products(client) if product["productId"] == product_id)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -284,15 +456,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=10.0, help="seconds per request")
     args = parser.parse_args(argv)
 
-    credentials = find_credentials()
+    if args.timeout <= 0:
+        parser.error(f"--timeout must be a positive number of seconds, not {args.timeout}")
+    client = ApiClient(args.base_url, args.region, find_credentials(), args.timeout)
     run_id = datetime.now(timezone.utc).strftime("%Y%m%d-%H%M%S") + "-" + uuid.uuid4().hex[:8]
     print(f"Validating {args.base_url} (run {run_id})")
     print(
         "Writes are "
-        + ("signed with SigV4 (" + args.region + ")" if credentials else "UNSIGNED: no AWS credentials found")
+        + (
+            "signed with SigV4 (" + args.region + ")"
+            if client.credentials
+            else "UNSIGNED: no AWS credentials found"
+        )
     )
-    validation = Validation(ApiClient(args.base_url, args.region, credentials, args.timeout))
-    run_cycle(validation, run_id)
+    validation = Validation(client)
+    product = CheckProduct(idempotency_key=f"validate-deployment-{run_id}")
+    with Signals() as signals:
+        try:
+            run_cycle(validation, product)
+        except Stop:
+            signals.cleaning = True
+        finally:
+            signals.cleaning = True
+            clean_up(validation, product)
+    return result(validation, signals.received)
+
+
+def result(validation: Validation, stopped_by: int | None) -> int:
+    if stopped_by is not None:
+        print(f"Result: stopped by {signal.Signals(stopped_by).name} after {len(validation.steps)} steps")
+        return 128 + stopped_by
     failed = [step for step in validation.steps if not step.passed]
     if failed:
         print(f"Result: {len(failed)} of {len(validation.steps)} steps did not give the contract's answer")

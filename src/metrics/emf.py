@@ -5,7 +5,9 @@ operation declares a fixed set of metrics and writes each of them, zeros include
 stay comparable. The metrics only some operations write are listed per function in the function manifest
 (terraform/functions.json, which src/functions.json links to and the packages carry); the dashboard
 (terraform/product_metrics.json) shows the same ones, and a test holds the three together. Dimensions are the
-operation and the environment only: never a body, a name or a caller.
+operation and the environment (what the dashboard shows), and beside them the same two with the function's
+published version (what a release's alarms watch, so the old version's errors never roll back the new one):
+never a body, a name or a caller.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from typing import Any
 
 NAMESPACE = "BBWS/ProductApi"
 DIMENSIONS = ("Operation", "Environment")
+VERSION_DIMENSIONS = (*DIMENSIONS, "FunctionVersion")
+_DIMENSION_SETS = [list(DIMENSIONS), list(VERSION_DIMENSIONS)]
 
 # Metrics every operation writes; the unit of each metric.
 COMMON_METRICS = ("Latency", "DynamoDBCalls", "Unavailable", "UnexpectedErrors", "ColdStarts")
@@ -34,10 +38,10 @@ def declared_metrics(operation: str) -> tuple[str, ...]:
 
 
 def emf_fields(
-    operation: str, environment: str, values: dict[str, float], timestamp_ms: int
+    operation: str, environment: str, function_version: str, values: dict[str, float], timestamp_ms: int
 ) -> dict[str, Any]:
-    """The fields that make a log line an EMF record: `_aws`, the dimensions and one number per metric
-    (a metric missing from `values` is written as 0)."""
+    """The fields that make a log line an EMF record: `_aws`, the dimensions (both sets) and one number per
+    metric (a metric missing from `values` is written as 0)."""
     names = declared_metrics(operation)
     return {
         "_aws": {
@@ -45,12 +49,13 @@ def emf_fields(
             "CloudWatchMetrics": [
                 {
                     "Namespace": NAMESPACE,
-                    "Dimensions": [list(DIMENSIONS)],
+                    "Dimensions": _DIMENSION_SETS,
                     "Metrics": [{"Name": name, "Unit": UNITS.get(name, "Count")} for name in names],
                 }
             ],
         },
         "Operation": operation,
         "Environment": environment,
+        "FunctionVersion": function_version,
         **{name: values.get(name, 0) for name in names},
     }

@@ -254,7 +254,11 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
             summary["errorCode"] = answer_for(failure).code
         summary["durationMs"] = latency_ms
         values = _metric_values(recording, failure, cold_start, latency_ms)
-        summary.update(emf_fields(operation, settings.environment, values, int(time.time() * 1000)))
+        summary.update(
+            emf_fields(
+                operation, settings.environment, settings.function_version, values, int(time.time() * 1000)
+            )
+        )
         log_request(logger, summary)
         return rendered
 

@@ -22,6 +22,9 @@ class Settings(NamedTuple):
     # In AWS, only the list function (it mints and reads nextTokens) is told where its key is, never the key.
     page_token_key_secret_id: str | None = None
     environment: str = "local"
+    # The published version Lambda runs ("$LATEST" outside a published version): a metrics dimension, so a
+    # release's alarms watch the version being released.
+    function_version: str = "$LATEST"
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> Settings:
@@ -39,6 +42,7 @@ class Settings(NamedTuple):
             page_token_secret=environ.get("PAGE_TOKEN_SECRET") or None,
             page_token_key_secret_id=environ.get("PAGE_TOKEN_KEY_SECRET_ID") or None,
             environment=environ.get("ENVIRONMENT") or "local",
+            function_version=environ.get("AWS_LAMBDA_FUNCTION_VERSION") or "$LATEST",
         )
 
 

@@ -270,8 +270,75 @@ def test_the_lambda_stack_is_released_through_codedeploy_then_validated_after_th
     validation_at = step_index(steps, "scripts.ops.validate_deployment")
     assert apply_at < key_at < release_at < validation_at
     assert "terraform -chdir=terraform output -json release > build/release.json" in steps[release_at]["run"]
-    for at in (key_at, release_at, validation_at):
+    for at in (release_at, validation_at):
         assert steps[at]["if"] == "${{ inputs.stack == 'lambda' }}"
+
+
+def test_the_key_release_and_validation_run_on_every_deploy_run_whether_or_not_the_plan_has_changes() -> None:
+    """A re-run of a run whose release failed plans no change (the alias is not Terraform's): only the apply
+    step may depend on the plan's changes, never the job, the key's ensure, the release or the validation."""
+    jobs = load(REUSABLE)["jobs"]
+    assert "changes" not in jobs["apply"]["if"]
+    steps = jobs["apply"]["steps"]
+    apply_step = steps[step_index(steps, "deploy_stack.sh apply")]
+    assert apply_step["if"] == "${{ needs.plan.outputs.changes == 'true' }}"
+    for text in (
+        "scripts.ops.page_token_key ensure",
+        "scripts.ops.release deploy",
+        "scripts.ops.validate_deployment",
+        "pip install",
+    ):
+        assert "changes" not in str(steps[step_index(steps, text)].get("if", "")), text
+    # Without an apply, the outputs the steps read still need the stack initialised as planned.
+    init_at = step_index(steps, 'deploy_stack.sh init "${STACK_DIR}" "${TARGET}" build/plan')
+    assert steps[init_at]["if"] == "${{ needs.plan.outputs.changes != 'true' }}"
+    assert init_at < step_index(steps, "scripts.ops.page_token_key ensure")
+
+
+def test_both_stacks_ensure_the_page_token_key_right_after_their_apply() -> None:
+    """The secret lives in the infrastructure stack: its value is ensured before any function or canary of the
+    Lambda stack exists (and again, harmlessly, in the Lambda stack's run)."""
+    workflow = load(REUSABLE)
+    steps = workflow["jobs"]["apply"]["steps"]
+    key = steps[step_index(steps, "scripts.ops.page_token_key ensure")]
+    assert "if" not in key, "the key's ensure must run for both stacks"
+    assert 'terraform -chdir="${STACK_DIR}" output -json secret_arns' in key["run"]
+    assert key["shell"] == "bash"
+    assert workflow["jobs"]["apply"]["env"]["STACK_DIR"] == "${{ needs.gate.outputs.stack_dir }}"
+    gate = "\n".join(run_steps(workflow["jobs"]["gate"]))
+    assert 'infrastructure) echo "stack_dir=terraform/infrastructure"' in gate
+    assert step_index(steps, "deploy_stack.sh apply") + 2 == step_index(steps, "scripts.ops.page_token_key")
+    for at in (step_index(steps, "pip install"), step_index(steps, "page_token_key")):
+        assert "if" not in steps[at]
+    assert not [
+        step for step in steps_using(workflow["jobs"]["apply"], "actions/setup-python") if "if" in step
+    ]
+
+
+def test_deploy_stack_init_prepares_the_stack_as_planned_without_applying(tmp_path: Path) -> None:
+    plan_dir, stack = tmp_path / "plan", tmp_path / "stack"
+    plan_dir.mkdir()
+    stack.mkdir()
+    (plan_dir / "tfplan").write_text("plan")
+    (plan_dir / ".terraform.lock.hcl").write_text("# the plan's providers")
+    calls = tmp_path / "calls"
+    fake = tmp_path / "terraform"
+    fake.write_text(f'#!/usr/bin/env bash\necho "$*" >> "{calls}"\n')
+    fake.chmod(0o755)
+    script = str(ROOT / "scripts" / "ops" / "deploy_stack.sh")
+    env = {"PATH": "/usr/bin:/bin", "TERRAFORM": str(fake)}
+    done = subprocess.run(["bash", script, "init", str(stack), "dev", str(plan_dir)], env=env, check=False)
+    assert done.returncode == 0
+    assert calls.read_text().splitlines() == [
+        f"-chdir={stack} init -input=false -no-color -lockfile=readonly "
+        "-backend-config=environments/dev.backend.hcl"
+    ]
+    assert (stack / ".terraform.lock.hcl").read_text() == "# the plan's providers"
+    (plan_dir / "tfplan").unlink()
+    refused = subprocess.run(
+        ["bash", script, "init", str(stack), "dev", str(plan_dir)], env=env, check=False, capture_output=True
+    )
+    assert refused.returncode == 1 and "does not exist: run the plan first" in refused.stderr.decode()
 
 
 def test_a_failed_validation_fails_the_job_though_its_output_goes_through_tee() -> None:

@@ -77,7 +77,11 @@ def test_every_operation_writes_its_declared_metrics(
     directive = record["_aws"]["CloudWatchMetrics"][0]
     assert directive["Namespace"] == "BBWS/ProductApi"
     assert [m["Name"] for m in directive["Metrics"]] == list(declared_metrics(operation))
-    assert (record["Operation"], record["Environment"]) == (operation, "local")
+    assert (record["Operation"], record["Environment"], record["FunctionVersion"]) == (
+        operation,
+        "local",
+        "$LATEST",
+    )
     assert record["Latency"] == record["durationMs"] and record["Latency"] > 0
 
 

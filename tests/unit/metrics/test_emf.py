@@ -61,7 +61,7 @@ def test_namespace_dimensions_and_units_match_the_dashboard_manifest() -> None:
 
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_fields_make_a_valid_emf_record_with_every_declared_metric(operation: str) -> None:
-    fields = emf_fields(operation, "dev", {"Latency": 12.5, "DynamoDBCalls": 1}, 1_764_000_000_000)
+    fields = emf_fields(operation, "dev", "7", {"Latency": 12.5, "DynamoDBCalls": 1}, 1_764_000_000_000)
     line = json.dumps({"level": "INFO", "message": "request", **fields})
 
     assert emf_problems(line) == []
@@ -70,10 +70,18 @@ def test_fields_make_a_valid_emf_record_with_every_declared_metric(operation: st
     assert (fields["Latency"], fields["DynamoDBCalls"], fields["ColdStarts"]) == (12.5, 1, 0)
 
 
-def test_dimensions_are_the_operation_and_environment_only() -> None:
-    fields = emf_fields("get_product", "prod", {}, 1_764_000_000_000)
-    assert fields["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [["Operation", "Environment"]]
-    assert (fields["Operation"], fields["Environment"]) == ("get_product", "prod")
+def test_dimensions_are_the_operation_and_environment_and_beside_them_with_the_function_version() -> None:
+    """The dashboard reads the first set; a release's alarms the second: only the released version counts."""
+    fields = emf_fields("get_product", "prod", "12", {}, 1_764_000_000_000)
+    assert fields["_aws"]["CloudWatchMetrics"][0]["Dimensions"] == [
+        ["Operation", "Environment"],
+        ["Operation", "Environment", "FunctionVersion"],
+    ]
+    assert (fields["Operation"], fields["Environment"], fields["FunctionVersion"]) == (
+        "get_product",
+        "prod",
+        "12",
+    )
 
 
 @pytest.mark.parametrize(
@@ -82,8 +90,9 @@ def test_dimensions_are_the_operation_and_environment_only() -> None:
         ({"_aws": None}, "no _aws object"),
         ({"Latency": "12"}, "metric 'Latency' has no number"),
         ({"Environment": None}, "dimension 'Environment' has no string value"),
+        ({"FunctionVersion": ""}, "dimension 'FunctionVersion' has no string value"),
     ],
 )
 def test_the_spec_check_catches_broken_records(broken: dict[str, object], problem: str) -> None:
-    fields = {**emf_fields("get_product", "dev", {}, 1_764_000_000_000), **broken}
+    fields = {**emf_fields("get_product", "dev", "7", {}, 1_764_000_000_000), **broken}
     assert any(problem in found for found in emf_problems(json.dumps(fields)))

@@ -18,6 +18,7 @@ def test_settings_read_every_variable() -> None:
             "ALLOWED_ORIGINS": "https://a.example, https://b.example,",
             "DYNAMODB_ENDPOINT_URL": "http://127.0.0.1:8000",
             "AWS_REGION": "af-south-1",
+            "AWS_LAMBDA_FUNCTION_VERSION": "12",
         }
     )
     assert settings == Settings(
@@ -26,16 +27,18 @@ def test_settings_read_every_variable() -> None:
         allowed_origins=("https://a.example", "https://b.example"),
         dynamodb_endpoint_url="http://127.0.0.1:8000",
         region="af-south-1",
+        function_version="12",
     )
 
 
 def test_settings_defaults() -> None:
     settings = Settings.from_environ({"TABLE_NAME": "t"})
-    assert (settings.region, settings.allowed_origins, settings.dynamodb_endpoint_url) == (
-        DEFAULT_REGION,
-        (),
-        None,
-    )
+    assert (
+        settings.region,
+        settings.allowed_origins,
+        settings.dynamodb_endpoint_url,
+        settings.function_version,
+    ) == (DEFAULT_REGION, (), None, "$LATEST")
 
 
 def test_settings_require_a_table_name() -> None:
