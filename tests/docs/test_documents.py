@@ -456,7 +456,7 @@ def test_the_metric_count_the_documents_state_is_the_codes() -> None:
         number == metric_pairs() for number in stated
     ), f"{metric_pairs()} pairs, documents say {stated}"
     # As CloudWatch counts them: each pair once per dimension set a line declares.
-    line = emf_fields(next(iter(FUNCTIONS)), "prod", {}, 0)
+    line = emf_fields(next(iter(FUNCTIONS)), "prod", "1", {}, 0)
     dimension_sets = len(line["_aws"]["CloudWatchMetrics"][0]["Dimensions"])
     custom = [int(n) for path in DOCUMENTS for n in re.findall(r"(\d+) custom metrics", flat(path))]
     assert all(
@@ -554,7 +554,7 @@ def line_sizes() -> dict[str, tuple[float, float]]:
             response, line = request_line(handler, event)
             assert response["statusCode"] == 200, response
             fields = json.loads(line)
-            added = set(emf_fields(operation, "prod", {}, 0))
+            added = set(emf_fields(operation, "prod", "1", {}, 0))
             plain = json.dumps(
                 {name: value for name, value in fields.items() if name not in added}, default=str
             )
