@@ -69,7 +69,8 @@ def _record_update(before: ProductRecord, after: ProductRecord) -> None:
 
 
 def _outcome_unknown(product_id: str, created: bool = False, keyed: bool = False) -> OutcomeUnknown:
-    """The store never answered a write, nor the read that would tell whether it was stored."""
+    """The store never answered a write, nor the read that would tell whether it was stored. Every such message
+    says "may have been applied": clients and docs/API.md look for that phrase."""
     path = f"/v1.0/products/{product_id}"
     if not created:
         return OutcomeUnknown(
@@ -82,7 +83,8 @@ def _outcome_unknown(product_id: str, created: bool = False, keyed: bool = False
         else "GET it, and send the request again only if that answers 404"
     )
     return OutcomeUnknown(
-        f"The product store did not answer in time, so the product may have been created at {path}: {how}."
+        f"The product store did not answer in time, so this create may have been applied (the product would be "
+        f"{path}): {how}."
     )
 
 

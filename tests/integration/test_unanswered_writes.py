@@ -208,7 +208,7 @@ def test_a_create_whose_settling_read_fails_too_is_a_503_saying_where_to_look(
     )["Items"]
     product_id = item["productId"]["S"]
     assert (status, answer_headers["Retry-After"], reads) == (503, "1", ["GetItem"])
-    assert f"may have been created at /v1.0/products/{product_id}" in body["message"]
+    assert "may have been applied" in body["message"] and f"/v1.0/products/{product_id})" in body["message"]
     assert ("same Idempotency-Key" in body["message"]) == (key is not None)
     assert (line["OutcomeUnknown"], line["Unavailable"]) == (1, 0)
 

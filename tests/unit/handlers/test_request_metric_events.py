@@ -204,7 +204,11 @@ def test_a_create_whose_outcome_is_unknown_is_a_503_naming_where_the_product_wou
     event = make_event("POST", body=product_body(), headers=headers)
     message, _ = unsettled(create_product.handler, event, fake_store, capsys)
     (product_id,) = fake_store.products  # the write went through; only its answers were lost
-    assert f"may have been created at /v1.0/products/{product_id}" in message and advice in message
+    assert (
+        "may have been applied" in message
+        and f"/v1.0/products/{product_id})" in message
+        and advice in message
+    )
 
 
 def test_unexpected_error_counts_a_500(
