@@ -45,13 +45,16 @@ _cold_start = True
 
 
 class ApiRequest(NamedTuple):
-    """The parts of a proxy event the service uses. Header names are lower-case."""
+    """The parts of a proxy event the service uses. Header names are lower-case. `client_path` is the path as
+    the client sent it (`requestContext.path`: with the stage, or a custom domain's base path), which links in
+    responses must start from; the event's own `path` leaves that prefix out."""
 
     headers: Mapping[str, str]
     query: Mapping[str, tuple[str, ...]]
     path_parameters: Mapping[str, str]
     body: bytes | None
     caller: str
+    client_path: str
 
     def header(self, name: str) -> str | None:
         """A request header by case-insensitive name."""
@@ -67,6 +70,7 @@ class ApiRequest(NamedTuple):
             path_parameters=dict(event.get("pathParameters") or {}),
             body=_body(event),
             caller=_caller(context),
+            client_path=str(context.get("path") or event.get("path") or ""),
         )
 
 

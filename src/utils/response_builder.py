@@ -67,10 +67,11 @@ def product_response(product: ProductRecord, status: int = 200) -> ApiResponse:
     return ApiResponse(status, {"product": to_api(product)}, {"ETag": entity_tag(product.version)})
 
 
-def created_response(product: ProductRecord) -> ApiResponse:
-    """201 with the product, its ETag and its Location."""
+def created_response(product: ProductRecord, collection_path: str) -> ApiResponse:
+    """201 with the product, its ETag and its Location under `collection_path`, the path the client posted
+    to (a client resolves a Location against the URL it used: without the stage it would miss the API)."""
     response = product_response(product, 201)
-    response.headers["Location"] = f"/v1.0/products/{product.product_id}"
+    response.headers["Location"] = f"{collection_path.rstrip('/')}/{product.product_id}"
     return response
 
 
