@@ -113,6 +113,18 @@ class StoreUnavailable(ApiError):
         super().__init__("The product store is busy or unavailable; retry in a moment.")
 
 
+class PageTokenKeyUnavailable(StoreUnavailable):
+    """The key that seals page tokens cannot be read: Secrets Manager failed (throttling, an outage, the
+    network, access denied, no such secret) or holds no usable value yet. `reason` is for the operators' log.
+    """
+
+    def __init__(self, reason: str) -> None:
+        ApiError.__init__(
+            self, "Lists cannot be paged right now (their page-token key is unavailable); retry in a moment."
+        )
+        self.reason = reason
+
+
 class OutcomeUnknown(ApiError):
     """A write got no answer, and the read that would tell whether it was stored failed too: it may have been
     applied."""

@@ -23,6 +23,7 @@ from exceptions.product_exceptions import (
     MethodNotAllowed,
     NameAlreadyTaken,
     OutcomeUnknown,
+    PageTokenKeyUnavailable,
     PayloadTooLarge,
     ProductNotFound,
     RouteNotFound,
@@ -166,6 +167,10 @@ ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
     # Clients back off a second rather than retry straight into a throttled table.
     StoreUnavailable: ErrorAnswer(
         503, "Service Unavailable", "Unavailable", _retry_after, metric="Unavailable"
+    ),
+    # A missing key (before `page_token_key ensure` ran) or a Secrets Manager fault: like any AWS fault.
+    PageTokenKeyUnavailable: ErrorAnswer(
+        503, "Service Unavailable", "PageTokenKeyUnavailable", _retry_after, metric="Unavailable"
     ),
     OutcomeUnknown: ErrorAnswer(
         503, "Service Unavailable", "OutcomeUnknown", _retry_after, metric="OutcomeUnknown"
