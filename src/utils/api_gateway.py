@@ -261,6 +261,8 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
         summary["status"] = rendered["statusCode"]
         if failure is not None:
             summary["errorCode"] = answer_for(failure).code
+            if failure.reason:
+                summary["errorReason"] = failure.reason
         summary["durationMs"] = latency_ms
         values = _metric_values(recording, failure, cold_start, latency_ms)
         summary.update(emf_fields(operation, settings.environment, values, int(time.time() * 1000)))

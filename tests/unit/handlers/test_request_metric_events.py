@@ -296,3 +296,5 @@ def test_a_list_whose_page_token_key_has_no_value_yet_is_a_503_counted_as_unavai
         1,
         0,
     )
+    assert "ResourceNotFoundException" in line["errorReason"]  # why, for the operators alone
+    assert "ResourceNotFoundException" not in response["body"]
