@@ -1,17 +1,16 @@
 """Opaque `nextToken`s: where a page ended, sealed with a key only the deployment knows.
 
-A token is `base64url(version | key id | nonce | ciphertext | tag)`: the position is encrypted with an
-HMAC-SHA256 keystream and authenticated with an HMAC-SHA256 tag over the query's scope and everything before the
-tag (encrypt-then-MAC, standard library only). The key id (4 bytes of an HMAC of the key, never the key) names
-the key that sealed the token: a container that does not know it reads the keys again at once, so a token sealed
-with a key rotated in moments ago opens everywhere. The tag is checked in constant time before anything is
-decrypted, and the plaintext has one fixed binary layout whose every length is known, so no client byte ever
-reaches a general parser. A position is what the API already shows (a product id, its price in cents); only when
-a bounded Scan stops on another kind of item does it carry that item's partition key, which the encryption keeps
-from the client (see docs/SECURITY.md).
-
-Tokens of the first format (version 1, no key id) still open until they expire (24 hours after the release that
-made version 2): they are tried against every key this container knows.
+A token is `base64url(version | nonce | ciphertext | tag)`: the position is encrypted with an HMAC-SHA256
+keystream and authenticated with an HMAC-SHA256 tag over the query's scope and everything before the tag
+(encrypt-then-MAC, standard library only). The nonce's first 4 bytes are the key id (4 bytes of an HMAC of the
+key, never the key), the other 8 random: the id names the key that sealed the token, so a container that does not
+know it reads the keys again at once, and a token sealed with a key rotated in moments ago opens everywhere.
+The layout is the first one's (whose nonce was 12 random bytes): tokens sealed before key ids, and by a version
+still serving during a release, open as before, tried against every key this container knows. The tag is
+checked in constant time before anything is decrypted, and the plaintext has one fixed binary layout whose
+every length is known, so no client byte ever reaches a general parser. A position is what the API already
+shows (a product id, its price in cents); only when a bounded Scan stops on another kind of item does it carry
+that item's partition key, which the encryption keeps from the client (see docs/SECURITY.md).
 """
 
 from __future__ import annotations
@@ -24,7 +23,7 @@ import os
 import struct
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from exceptions.product_exceptions import FieldError, ValidationFailed
@@ -36,16 +35,14 @@ MIN_SECRET_LENGTH = 32
 # genuine id is found by its first read, and a forged one costs one read.
 RELOAD_INTERVAL_SECONDS = 60
 
-_VERSION_1, _VERSION = b"\x01", b"\x02"
-_KEY_ID_BYTES = 4
+_VERSION = b"\x01"
+_KEY_ID_BYTES = 4  # the start of the nonce
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
 _HEADER = struct.Struct(">IB")  # expiry (epoch seconds), kind
 _CENTS = struct.Struct(">I")
 _PRODUCT, _PRICED_PRODUCT, _PARTITION_KEY = 1, 2, 3
-_MAX_RAW_BYTES = (
-    len(_VERSION) + _KEY_ID_BYTES + _NONCE_BYTES + _HEADER.size + MAX_PARTITION_KEY_BYTES + _TAG_BYTES
-)
+_MAX_RAW_BYTES = len(_VERSION) + _NONCE_BYTES + _HEADER.size + MAX_PARTITION_KEY_BYTES + _TAG_BYTES
 MAX_TOKEN_LENGTH = -(-_MAX_RAW_BYTES * 4 // 3)  # base64 without padding
 _BASE64URL = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
@@ -116,15 +113,14 @@ class PageTokens:
         key = self._keys()[0]
         expires = int(self._clock()) + self._lifetime
         plaintext = _HEADER.pack(expires, _kind(position)) + _body(position)
-        nonce = os.urandom(_NONCE_BYTES)
-        sealed = _VERSION + key.key_id + nonce + _xor(key.cipher, nonce, plaintext)
+        nonce = key.key_id + os.urandom(_NONCE_BYTES - _KEY_ID_BYTES)
+        sealed = _VERSION + nonce + _xor(key.cipher, nonce, plaintext)
         return base64.urlsafe_b64encode(sealed + _tag(key.mac, scope, sealed)).decode().rstrip("=")
 
     def open(self, scope: str, token: str) -> Position:
         """The position a token made by `seal` for the same scope carries; anything else is a 400."""
         sealed, cipher_key = self._authenticated(scope, token)
-        header = len(_VERSION) + (_KEY_ID_BYTES if sealed.startswith(_VERSION) else 0)
-        nonce, ciphertext = sealed[header : header + _NONCE_BYTES], sealed[header + _NONCE_BYTES :]
+        nonce, ciphertext = sealed[1 : 1 + _NONCE_BYTES], sealed[1 + _NONCE_BYTES :]
         plaintext = _xor(cipher_key, nonce, ciphertext)
         if len(plaintext) < _HEADER.size:
             raise rejected()
@@ -151,28 +147,30 @@ class PageTokens:
         if base64.urlsafe_b64encode(raw).rstrip(b"=") != text:
             raise rejected()  # unused low bits set in the last character: one token has one spelling
         sealed, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
-        if sealed.startswith(_VERSION) and len(sealed) >= len(_VERSION) + _KEY_ID_BYTES + _NONCE_BYTES:
-            candidates = self._keys_named(sealed[len(_VERSION) : len(_VERSION) + _KEY_ID_BYTES])
-        elif sealed.startswith(_VERSION_1) and len(sealed) >= len(_VERSION_1) + _NONCE_BYTES:
-            candidates = self._keys()
-        else:
+        if len(sealed) < len(_VERSION) + _NONCE_BYTES or not sealed.startswith(_VERSION):
             raise rejected()
-        for key in candidates:
+        for key in self._candidates(sealed[1 : 1 + _KEY_ID_BYTES]):
             if hmac.compare_digest(tag, _tag(key.mac, scope, sealed)):
                 return sealed, key.cipher
         raise rejected()
+
+    def _candidates(self, key_id: bytes) -> Iterator[_Key]:
+        """The keys a token's tag may be under: the known key with its key id first, then the other known
+        keys (tokens sealed before key ids), then, when no known key has the id, the keys read anew that do.
+        """
+        known = self._keys()
+        yield from sorted(known, key=lambda key: key.key_id != key_id)
+        if all(key.key_id != key_id for key in known):
+            yield from self._reread_for_id(key_id)
 
     def _keys(self) -> list[_Key]:
         if self._known is None:
             self._known = _derive_keys(self._source())
         return self._known
 
-    def _keys_named(self, key_id: bytes) -> list[_Key]:
-        """The known keys with this id; when there is none, the keys read anew, unless this id made them be
-        read within the interval (it did not name a key then)."""
-        named = [key for key in self._keys() if key.key_id == key_id]
-        if named:
-            return named
+    def _reread_for_id(self, key_id: bytes) -> list[_Key]:
+        """The keys read anew that have this id, unless this id made them be read within the interval (it
+        named no key then: a forged id costs one read a minute)."""
         now = self._clock()
         if now - self._reread_for.get(key_id, now - RELOAD_INTERVAL_SECONDS) < RELOAD_INTERVAL_SECONDS:
             return []
