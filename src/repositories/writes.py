@@ -77,7 +77,7 @@ class ProductWrites:
 
     def revise(self, change: InPlaceChange) -> Revision:
         """Make `change` (no name, no restore) in one conditional UpdateItem: only the fields sent, the next
-        version and the stamps. It writes only if the product exists, its version is one If-Match names, and
+        version, the stamps and the write's id. It writes only if the product exists, its version is one If-Match names, and
         some sent field differs; otherwise it returns the item as DynamoDB had it, to tell why."""
         changes, if_match = change.changes, change.if_match
         fields = changed_fields(changes)
