@@ -6,9 +6,10 @@ same behaviours against it and against the DynamoDB repository.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
+from contextlib import suppress
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from exceptions.product_exceptions import (
     FieldError,
@@ -22,6 +23,8 @@ from models.commands import IdempotentRequest, InPlaceChange
 from models.record import Page, ProductRecord, Revision, name_key
 from services.product_service import ProductStore
 
+T = TypeVar("T")
+
 
 @dataclass
 class FakeProductStore(ProductStore):
@@ -29,8 +32,9 @@ class FakeProductStore(ProductStore):
 
     `lose_next_writes` makes saves lose to a simulated concurrent writer; `create_error` makes creates fail so.
     `unsettled_writes` makes that many writes go through as DynamoDB would take them while every answer and the
-    read that would settle the outcome are lost: UnsettledWrite. `writes` counts the writes made (saves and
-    revisions).
+    read that would settle the outcome are lost: UnsettledWrite. `answer_lost_then` makes the next write go
+    through with its answer lost, runs (say another caller's write), and tries the write again, as botocore's
+    retry (or the settling read) meets it. `writes` counts the writes made (saves and revisions).
     """
 
     products: dict[str, ProductRecord] = field(default_factory=dict)
@@ -39,6 +43,7 @@ class FakeProductStore(ProductStore):
     lose_next_writes: int = 0
     create_error: Exception | None = None
     unsettled_writes: int = 0
+    answer_lost_then: Callable[[], None] | None = None
     writes: int = 0
 
     def find_by_id(self, product_id: str) -> ProductRecord | None:
@@ -52,8 +57,7 @@ class FakeProductStore(ProductStore):
         return (found[0], found[1]) if found and found[2] > now else None
 
     def create(self, product: ProductRecord, idempotent: IdempotentRequest | None = None) -> None:
-        with self._answered():
-            self._create(product, idempotent)
+        self._answered(lambda: self._create(product, idempotent))
 
     def _create(self, product: ProductRecord, idempotent: IdempotentRequest | None) -> None:
         if self.create_error:
@@ -70,9 +74,7 @@ class FakeProductStore(ProductStore):
             self.idempotency[idempotent.key_hash] = (idempotent.body_hash, product, idempotent.expires_at)
 
     def revise(self, change: InPlaceChange) -> Revision:
-        with self._answered():
-            revision = self._revise(change)
-        return revision
+        return self._answered(lambda: self._revise(change))
 
     def _revise(self, change: InPlaceChange) -> Revision:
         current = self.products.get(change.product_id)
@@ -80,7 +82,7 @@ class FakeProductStore(ProductStore):
             return Revision(current, written=True)
         if current is None or (change.if_match is not None and not change.if_match.matches(current.version)):
             return Revision(current, written=False)
-        revised = current.revised(change.changes, change.by, change.at)
+        revised = current.revised(change.changes, change.by, change.at, change.write_id)
         if revised is current:
             return Revision(current, written=False)
         self.writes += 1
@@ -88,8 +90,7 @@ class FakeProductStore(ProductStore):
         return Revision(revised, written=True)
 
     def save(self, product: ProductRecord, previous: ProductRecord) -> None:
-        with self._answered():
-            self._save(product, previous)
+        self._answered(lambda: self._save(product, previous))
 
     def _save(self, product: ProductRecord, previous: ProductRecord) -> None:
         if _stored_earlier(self.products[product.product_id], product):
@@ -108,16 +109,20 @@ class FakeProductStore(ProductStore):
             self.claims[new_key] = product.product_id
         self.products[product.product_id] = product
 
-    @contextmanager
-    def _answered(self) -> Iterator[None]:
-        """Run a write; while `unsettled_writes` lasts, whatever it did, its outcome is lost: UnsettledWrite."""
-        if not self.unsettled_writes:
-            yield
-            return
-        self.unsettled_writes -= 1
-        with suppress(Exception):
-            yield
-        raise UnsettledWrite()
+    def _answered(self, write: Callable[[], T]) -> T:
+        """Run a write as DynamoDB and botocore would with the answers `unsettled_writes` and
+        `answer_lost_then` lose."""
+        if self.unsettled_writes:
+            self.unsettled_writes -= 1
+            with suppress(Exception):
+                write()
+            raise UnsettledWrite()
+        meanwhile, self.answer_lost_then = self.answer_lost_then, None
+        if meanwhile is not None:
+            with suppress(Exception):
+                write()
+            meanwhile()
+        return write()
 
     def list_active(self, limit: int, token: str | None) -> Page:
         return _page([p for p in self.products.values() if p.active], limit, token)

@@ -153,7 +153,7 @@ def proxy_event(
         "requestContext": {
             "resourcePath": resource,
             "httpMethod": method,
-            "path": f"/{STAGE}{path}",
+            "path": path,  # as the client sent it: the local server has no stage in its paths
             "stage": STAGE,
             "requestId": request_id,
             "requestTimeEpoch": int(time.time() * 1000),

@@ -14,7 +14,10 @@ class FieldError(NamedTuple):
 
 
 class ApiError(Exception):
-    """An error the caller can act on: a message and, for invalid input, one detail per field."""
+    """An error the caller can act on: a message and, for invalid input, one detail per field. `reason`, when
+    set, is for the operators (the request's log line), never for the client."""
+
+    reason: str | None = None
 
     def __init__(self, message: str, details: tuple[FieldError, ...] = ()) -> None:
         super().__init__(message)
@@ -111,6 +114,17 @@ class StoreUnavailable(ApiError):
 
     def __init__(self) -> None:
         super().__init__("The product store is busy or unavailable; retry in a moment.")
+
+
+class PageTokenKeyUnavailable(StoreUnavailable):
+    """The key that seals page tokens cannot be read: Secrets Manager failed (throttling, an outage, the
+    network, access denied, no such secret) or holds no usable value yet; `reason` says which."""
+
+    def __init__(self, reason: str) -> None:
+        ApiError.__init__(
+            self, "Lists cannot be paged right now (their page-token key is unavailable); retry in a moment."
+        )
+        self.reason = reason
 
 
 class OutcomeUnknown(ApiError):

@@ -12,4 +12,5 @@ def handler(request: ApiRequest) -> ApiResponse:
     body = json_object_body(request.header("Content-Type"), request.header("Content-Encoding"), request.body)
     draft = parse_new_product(body)
     idempotent = idempotent_request(request.header("Idempotency-Key"), request.caller, draft)
-    return created_response(product_service().create(draft, request.caller, idempotent))
+    product = product_service().create(draft, request.caller, idempotent)
+    return created_response(product, request.client_path)

@@ -57,14 +57,15 @@ class VersionCondition(NamedTuple):
 
 
 class InPlaceChange(NamedTuple):
-    """A partial change of fields other than the name, made by `by` at `at`, written in place if the product's
-    version is one `if_match` names (any version without it)."""
+    """A partial change of fields other than the name, made by `by` at `at` in the write `write_id`, written in
+    place if the product's version is one `if_match` names (any version without it)."""
 
     product_id: str
     changes: ProductChanges
     by: str
     at: str
     if_match: VersionCondition | None = None
+    write_id: str = ""
 
 
 class ListQuery(NamedTuple):

@@ -18,6 +18,10 @@ _WHITESPACE_RUN = re.compile(r"\s+")
 # DynamoDB keys are at most 2,048 bytes. The name key is GSI2's partition key and, after the 12-byte prefix
 # "PRODUCTNAME#" (repositories/keys.py), the name claim's: NFKC can write one character as 18 (U+FDFA).
 MAX_NAME_KEY_BYTES = 2048 - len("PRODUCTNAME#")
+# A write knows its own attempt by its id among the product's last writes: an attempt whose answer was lost is
+# recognised as long as fewer than this many writes of others followed it before its retry or settling read
+# (seconds; a product takes a handful of writes in that time at most).
+WRITES_KEPT = 8
 
 
 def name_key(name: str) -> str:
@@ -62,10 +66,12 @@ class ProductRecord:
     updated_at: str
     last_updated_by: str
     version: int
+    write_id: str = ""  # the write that made this version (not part of the API)
+    earlier_write_ids: tuple[str, ...] = ()  # the writes before it, newest first, WRITES_KEPT in all
 
     @classmethod
-    def new(cls, product_id: str, draft: ProductDraft, by: str, at: str) -> ProductRecord:
-        """A new active product at version 1, created by `by` at `at`."""
+    def new(cls, product_id: str, draft: ProductDraft, by: str, at: str, write_id: str = "") -> ProductRecord:
+        """A new active product at version 1, created by `by` at `at` in the write `write_id`."""
         return cls(
             product_id=product_id,
             name=draft.name,
@@ -79,10 +85,12 @@ class ProductRecord:
             updated_at=at,
             last_updated_by=by,
             version=1,
+            write_id=write_id,
         )
 
-    def revised(self, changes: ProductChanges, by: str, at: str) -> ProductRecord:
-        """This product with `changes` made by `by` at `at` (the next version); itself if nothing differs."""
+    def revised(self, changes: ProductChanges, by: str, at: str, write_id: str = "") -> ProductRecord:
+        """This product with `changes` made by `by` at `at` in the write `write_id` (the next version); itself
+        if nothing differs."""
         changed = replace(
             self,
             name=_sent_or(changes.name, self.name),
@@ -95,16 +103,31 @@ class ProductRecord:
         )
         if changed == self:
             return self
-        return replace(changed, updated_at=at, last_updated_by=by, version=self.version + 1)
+        return replace(
+            changed,
+            updated_at=at,
+            last_updated_by=by,
+            version=self.version + 1,
+            write_id=write_id,
+            earlier_write_ids=self.write_ids()[: WRITES_KEPT - 1],
+        )
 
-    def restored(self, changes: ProductChanges, by: str, at: str) -> ProductRecord:
+    def restored(self, changes: ProductChanges, by: str, at: str, write_id: str = "") -> ProductRecord:
         """This product made active again by `by` at `at`, with any other `changes` (one new version); itself
         if it is active and nothing else differs."""
-        return self.revised(changes._replace(active=True), by, at)
+        return self.revised(changes._replace(active=True), by, at, write_id)
+
+    def write_ids(self) -> tuple[str, ...]:
+        """The ids of the last writes of this product, newest first (writes made without one left out)."""
+        return tuple(write_id for write_id in (self.write_id, *self.earlier_write_ids) if write_id)
 
     def holds(self, write: ProductRecord | InPlaceChange) -> bool:
-        """Whether this product already is the result of `write` (say a retry of it whose first attempt was
-        stored): the product it stores, or the fields a change sets and its stamps."""
+        """Whether `write` has been applied to this product (say by an earlier attempt whose answer was lost),
+        also when other writes followed it: its id is among the product's last writes. A write without an id
+        is held only where this product is its result: the product it stores, or the fields a change sets and
+        its stamps."""
+        if write.write_id:
+            return write.write_id in self.write_ids()
         if isinstance(write, ProductRecord):
             return self == write
         stamped = self.updated_at == write.at and self.last_updated_by == write.by

@@ -6,10 +6,13 @@ from decimal import Decimal
 from typing import Any
 
 from models.commands import IdempotentRequest, ProductChanges
-from models.record import ProductRecord, name_key
+from models.record import WRITES_KEPT, ProductRecord, name_key
 from repositories import keys
 
 Item = dict[str, Any]
+# The ids of a product's last writes, newest first, one attribute each: an UpdateItem can shift them along
+# (a list attribute cannot be trimmed in the same expression that prepends to it).
+WRITE_ID_ATTRIBUTES = tuple(f"writeId{n}" for n in range(WRITES_KEPT))
 
 
 def to_item(product: ProductRecord) -> Item:
@@ -31,6 +34,8 @@ def to_item(product: ProductRecord) -> Item:
         "version": {"N": str(product.version)},
         keys.NAME_PK: {"S": name_key(product.name)},
     }
+    kept = (product.write_id, *product.earlier_write_ids)
+    item.update((name, {"S": write_id}) for name, write_id in zip(WRITE_ID_ATTRIBUTES, kept) if write_id)
     if product.active:  # the price index is sparse: inactive products leave it
         item[keys.PRICE_PK] = {"S": keys.PRICE_PARTITION}
         item[keys.PRICE_SK] = {"S": keys.price_sort_key(product.price, product.product_id)}
@@ -52,7 +57,25 @@ def from_item(item: Item) -> ProductRecord:
         updated_at=item["updatedAt"]["S"],
         last_updated_by=item["lastUpdatedBy"]["S"],
         version=int(item["version"]["N"]),
+        write_id=_text(item, WRITE_ID_ATTRIBUTES[0]),
+        earlier_write_ids=tuple(filter(None, (_text(item, name) for name in WRITE_ID_ATTRIBUTES[1:]))),
     )
+
+
+def _text(item: Item, name: str) -> str:
+    """A string attribute that may be missing (items written before it existed): empty then."""
+    return str(item[name]["S"]) if name in item else ""
+
+
+def recorded_write(write_id: str) -> tuple[list[str], Item]:
+    """The SET assignments and values that record `write_id` as a product's newest write in an UpdateItem,
+    shifting the ids kept along by one (oldest first: right for any order of evaluation)."""
+    names = WRITE_ID_ATTRIBUTES
+    assignments = [
+        f"#{names[n]} = if_not_exists(#{names[n - 1]}, :noWrite)" for n in range(len(names) - 1, 0, -1)
+    ]
+    assignments.append(f"#{names[0]} = :writeId")
+    return assignments, {":writeId": {"S": write_id}, ":noWrite": {"S": ""}}
 
 
 def changed_fields(changes: ProductChanges) -> Item:

@@ -2,11 +2,15 @@
 
 A token is `base64url(version | nonce | ciphertext | tag)`: the position is encrypted with an HMAC-SHA256
 keystream and authenticated with an HMAC-SHA256 tag over the query's scope and everything before the tag
-(encrypt-then-MAC, standard library only). The tag is checked in constant time before anything is decrypted,
-and the plaintext has one fixed binary layout whose every length is known, so no client byte ever reaches a
-general parser. A position is what the API already shows (a product id, its price in cents); only when a
-bounded Scan stops on another kind of item does it carry that item's partition key, which the encryption keeps
-from the client (see docs/SECURITY.md).
+(encrypt-then-MAC, standard library only). The nonce's first 4 bytes are the key id (4 bytes of an HMAC of the
+key, never the key), the other 8 random: the id names the key that sealed the token, so a container that does not
+know it reads the keys again at once, and a token sealed with a key rotated in moments ago opens everywhere.
+The layout is the first one's (whose nonce was 12 random bytes): tokens sealed before key ids, and by a version
+still serving during a release, open as before, tried against every key this container knows. The tag is
+checked in constant time before anything is decrypted, and the plaintext has one fixed binary layout whose
+every length is known, so no client byte ever reaches a general parser. A position is what the API already
+shows (a product id, its price in cents); only when a bounded Scan stops on another kind of item does it carry
+that item's partition key, which the encryption keeps from the client (see docs/SECURITY.md).
 """
 
 from __future__ import annotations
@@ -27,10 +31,12 @@ from exceptions.product_exceptions import FieldError, ValidationFailed
 TOKEN_LIFETIME_SECONDS = 24 * 60 * 60
 MAX_PARTITION_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
 MIN_SECRET_LENGTH = 32
-# A token no known key opens may come from a container that read a newer key: re-read the keys, at most so often.
+# A token naming a key id this container does not know makes it read the keys again, once per id so often: a
+# genuine id is found by its first read, and a forged one costs one read.
 RELOAD_INTERVAL_SECONDS = 60
 
 _VERSION = b"\x01"
+_KEY_ID_BYTES = 4  # the start of the nonce
 _NONCE_BYTES = 12
 _TAG_BYTES = 16
 _HEADER = struct.Struct(">IB")  # expiry (epoch seconds), kind
@@ -57,34 +63,59 @@ def rejected(
     return ValidationFailed((FieldError("nextToken", reason),))
 
 
+class _Key(NamedTuple):
+    """One secret's keys: its id (in the tokens it seals), the encryption key and the authentication key."""
+
+    key_id: bytes
+    cipher: bytes
+    mac: bytes
+
+
 class PageTokens:
     """Seals positions into tokens with the current secret and opens tokens sealed with it or with the
-    previous ones (after a rotation, tokens made before it stay valid until they expire)."""
+    previous ones (after a rotation, tokens made before it stay valid until they expire).
+
+    The secrets come from `source` (current first), read on first use and again after `forget_keys` or when a
+    token names a key not among them; a source that cannot give them raises (PageTokenKeyUnavailable)."""
 
     def __init__(
         self,
-        secret: str,
+        secret: str = "",
         clock: Callable[[], float] = time.time,
         lifetime: int = TOKEN_LIFETIME_SECONDS,
         previous: Sequence[str] = (),
-        reload: Callable[[], Sequence[str]] | None = None,
+        source: Callable[[], Sequence[str]] | None = None,
     ) -> None:
+        """Under the fixed `secret` and `previous` ones (the local server, tests), or, given `source`, under
+        the secrets it gives."""
         self._clock = clock
         self._lifetime = lifetime
-        self._keys = _derive_keys((secret, *previous))
-        # `reload` gives the secrets anew (current first): a container started before a rotation learns the
-        # new key when a token sealed with it arrives.
-        self._reload = reload
-        self._loaded_at = clock()
+        self._known: list[_Key] | None = None
+        self._reread_for: dict[bytes, float] = {}  # unknown key id -> when it last made the keys be read
+        if source is None:
+            fixed = (secret, *previous)
+            self._known = _derive_keys(fixed)  # a bad fixed secret fails at once
+            source = lambda: fixed  # noqa: E731 - forget_keys reads the same ones again
+        self._source = source
+
+    def forget_keys(self) -> None:
+        """Drop the keys read so far: the next seal or open reads them again from their source (say after a
+        snapshot restore, whose keys may be older than the secret)."""
+        self._known = None
+        self._reread_for = {}
+
+    def load_keys(self) -> None:
+        """Read the keys now if they are not known yet."""
+        self._keys()
 
     def seal(self, scope: str, position: Position) -> str:
         """A token for `position`, valid for `scope` (the query that produced it) until it expires."""
-        cipher_key, mac_key = self._keys[0]
+        key = self._keys()[0]
         expires = int(self._clock()) + self._lifetime
         plaintext = _HEADER.pack(expires, _kind(position)) + _body(position)
-        nonce = os.urandom(_NONCE_BYTES)
-        sealed = _VERSION + nonce + _xor(cipher_key, nonce, plaintext)
-        return base64.urlsafe_b64encode(sealed + _tag(mac_key, scope, sealed)).decode().rstrip("=")
+        nonce = key.key_id + os.urandom(_NONCE_BYTES - _KEY_ID_BYTES)
+        sealed = _VERSION + nonce + _xor(key.cipher, nonce, plaintext)
+        return base64.urlsafe_b64encode(sealed + _tag(key.mac, scope, sealed)).decode().rstrip("=")
 
     def open(self, scope: str, token: str) -> Position:
         """The position a token made by `seal` for the same scope carries; anything else is a 400."""
@@ -118,30 +149,47 @@ class PageTokens:
         sealed, tag = raw[:-_TAG_BYTES], raw[-_TAG_BYTES:]
         if len(sealed) < len(_VERSION) + _NONCE_BYTES or not sealed.startswith(_VERSION):
             raise rejected()
-        for cipher_key, mac_key in self._current_keys():
-            if hmac.compare_digest(tag, _tag(mac_key, scope, sealed)):
-                return sealed, cipher_key
+        for key in self._candidates(sealed[1 : 1 + _KEY_ID_BYTES]):
+            if hmac.compare_digest(tag, _tag(key.mac, scope, sealed)):
+                return sealed, key.cipher
         raise rejected()
 
-    def _current_keys(self) -> Iterator[tuple[bytes, bytes]]:
-        """The known keys, then (once per interval, only when none of them matched) the keys read anew."""
-        yield from self._keys
+    def _candidates(self, key_id: bytes) -> Iterator[_Key]:
+        """The keys a token's tag may be under: the known key with its key id first, then the other known
+        keys (tokens sealed before key ids), then, when no known key has the id, the keys read anew that do.
+        """
+        known = self._keys()
+        yield from sorted(known, key=lambda key: key.key_id != key_id)
+        if all(key.key_id != key_id for key in known):
+            yield from self._reread_for_id(key_id)
+
+    def _keys(self) -> list[_Key]:
+        if self._known is None:
+            self._known = _derive_keys(self._source())
+        return self._known
+
+    def _reread_for_id(self, key_id: bytes) -> list[_Key]:
+        """The keys read anew that have this id, unless this id made them be read within the interval (it
+        named no key then: a forged id costs one read a minute)."""
         now = self._clock()
-        if self._reload is not None and now - self._loaded_at >= RELOAD_INTERVAL_SECONDS:
-            self._loaded_at = now
-            self._keys = _derive_keys(self._reload())
-            yield from self._keys
+        if now - self._reread_for.get(key_id, now - RELOAD_INTERVAL_SECONDS) < RELOAD_INTERVAL_SECONDS:
+            return []
+        self._reread_for = {k: at for k, at in self._reread_for.items() if now - at < RELOAD_INTERVAL_SECONDS}
+        self._reread_for[key_id] = now
+        self._known = None
+        return [key for key in self._keys() if key.key_id == key_id]
 
 
-def _derive_keys(secrets: Sequence[str]) -> list[tuple[bytes, bytes]]:
-    """Per secret, separate keys for encryption and authentication."""
+def _derive_keys(secrets: Sequence[str]) -> list[_Key]:
+    """Per secret, its id and separate keys for encryption and authentication."""
     keys = []
     for secret in secrets:
         if len(secret) < MIN_SECRET_LENGTH:
             raise ValueError(f"the page token secret must be at least {MIN_SECRET_LENGTH} characters")
         root = secret.encode()
         keys.append(
-            (
+            _Key(
+                hmac.digest(root, b"bbws page token: key id", hashlib.sha256)[:_KEY_ID_BYTES],
                 hmac.digest(root, b"bbws page token: encryption", hashlib.sha256),
                 hmac.digest(root, b"bbws page token: authentication", hashlib.sha256),
             )

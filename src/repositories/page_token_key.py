@@ -7,6 +7,7 @@ while the current one is younger than that: afterwards every token it sealed has
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import gc
 import time
@@ -14,12 +15,15 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.exceptions import BotoCoreError, ClientError
 
+from exceptions.product_exceptions import PageTokenKeyUnavailable
 from repositories.dynamodb import CLIENT_CONFIG
-from repositories.page_token import TOKEN_LIFETIME_SECONDS, PageTokens
+from repositories.page_token import MIN_SECRET_LENGTH, TOKEN_LIFETIME_SECONDS, PageTokens
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager.client import SecretsManagerClient
+    from mypy_boto3_secretsmanager.type_defs import GetSecretValueResponseTypeDef
 
 
 def create_secrets_client(region: str) -> SecretsManagerClient:
@@ -30,29 +34,52 @@ def create_secrets_client(region: str) -> SecretsManagerClient:
 def read_keys(
     client: SecretsManagerClient, secret_id: str, now: Callable[[], datetime.datetime]
 ) -> list[str]:
-    """The current key, then the previous one while tokens it sealed can still be valid."""
-    current = client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
-    keys = [current["SecretString"]]
-    if now() - current["CreatedDate"] < datetime.timedelta(seconds=TOKEN_LIFETIME_SECONDS):
-        try:
-            previous = client.get_secret_value(SecretId=secret_id, VersionStage="AWSPREVIOUS")
-        except client.exceptions.ResourceNotFoundException:  # the first key has no predecessor
-            return keys
-        keys.append(previous["SecretString"])
+    """The current key, then the previous one while tokens it sealed can still be valid. Any failure (a
+    Secrets Manager or network fault, no such secret, no AWSCURRENT value, a value too short to be a key) is a
+    PageTokenKeyUnavailable: answered 503, like every other AWS fault, never 500."""
+    try:
+        current = client.get_secret_value(SecretId=secret_id, VersionStage="AWSCURRENT")
+        keys = [_usable(current, "AWSCURRENT")]
+        if now() - current["CreatedDate"] < datetime.timedelta(seconds=TOKEN_LIFETIME_SECONDS):
+            try:
+                previous = client.get_secret_value(SecretId=secret_id, VersionStage="AWSPREVIOUS")
+            except client.exceptions.ResourceNotFoundException:  # the first key has no predecessor
+                return keys
+            keys.append(_usable(previous, "AWSPREVIOUS"))
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "unknown")
+        raise PageTokenKeyUnavailable(f"Secrets Manager answered {code}") from None
+    except BotoCoreError as error:
+        raise PageTokenKeyUnavailable(
+            f"Secrets Manager could not be reached: {type(error).__name__}"
+        ) from None
     return keys
+
+
+def _usable(value: GetSecretValueResponseTypeDef, stage: str) -> str:
+    """The key a GetSecretValue answer holds, if it is one (text, long enough)."""
+    key = value.get("SecretString")
+    if key is None or len(key) < MIN_SECRET_LENGTH:
+        raise PageTokenKeyUnavailable(
+            f"the {stage} value is not a key of at least {MIN_SECRET_LENGTH} characters"
+        )
+    return key
 
 
 def page_tokens_from_secret(
     secret_id: str, region: str, clock: Callable[[], float] = time.time
 ) -> PageTokens:
-    """Page tokens under the secret's keys, read now and again when a token no known key opens arrives."""
+    """Page tokens under the secret's keys, read now and again when a token names a key not among them. A
+    failure to read them now is answered when a request needs them (503), and they are read again then."""
     client = create_secrets_client(region)
 
     def load() -> list[str]:
         return read_keys(client, secret_id, lambda: datetime.datetime.now(datetime.timezone.utc))
 
-    current, *previous = load()
+    tokens = PageTokens(clock=clock, source=load)
+    with contextlib.suppress(PageTokenKeyUnavailable):
+        tokens.load_keys()
     # The second client's service model leaves many long-lived objects behind; without this the next full
     # collection walks them all during a later request (about 80 ms, docs/PERFORMANCE.md).
     gc.freeze()
-    return PageTokens(current, clock=clock, previous=previous, reload=load)
+    return tokens

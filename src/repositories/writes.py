@@ -1,8 +1,9 @@
 """Product writes: the create transaction, the in-place revision, and the guarded save that moves a claim.
 
 A write whose answer was lost (botocore sends a call again after a read timeout) may find its own earlier
-attempt stored, and fail its condition on that. Such a write counts as success and reports itself written:
-`_stored_earlier` is the one place that decides it, through `ProductRecord.holds`. When no attempt got an answer
+attempt stored, and fail its condition on that, also when another caller wrote in between. Such a write counts
+as success and reports itself written: `_stored_earlier` is the one place that decides it, through
+`ProductRecord.holds` (the write's id among the ids of the product's last writes, which every write records). When no attempt got an answer
 to trust (all timed out, or the last were refused after one that may have been stored), one consistent read of
 the product settles it by the same rule; if that read fails too, the outcome is unknown (UnsettledWrite).
 """
@@ -26,7 +27,14 @@ from models.record import ProductRecord, Revision, name_key
 from repositories import keys, legacy_name_keys
 from repositories.calls import ConditionFailed, Item, TransactionCancelled, attribute_names, call, read_item
 from repositories.dynamodb import one_attempt_twin
-from repositories.items import changed_fields, from_item, idempotency_item, name_claim_item, to_item
+from repositories.items import (
+    changed_fields,
+    from_item,
+    idempotency_item,
+    name_claim_item,
+    recorded_write,
+    to_item,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.client import DynamoDBClient
@@ -69,7 +77,7 @@ class ProductWrites:
 
     def revise(self, change: InPlaceChange) -> Revision:
         """Make `change` (no name, no restore) in one conditional UpdateItem: only the fields sent, the next
-        version and the stamps. It writes only if the product exists, its version is one If-Match names, and
+        version, the stamps and the write's id. It writes only if the product exists, its version is one If-Match names, and
         some sent field differs; otherwise it returns the item as DynamoDB had it, to tell why."""
         changes, if_match = change.changes, change.if_match
         fields = changed_fields(changes)
@@ -77,6 +85,10 @@ class ProductWrites:
         values.update({":one": {"N": "1"}, ":at": {"S": change.at}, ":by": {"S": change.by}})
         assignments = [f"#{name} = :{name}" for name in fields]
         assignments += ["#version = #version + :one", "#updatedAt = :at", "#lastUpdatedBy = :by"]
+        if change.write_id:
+            recording, recorded = recorded_write(change.write_id)
+            assignments += recording
+            values.update(recorded)
         removals = []
         if changes.active is False:  # the price index is sparse: inactive products leave it
             removals = [f"#{keys.PRICE_PK}", f"#{keys.PRICE_SK}"]
@@ -217,8 +229,8 @@ class _ClaimOfAnother(Exception):
 
 
 def _stored_earlier(found: ProductRecord | None, write: ProductRecord | InPlaceChange) -> bool:
-    """Whether a write that failed its condition was stored by an earlier attempt of itself: the product as
-    DynamoDB returned it already is the write's result, version and stamps included."""
+    """Whether a write that failed its condition (or got no answer) was stored by an earlier attempt of itself:
+    the product as DynamoDB returned it records the write's id, whatever other writes followed it."""
     return found is not None and found.holds(write)
 
 

@@ -69,7 +69,8 @@ def _record_update(before: ProductRecord, after: ProductRecord) -> None:
 
 
 def _outcome_unknown(product_id: str, created: bool = False, keyed: bool = False) -> OutcomeUnknown:
-    """The store never answered a write, nor the read that would tell whether it was stored."""
+    """The store never answered a write, nor the read that would tell whether it was stored. Every such message
+    says "may have been applied": clients and docs/API.md look for that phrase."""
     path = f"/v1.0/products/{product_id}"
     if not created:
         return OutcomeUnknown(
@@ -82,7 +83,8 @@ def _outcome_unknown(product_id: str, created: bool = False, keyed: bool = False
         else "GET it, and send the request again only if that answers 404"
     )
     return OutcomeUnknown(
-        f"The product store did not answer in time, so the product may have been created at {path}: {how}."
+        f"The product store did not answer in time, so this create may have been applied (the product would be "
+        f"{path}): {how}."
     )
 
 
@@ -100,11 +102,15 @@ class ProductService:
         clock: Callable[[], str] = utc_now,
         new_id: Callable[[], str] = lambda: str(uuid.uuid4()),
         epoch: Callable[[], int] = lambda: int(time.time()),
+        new_write_id: Callable[[], str] = lambda: uuid.uuid4().hex[:16],
     ) -> None:
         self._store = store
         self._clock = clock
         self._new_id = new_id
         self._epoch = epoch
+        # Each write carries an id the store keeps with the product: an attempt whose answer was lost is
+        # recognised as this write's even after other writes (60 random bits: no two writes share one).
+        self._new_write_id = new_write_id
 
     def get(self, product_id: str) -> ProductRecord:
         """An active product; inactive ones are not found."""
@@ -136,7 +142,7 @@ class ProductService:
             if earlier is not None:
                 record_event(IDEMPOTENT_REPLAY)
                 return earlier
-            product = ProductRecord.new(self._new_id(), draft, caller, self._clock())
+            product = ProductRecord.new(self._new_id(), draft, caller, self._clock(), self._new_write_id())
             try:
                 self._store.create(product, idempotent)
                 record_event(PRODUCT_CREATED)
@@ -177,14 +183,15 @@ class ProductService:
         A change of other fields is made in place, in one conditional write; a rename (its name claim moves),
         a restore (it rejoins the price index) and a write under If-None-Match read the product first.
         """
-        at = self._clock()
+        at, write_id = self._clock(), self._new_write_id()
         if changes.name is None and not changes.active and if_none_match is None:
-            return self._revise(InPlaceChange(product_id, changes, caller, at, if_match), PRODUCT_UPDATED)
+            change = InPlaceChange(product_id, changes, caller, at, if_match, write_id)
+            return self._revise(change, PRODUCT_UPDATED)
         apply = ProductRecord.restored if changes.active else ProductRecord.revised
         try:
             return self._write(
                 product_id,
-                lambda current: apply(current, changes, caller, at),
+                lambda current: apply(current, changes, caller, at, write_id),
                 if_match,
                 _record_update,
                 if_none_match,
@@ -201,13 +208,15 @@ class ProductService:
         if_none_match: VersionCondition | None = None,
     ) -> None:
         """Soft delete: mark inactive. Deleting an inactive product changes nothing."""
-        change = InPlaceChange(product_id, ProductChanges(active=False), caller, self._clock(), if_match)
+        change = InPlaceChange(
+            product_id, ProductChanges(active=False), caller, self._clock(), if_match, self._new_write_id()
+        )
         if if_none_match is None:
             self._revise(change, PRODUCT_DELETED)
             return
         self._write(
             product_id,
-            lambda current: current.revised(change.changes, change.by, change.at),
+            lambda current: current.revised(change.changes, change.by, change.at, change.write_id),
             if_match,
             lambda before, after: record_event(PRODUCT_DELETED),
             if_none_match,
@@ -221,7 +230,7 @@ class ProductService:
         if not _fits_one_condition(if_match):
             return self._write(
                 change.product_id,
-                lambda current: current.revised(change.changes, change.by, change.at),
+                lambda current: current.revised(change.changes, change.by, change.at, change.write_id),
                 if_match,
                 lambda before, after: record_event(event),
             )

@@ -23,6 +23,7 @@ from exceptions.product_exceptions import (
     MethodNotAllowed,
     NameAlreadyTaken,
     OutcomeUnknown,
+    PageTokenKeyUnavailable,
     PayloadTooLarge,
     ProductNotFound,
     RouteNotFound,
@@ -45,13 +46,16 @@ _cold_start = True
 
 
 class ApiRequest(NamedTuple):
-    """The parts of a proxy event the service uses. Header names are lower-case."""
+    """The parts of a proxy event the service uses. Header names are lower-case. `client_path` is the path as
+    the client sent it (`requestContext.path`: with the stage, or a custom domain's base path), which links in
+    responses must start from; the event's own `path` leaves that prefix out."""
 
     headers: Mapping[str, str]
     query: Mapping[str, tuple[str, ...]]
     path_parameters: Mapping[str, str]
     body: bytes | None
     caller: str
+    client_path: str
 
     def header(self, name: str) -> str | None:
         """A request header by case-insensitive name."""
@@ -67,6 +71,7 @@ class ApiRequest(NamedTuple):
             path_parameters=dict(event.get("pathParameters") or {}),
             body=_body(event),
             caller=_caller(context),
+            client_path=str(context.get("path") or event.get("path") or ""),
         )
 
 
@@ -163,6 +168,10 @@ ERROR_ANSWERS: dict[type[ApiError], ErrorAnswer] = {
     StoreUnavailable: ErrorAnswer(
         503, "Service Unavailable", "Unavailable", _retry_after, metric="Unavailable"
     ),
+    # A missing key (before `page_token_key ensure` ran) or a Secrets Manager fault: like any AWS fault.
+    PageTokenKeyUnavailable: ErrorAnswer(
+        503, "Service Unavailable", "PageTokenKeyUnavailable", _retry_after, metric="Unavailable"
+    ),
     OutcomeUnknown: ErrorAnswer(
         503, "Service Unavailable", "OutcomeUnknown", _retry_after, metric="OutcomeUnknown"
     ),
@@ -252,6 +261,8 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
         summary["status"] = rendered["statusCode"]
         if failure is not None:
             summary["errorCode"] = answer_for(failure).code
+            if failure.reason:
+                summary["errorReason"] = failure.reason
         summary["durationMs"] = latency_ms
         values = _metric_values(recording, failure, cold_start, latency_ms)
         summary.update(

@@ -63,9 +63,21 @@ def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
         if key in result:
-            raise JsonRejected(f'The key "{key}" appears twice; send each field once.')
+            raise JsonRejected(f"The key {_quoted(key)} appears twice; send each field once.")
         result[key] = value
     return result
+
+
+def escape_lone_surrogates(text: str) -> str:
+    """`text` with each half of a surrogate pair written as its escape (`\\ud800`): valid UTF-8 whatever a
+    client sent, and, inside JSON text, the same string."""
+    return _LONE_SURROGATE.sub(lambda match: f"\\u{ord(match.group()):04x}", text)
+
+
+def _quoted(text: str) -> str:
+    """`text` as a readable JSON string that is valid UTF-8 (the duplicate-key check runs before the surrogate
+    check, so a key may still hold half a pair)."""
+    return escape_lone_surrogates(json.dumps(text, ensure_ascii=False))
 
 
 def _strings(document: Any) -> list[str]:

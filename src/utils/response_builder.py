@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from utils.bounded_json import escape_lone_surrogates
 from utils.entity_tags import entity_tag
 
 if TYPE_CHECKING:
@@ -37,8 +38,10 @@ def _json_default(value: Any) -> Any:
 
 
 def to_json(body: Any) -> str:
-    """Compact UTF-8 JSON with decimals as numbers."""
-    return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    """Compact JSON with decimals as numbers, always valid UTF-8: half a surrogate pair that a client sent
+    (say in a query parameter's name an error quotes) is written as its escape."""
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=_json_default)
+    return escape_lone_surrogates(text)
 
 
 def to_api(product: ProductRecord) -> dict[str, Any]:
@@ -64,10 +67,11 @@ def product_response(product: ProductRecord, status: int = 200) -> ApiResponse:
     return ApiResponse(status, {"product": to_api(product)}, {"ETag": entity_tag(product.version)})
 
 
-def created_response(product: ProductRecord) -> ApiResponse:
-    """201 with the product, its ETag and its Location."""
+def created_response(product: ProductRecord, collection_path: str) -> ApiResponse:
+    """201 with the product, its ETag and its Location under `collection_path`, the path the client posted
+    to (a client resolves a Location against the URL it used: without the stage it would miss the API)."""
     response = product_response(product, 201)
-    response.headers["Location"] = f"/v1.0/products/{product.product_id}"
+    response.headers["Location"] = f"{collection_path.rstrip('/')}/{product.product_id}"
     return response
 
 

@@ -102,3 +102,9 @@ def test_if_match_with_other_whitespace_is_400(api: ApiClient, created: dict[str
     response = api.put(path, {"price": 5}, headers={"If-Match": f'"1"{junk}'})
     assert response.status == 400
     assert api.get(path).json()["product"]["version"] == 1
+
+
+def test_a_duplicate_lone_surrogate_key_is_a_plain_400(api: ApiClient) -> None:
+    assert (
+        "appears twice" in assert_plain_400(api.post(PRODUCTS, raw=b'{"\\ud800":1,"\\ud800":2}'))["message"]
+    )

@@ -20,12 +20,12 @@ from exceptions.product_exceptions import (
 )
 from fakes import FakeProductStore
 from models.commands import IDEMPOTENCY_WINDOW_SECONDS, InPlaceChange, ProductChanges
-from models.record import ProductRecord, Revision
+from models.record import WRITES_KEPT, ProductRecord, Revision
 from samples import keyed, product_record
 from repositories.dynamodb import create_client, one_attempt_twin
 from repositories.product_repository import ProductRepository
 from services.product_service import ProductStore
-from test_unanswered_writes import lose_answers, retry_at_once
+from test_unanswered_writes import lose_answers, lose_first_answer, retry_at_once
 from utils.entity_tags import if_match_condition
 from utils.settings import get_settings
 
@@ -333,3 +333,83 @@ def test_a_write_whose_answers_and_settling_read_are_lost_is_unsettled_yet_store
         store.revise(change)
     stored = store.find_by_id(product.product_id)
     assert stored is not None and stored.holds(change)
+
+
+@pytest.fixture(params=["fake", "dynamodb"])
+def retried(
+    request: pytest.FixtureRequest,
+) -> tuple[ProductStore, Callable[[Callable[[], Any], str], None]]:
+    """A store, and what makes its next write (a DynamoDB `operation`) go through with its answer lost, run
+    `meanwhile` (another caller's write), and be tried again, as botocore retries it."""
+    if request.param == "fake":
+        fake = FakeProductStore()
+        return fake, lambda meanwhile, operation: setattr(fake, "answer_lost_then", meanwhile)
+    request.getfixturevalue("empty_table")
+    retry_at_once(request.getfixturevalue("monkeypatch"))
+    client = create_client(get_settings())
+
+    def lose_first(meanwhile: Callable[[], Any], operation: str) -> None:
+        lose_first_answer(client, operation, meanwhile)
+
+    return ProductRepository(client, get_settings().table_name), lose_first
+
+
+def another_callers_change(product: ProductRecord) -> InPlaceChange:
+    changes = ProductChanges(description="Another caller's description.")
+    return InPlaceChange(product.product_id, changes, "carol", LATER, None, "their-write")
+
+
+def test_a_conditional_revision_retried_after_another_write_is_written(
+    retried: tuple[ProductStore, Callable[[Callable[[], Any], str], None]],
+) -> None:
+    store, lose_first = retried
+    product = product_record()
+    store.create(product)
+    lose_first(lambda: store.revise(another_callers_change(product)), "UpdateItem")
+    changes = ProductChanges(price=Decimal("120.50"))
+    mine = InPlaceChange(product.product_id, changes, "bob", LATER, if_match_condition('"1"'), "my-write")
+    revision = store.revise(mine)
+    assert revision.written and revision.product is not None
+    assert (revision.product.version, revision.product.price) == (3, Decimal("120.50"))
+    assert revision.product.description == "Another caller's description."
+
+
+@pytest.mark.parametrize(
+    ("name", "operation"), [("Entry Plan", "PutItem"), ("Starter Plan", "TransactWriteItems")]
+)
+def test_a_save_retried_after_another_write_succeeds(
+    retried: tuple[ProductStore, Callable[[Callable[[], Any], str], None]], name: str, operation: str
+) -> None:
+    store, lose_first = retried
+    product = product_record(name="Entry Plan")
+    store.create(product)
+    lose_first(lambda: store.revise(another_callers_change(product)), operation)
+    store.save(product.revised(ProductChanges(name=name, period="yearly"), "bob", LATER, "my-write"), product)
+    stored = store.find_by_id(product.product_id)
+    assert stored is not None and (stored.version, stored.name, stored.period) == (3, name, "yearly")
+    assert store.find_name_owner(name) == product.product_id
+
+
+def test_a_create_retried_after_another_write_succeeds(
+    retried: tuple[ProductStore, Callable[[Callable[[], Any], str], None]],
+) -> None:
+    store, lose_first = retried
+    product = replace(product_record(), write_id="my-write")
+    lose_first(lambda: store.revise(another_callers_change(product)), "TransactWriteItems")
+    store.create(product)
+    stored = store.find_by_id(product.product_id)
+    assert stored is not None and stored.holds(product) and stored.version == 2
+
+
+def test_a_write_is_known_among_the_last_writes_kept_and_no_longer(store: ProductStore) -> None:
+    product = replace(product_record(), write_id="first-write")
+    store.create(product)
+    for n in range(WRITES_KEPT - 1):
+        change = ProductChanges(description=f"Edit {n}.")
+        store.revise(InPlaceChange(product.product_id, change, "carol", LATER, None, f"edit-{n}"))
+    stored = store.find_by_id(product.product_id)
+    assert stored is not None and stored.holds(product)
+    last = ProductChanges(description="One more.")
+    store.revise(InPlaceChange(product.product_id, last, "carol", LATER, None, "one-more"))
+    stored = store.find_by_id(product.product_id)
+    assert stored is not None and not stored.holds(product)

@@ -18,6 +18,7 @@ from botocore.exceptions import ReadTimeoutError
 from botocore.retries.standard import ExponentialBackoff
 
 from handlers import create_product, delete_product, update_product
+from models.commands import ProductChanges
 from repositories import keys
 from repositories.calls import read_item
 from repositories.dynamodb import create_client, one_attempt_twin
@@ -25,6 +26,7 @@ from repositories.items import from_item
 from repositories.product_repository import ProductRepository
 from samples import product_body
 from services import factory
+from services.product_service import ProductService
 from utils.settings import get_settings
 
 if TYPE_CHECKING:
@@ -78,7 +80,8 @@ def stored(product_id: str) -> dict[str, Any]:
     item = read_item(create_client(get_settings()), get_settings().table_name, keys.product_pk(product_id))
     assert item is not None
     record = from_item(item)
-    return {"version": record.version, "name": record.name, "active": record.active, "price": record.price}
+    fields = ("version", "name", "active", "price", "description")
+    return {field: getattr(record, field) for field in fields}
 
 
 def answered(handler: Any, event: dict[str, Any]) -> tuple[int, dict[str, str], Any]:
@@ -208,7 +211,7 @@ def test_a_create_whose_settling_read_fails_too_is_a_503_saying_where_to_look(
     )["Items"]
     product_id = item["productId"]["S"]
     assert (status, answer_headers["Retry-After"], reads) == (503, "1", ["GetItem"])
-    assert f"may have been created at /v1.0/products/{product_id}" in body["message"]
+    assert "may have been applied" in body["message"] and f"/v1.0/products/{product_id})" in body["message"]
     assert ("same Idempotency-Key" in body["message"]) == (key is not None)
     assert (line["OutcomeUnknown"], line["Unavailable"]) == (1, 0)
 
@@ -222,3 +225,118 @@ def test_a_change_whose_settling_read_fails_too_is_a_503_saying_it_may_have_been
     assert status == 503 and "may have been applied" in answer["message"]
     assert f"GET /v1.0/products/{product_id}" in answer["message"]
     assert_stored(product_id, change.after)  # it was, in fact
+
+
+def another_callers_write(product_id: Callable[[], str]) -> Callable[[], None]:
+    """Another caller's change of the product (its description), through a store and client of its own."""
+
+    def write() -> None:
+        other = ProductService(ProductRepository(create_client(get_settings()), get_settings().table_name))
+        changes = ProductChanges(description="Edited by another caller meanwhile.")
+        other.update(product_id(), changes, "another-caller", None)
+
+    return write
+
+
+def before_next(client: DynamoDBClient, operation: str, write: Callable[[], None]) -> None:
+    """Make `write` happen just before the next attempt of `operation` on `client` is sent."""
+    pending = [write]
+
+    def run_first(**_: Any) -> None:
+        while pending:
+            pending.pop()()
+
+    client.meta.events.register(f"before-send.dynamodb.{operation}", run_first)
+
+
+def lose_first_answer(client: DynamoDBClient, operation: str, meanwhile: Callable[[], None]) -> list[str]:
+    """Make the first attempt of `operation` reach DynamoDB and lose its answer, with `meanwhile` happening
+    before botocore's retry, which is answered; the list records the attempts."""
+    attempts: list[str] = []
+
+    def send_first_then_time_out(request: Any, **_: Any) -> None:
+        attempts.append(operation)
+        if len(attempts) == 1:
+            client._endpoint.http_session.send(request)  # type: ignore[attr-defined]
+            meanwhile()
+            raise ReadTimeoutError(endpoint_url=request.url)
+
+    client.meta.events.register(f"before-send.dynamodb.{operation}", send_first_then_time_out)
+    return attempts
+
+
+def the_only_product(client: DynamoDBClient) -> str:
+    (item,) = client.scan(
+        TableName=get_settings().table_name,
+        FilterExpression="entityType = :p",
+        ExpressionAttributeValues={":p": {"S": keys.ENTITY_PRODUCT}},
+    )["Items"]
+    return str(item["productId"]["S"])
+
+
+def changed(wired: Wired, make_event: Event, change: Change, if_match: str | None = None) -> tuple[str, Any]:
+    """A new product (deleted first when `change` restores), and the event that makes `change` to it."""
+    path = {"productId": create(make_event, name="Changing Plan")}
+    if change.deleted_first:
+        assert answered(delete_product.handler, make_event("DELETE", path_parameters=path))[0] == 204
+    headers = {"If-Match": if_match} if if_match else {}
+    event = make_event(change.method, body=change.body, path_parameters=path, headers=headers)
+    return path["productId"], event
+
+
+def handler_of(change: Change) -> Any:
+    return update_product.handler if change.method == "PUT" else delete_product.handler
+
+
+def assert_both_applied(product_id: str, change: Change) -> None:
+    now = assert_stored(product_id, {**change.after, "version": change.after["version"] + 1})
+    assert now["description"] == "Edited by another caller meanwhile."
+
+
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_a_change_whose_answers_were_lost_while_another_caller_wrote_is_answered_as_applied(
+    wired: Wired, make_event: Event, name: str
+) -> None:
+    change = CHANGES[name]
+    product_id, event = changed(wired, make_event, change)
+    attempts = lose_answers(wired.client, change.operation)
+    before_next(wired.settling, "GetItem", another_callers_write(lambda: product_id))
+    status, _, _ = answered(handler_of(change), event)
+    assert (status, attempts) == (204 if change.method == "DELETE" else 200, [change.operation] * ATTEMPTS)
+    assert_both_applied(product_id, change)
+
+
+def test_a_create_whose_answers_were_lost_while_another_caller_wrote_is_201(
+    wired: Wired, make_event: Event
+) -> None:
+    lose_answers(wired.client, "TransactWriteItems")
+    before_next(wired.settling, "GetItem", another_callers_write(lambda: the_only_product(wired.client)))
+    status, _, body = answered(
+        create_product.handler, make_event("POST", body=product_body(name="Raced Plan"))
+    )
+    assert (status, body["product"]["name"]) == (201, "Raced Plan")
+    assert stored(body["product"]["productId"])["description"] == "Edited by another caller meanwhile."
+
+
+@pytest.mark.parametrize("name", list(CHANGES))
+def test_a_conditional_change_retried_after_another_caller_wrote_is_answered_as_applied(
+    wired: Wired, make_event: Event, name: str
+) -> None:
+    change = CHANGES[name]
+    version = 2 if change.deleted_first else 1
+    product_id, event = changed(wired, make_event, change, if_match=f'"{version}"')
+    attempts = lose_first_answer(wired.client, change.operation, another_callers_write(lambda: product_id))
+    status, _, body = answered(handler_of(change), event)
+    assert status == (204 if change.method == "DELETE" else 200), body
+    assert attempts == [change.operation] * 2
+    assert_both_applied(product_id, change)
+
+
+def test_a_create_retried_after_another_caller_wrote_is_201(wired: Wired, make_event: Event) -> None:
+    meanwhile = another_callers_write(lambda: the_only_product(wired.client))
+    lose_first_answer(wired.client, "TransactWriteItems", meanwhile)
+    status, _, body = answered(
+        create_product.handler, make_event("POST", body=product_body(name="Raced Plan"))
+    )
+    assert (status, body["product"]["name"]) == (201, "Raced Plan")
+    assert stored(body["product"]["productId"])["description"] == "Edited by another caller meanwhile."

@@ -42,6 +42,20 @@ def test_create_returns_201_with_location_and_etag(make_event: Event) -> None:
     assert product["name"] == "Entry Plan" and product["price"] == 95.5 and product["currency"] == "ZAR"
 
 
+@pytest.mark.parametrize(
+    "client_path",
+    ["/dev/v1.0/products", "/catalogue/v1.0/products", "/v1.0/products"],
+    ids=["a stage", "a custom domain's base path", "a custom domain without base path"],
+)
+def test_create_location_is_built_from_the_path_the_client_used(make_event: Event, client_path: str) -> None:
+    # API Gateway's event path leaves out the stage or base path; requestContext.path holds what was sent.
+    event = make_event("POST", body=product_body(name="Entry Plan"))
+    event["requestContext"]["path"] = client_path
+    response = create_product.handler(event, None)
+    product_id = body_of(response)["product"]["productId"]
+    assert response["headers"]["Location"] == f"{client_path}/{product_id}"
+
+
 def test_create_records_the_authorizer_email_as_last_updated_by(make_event: Event) -> None:
     event = make_event("POST", body=product_body(), authorizer={"claims": {"email": "ops@example.com"}})
     assert body_of(create_product.handler(event, None))["product"]["lastUpdatedBy"] == "ops@example.com"

@@ -166,3 +166,20 @@ def test_a_name_search_holding_a_lone_surrogate_is_400(make_event: Event) -> Non
     event = make_event("GET", query={"name": ["Basic\ud800Plan"]})
     body = assert_plain_400(list_products.handler(event, None))
     assert body["details"][0]["field"] == "name"
+
+
+@pytest.mark.parametrize("key", ["\\ud800", "\\udfff", 'a\\"b', "\\u0000"])
+def test_a_duplicate_key_is_quoted_as_valid_utf8_json(make_event: Event, key: str) -> None:
+    # Lambda's runtime sends the body as UTF-8: a raw lone surrogate in it is no answer at all.
+    text = f'{{"{key}": 1, "{key}": 2}}'
+    response = create_product.handler(make_event("POST", body=text), None)
+    body = json.loads(response["body"].encode("utf-8").decode("utf-8"))
+    assert response["statusCode"] == 400
+    assert "appears twice" in body["message"]
+
+
+def test_a_query_parameter_named_with_a_lone_surrogate_is_a_utf8_400(make_event: Event) -> None:
+    response = list_products.handler(make_event("GET", query={"\ud800x": ["1"]}), None)
+    body = json.loads(response["body"].encode("utf-8"))
+    assert response["statusCode"] == 400
+    assert body["details"][0]["field"] == "\ud800x"

@@ -4,19 +4,28 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
+import boto3
 import pytest
+from moto import mock_aws
 
 from emf_spec import emf_problems
 from exceptions.product_exceptions import StoreUnavailable
 from fakes import FakeProductStore
 from handlers import create_product, delete_product, get_product, list_products, update_product
 from metrics.emf import declared_metrics
+from models.commands import ProductDraft
+from repositories.page_token_key import page_tokens_from_secret
+from repositories.product_repository import ProductRepository
+from scripts.local_server.table import create_table
+from services import factory
 from samples import product_body
 from services.product_service import ProductService
 from utils import api_gateway
 from utils.logger import get_logger
+from utils.settings import get_settings
 
 Event = Callable[..., dict[str, Any]]
 EVENT_METRICS = (
@@ -170,7 +179,8 @@ def unsettled(
     capsys.readouterr()
     response = handler(event, None)
     record = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    assert (response["statusCode"], response["headers"]["Retry-After"]) == (503, "1")
+    assert response["statusCode"] == 503, response["body"]
+    assert response["headers"]["Retry-After"] == "1"
     assert events(record) == {"OutcomeUnknown": 1}
     message: str = json.loads(response["body"])["message"]
     return message, record
@@ -208,7 +218,11 @@ def test_a_create_whose_outcome_is_unknown_is_a_503_naming_where_the_product_wou
     event = make_event("POST", body=product_body(), headers=headers)
     message, _ = unsettled(create_product.handler, event, fake_store, capsys)
     (product_id,) = fake_store.products  # the write went through; only its answers were lost
-    assert f"may have been created at /v1.0/products/{product_id}" in message and advice in message
+    assert (
+        "may have been applied" in message
+        and f"/v1.0/products/{product_id})" in message
+        and advice in message
+    )
 
 
 def test_unexpected_error_counts_a_500(
@@ -261,3 +275,30 @@ def test_an_error_line_names_the_error_by_its_code_and_holds_no_body(
     event = make_event(method, body=body, path_parameters=by_id("0b7e5c1e-8f3a-4a51-9d0c-5f3b2a9c4e10"))
     _, record = run(handler, event, capsys)
     assert record["errorCode"] == code and "name" not in record and "body" not in record
+
+
+@pytest.mark.parametrize("query", [{"nextToken": ["AQ" + "A" * 66]}, {"limit": ["1"]}])
+def test_a_list_whose_page_token_key_has_no_value_yet_is_a_503_counted_as_unavailable(
+    make_event: Event, capsys: pytest.CaptureFixture[str], query: dict[str, list[str]]
+) -> None:
+    # Between the first apply and `page_token_key ensure` the secret exists without a value.
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="eu-west-1")
+        create_table(client, get_settings().table_name)
+        boto3.client("secretsmanager", region_name="eu-west-1").create_secret(Name="page-token-key")
+        tokens = page_tokens_from_secret("page-token-key", "eu-west-1")
+        service = factory.bootstrap(ProductRepository(client, get_settings().table_name, tokens))
+        for name in ("First Plan", "Second Plan"):
+            service.create(ProductDraft(name, "A plan.", Decimal(10), "monthly"), "tester")
+        capsys.readouterr()
+        response = list_products.handler(make_event("GET", query=query), None)
+    (line,) = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
+    assert response["statusCode"] == 503, response["body"]
+    assert response["headers"]["Retry-After"] == "1"
+    assert (line["errorCode"], line["Unavailable"], line.get("UnexpectedErrors", 0)) == (
+        "PageTokenKeyUnavailable",
+        1,
+        0,
+    )
+    assert "ResourceNotFoundException" in line["errorReason"]  # why, for the operators alone
+    assert "ResourceNotFoundException" not in response["body"]

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from models.commands import InPlaceChange, ProductChanges, ProductDraft
-from models.record import ProductRecord, name_key
+from models.record import WRITES_KEPT, ProductRecord, name_key
 
 PRODUCT_ID = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
 CREATED = "2026-01-01T00:00:00.000Z"
@@ -70,3 +70,25 @@ def test_a_record_holds_the_write_that_made_it(product: ProductRecord) -> None:
     assert not revised.holds(InPlaceChange(PRODUCT_ID, changes, "carol", LATER))
     assert not revised.holds(InPlaceChange(PRODUCT_ID, changes, "bob", CREATED))
     assert not revised.holds(InPlaceChange(PRODUCT_ID, ProductChanges(price=Decimal("121.00")), "bob", LATER))
+
+
+def test_a_write_with_an_id_is_held_while_its_id_is_among_the_last_kept(product: ProductRecord) -> None:
+    mine = InPlaceChange(PRODUCT_ID, ProductChanges(price=Decimal("120.00")), "bob", LATER, None, "mine")
+    revised = product.revised(mine.changes, mine.by, mine.at, mine.write_id)
+    assert revised.holds(mine)
+    for n in range(WRITES_KEPT - 1):
+        revised = revised.revised(ProductChanges(description=f"Edit {n}."), "carol", LATER, f"theirs-{n}")
+    assert revised.holds(mine) and revised.price == Decimal("120.00")
+    assert not revised.revised(ProductChanges(period="yearly"), "carol", LATER, "one-more").holds(mine)
+
+
+def test_a_write_with_an_id_is_not_held_by_an_equal_product_it_never_made(product: ProductRecord) -> None:
+    theirs = product.revised(ProductChanges(price=Decimal("120.00")), "bob", LATER, "theirs")
+    assert not theirs.holds(
+        InPlaceChange(PRODUCT_ID, ProductChanges(price=Decimal("120.00")), "bob", LATER, None, "mine")
+    )
+    assert not theirs.holds(product.revised(ProductChanges(price=Decimal("120.00")), "bob", LATER, "mine"))
+
+
+def test_a_change_that_changes_nothing_records_no_write(product: ProductRecord) -> None:
+    assert product.revised(ProductChanges(name=product.name), "bob", LATER, "w1") is product

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from exceptions.product_exceptions import ValidationFailed
+from repositories import page_token
 from repositories.page_token import (
     MAX_TOKEN_LENGTH,
     TOKEN_LIFETIME_SECONDS,
@@ -18,6 +19,7 @@ from repositories.page_token import (
 )
 
 SECRET = "a-deployment-secret-of-at-least-32-characters"
+OTHER_SECRET = "some-other-deployment-secret-of-32-characters"
 PRODUCT_ID = "3f2b8c1e-4d5a-4b6c-9e7f-0a1b2c3d4e5f"
 NOW = 1_800_000_000.0
 POSITIONS = [
@@ -163,20 +165,90 @@ def test_a_token_sealed_with_a_previous_secret_opens_and_new_ones_use_the_curren
     assert tokens().open("t:all", rotated.seal("t:all", POSITIONS[1])) == POSITIONS[1]
 
 
-def test_a_token_of_an_unknown_secret_is_refused_after_reading_the_secrets_again_at_most_once_a_minute() -> (
-    None
-):
-    clock = [NOW]
+def reading(secrets: list[list[str]], clock: list[float]) -> tuple[PageTokens, list[float]]:
+    """Page tokens whose source gives `secrets[0]` (changed by the test), and when it was read."""
     reads: list[float] = []
 
-    def reload() -> list[str]:
+    def source() -> list[str]:
         reads.append(clock[0])
-        return [SECRET]
+        return secrets[0]
 
-    ring = PageTokens(SECRET, clock=lambda: clock[0], reload=reload)
-    stranger = tokens(secret="some-other-deployment-secret-of-32-characters").seal("t:all", POSITIONS[0])
-    for _ in range(3):
+    return PageTokens(clock=lambda: clock[0], source=source), reads
+
+
+def test_a_token_naming_a_key_read_since_opens_at_once() -> None:
+    clock, secrets = [NOW], [[SECRET]]
+    container_a, reads = reading(secrets, clock)
+    container_a.seal("t:all", POSITIONS[0])  # A has read the keys
+    secrets[0] = [OTHER_SECRET, SECRET]  # a rotation
+    container_b_token = tokens(secret=OTHER_SECRET).seal("t:all", POSITIONS[1])
+    clock[0] += 1
+    assert container_a.open("t:all", container_b_token) == POSITIONS[1]
+    assert reads == [NOW, NOW + 1]
+
+
+def test_an_unknown_key_id_reads_the_keys_once_per_interval_and_each_id_on_its_own() -> None:
+    clock, secrets = [NOW], [[SECRET]]
+    ring, reads = reading(secrets, clock)
+    ring.load_keys()
+    stranger = tokens(secret=OTHER_SECRET).seal("t:all", POSITIONS[0])
+    another = tokens(secret="yet-another-deployment-secret-of-32-characters").seal("t:all", POSITIONS[0])
+    for token in (stranger, stranger, another):
         with pytest.raises(ValidationFailed):
-            ring.open("t:all", stranger)
-        clock[0] += 30
-    assert reads == [NOW + 60]
+            ring.open("t:all", token)
+    clock[0] += 60
+    with pytest.raises(ValidationFailed):
+        ring.open("t:all", stranger)
+    assert reads == [NOW, NOW, NOW, NOW + 60]
+
+
+def test_a_token_with_a_known_key_id_never_reads_the_keys_again() -> None:
+    clock = [NOW]
+    ring, reads = reading([[SECRET]], clock)
+    forged = b64(base64.urlsafe_b64decode(tokens().seal("t:all", POSITIONS[0]) + "==")[:-1] + b"\0")
+    with pytest.raises(ValidationFailed):
+        ring.open("t:all", forged)
+    assert reads == [NOW]
+
+
+def test_forget_keys_makes_the_next_use_read_them_again() -> None:
+    clock, secrets = [NOW], [[SECRET]]
+    ring, reads = reading(secrets, clock)
+    ring.seal("t:all", POSITIONS[0])
+    secrets[0] = [OTHER_SECRET]
+    ring.forget_keys()
+    token = ring.seal("t:all", POSITIONS[0])
+    assert tokens(secret=OTHER_SECRET).open("t:all", token) == POSITIONS[0]
+    assert len(reads) == 2
+
+
+def test_keys_are_read_on_first_use_not_before() -> None:
+    _, reads = reading([[SECRET]], [NOW])
+    assert reads == []
+
+
+def first_format_token(secret: str, scope: str, position: Position, at: float = NOW) -> str:
+    """A token as sealed before key ids: the same layout, its nonce all random."""
+    ((_, cipher, mac),) = page_token._derive_keys([secret])
+    plaintext = page_token._HEADER.pack(int(at) + TOKEN_LIFETIME_SECONDS, 1) + page_token._body(position)
+    nonce = b"\x07" * 12
+    sealed = b"\x01" + nonce + page_token._xor(cipher, nonce, plaintext)
+    return b64(sealed + page_token._tag(mac, scope, sealed))
+
+
+def test_a_token_sealed_now_opens_as_the_first_format_did() -> None:
+    # A version without key ids still serves during a release: it must open the tokens this one seals.
+    token = tokens().seal("t:all", POSITIONS[1])
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    sealed, tag = raw[:-16], raw[-16:]
+    ((key_id, cipher, mac),) = page_token._derive_keys([SECRET])
+    assert sealed[:1] == b"\x01" and sealed[1:5] == key_id and tag == page_token._tag(mac, "t:all", sealed)
+    plaintext = page_token._xor(cipher, sealed[1:13], sealed[13:])
+    assert page_token._position(plaintext[4], plaintext[5:]) == POSITIONS[1]
+
+
+def test_a_token_of_the_first_format_still_opens_until_it_expires() -> None:
+    old = first_format_token(SECRET, "t:all", POSITIONS[0])
+    assert tokens().open("t:all", old) == POSITIONS[0]
+    assert "expired" in rejection(old, at=NOW + TOKEN_LIFETIME_SECONDS)
+    assert rejection(first_format_token(OTHER_SECRET, "t:all", POSITIONS[0]))

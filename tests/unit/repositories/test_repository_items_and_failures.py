@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from typing import Any
 
@@ -10,17 +11,39 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.stub import Stubber
 
 from exceptions.product_exceptions import StoreUnavailable
+from models.commands import ProductChanges
+from models.record import WRITES_KEPT
 from repositories import keys
 from repositories.dynamodb import create_client
 from repositories.items import from_item, to_item
 from repositories.product_repository import ProductRepository
 from samples import product_record
+from utils.response_builder import to_api
 from utils.settings import get_settings
 
 
 def test_item_round_trip_keeps_every_field() -> None:
     product = product_record(price="999999.99")
     assert from_item(to_item(product)) == product
+
+
+def test_the_write_ids_kept_round_trip_and_an_item_without_them_reads_as_none() -> None:
+    product = product_record()
+    for n in range(WRITES_KEPT + 2):
+        product = product.revised(
+            ProductChanges(description=f"Edit {n}."), "bob", "2026-02-01T00:00:00.000Z", f"w{n}"
+        )
+    assert from_item(to_item(product)) == product
+    assert product.write_ids() == tuple(f"w{n}" for n in range(WRITES_KEPT + 1, 1, -1))
+    legacy = {name: value for name, value in to_item(product).items() if not name.startswith("writeId")}
+    assert from_item(legacy).write_ids() == ()
+
+
+def test_the_write_ids_are_not_part_of_the_api() -> None:
+    product = product_record().revised(
+        ProductChanges(period="yearly"), "bob", "2026-02-01T00:00:00.000Z", "w1"
+    )
+    assert "w1" not in json.dumps(to_api(product), default=str)
 
 
 def test_inactive_products_leave_the_price_index() -> None:

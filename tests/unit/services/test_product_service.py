@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -165,9 +166,10 @@ def test_in_place_update_already_stored_by_an_earlier_attempt_succeeds(
     service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
 ) -> None:
     product = service.create(draft, "alice")
-    changes = ProductChanges(price=Decimal("120.00"))
-    fake_store.products[product.product_id] = product.revised(changes, "bob", FIXED_NOW)  # the first attempt
-    updated = service.update(product.product_id, changes, "bob", if_match_condition('"1"'))
+    fake_store.answer_lost_then = lambda: None  # the first attempt is stored, its answer lost, then retried
+    updated = service.update(
+        product.product_id, ProductChanges(price=Decimal("120.00")), "bob", if_match_condition('"1"')
+    )
     assert (updated.price, updated.version) == (Decimal("120.00"), 2)
 
 
@@ -175,10 +177,73 @@ def test_delete_with_stale_if_match_already_stored_by_an_earlier_attempt_succeed
     service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
 ) -> None:
     product = service.create(draft, "alice")
-    fake_store.products[product.product_id] = product.revised(ProductChanges(active=False), "bob", FIXED_NOW)
+    fake_store.answer_lost_then = lambda: None
     service.delete(product.product_id, "bob", if_match_condition('"1"'))
     with pytest.raises(VersionMismatch):
         service.delete(product.product_id, "carol", if_match_condition('"1"'))
+
+
+def another_callers_edit(service: ProductService, product_id: str) -> Callable[[], None]:
+    return lambda: service.update(product_id, ProductChanges(description="Edited meanwhile."), "carol", None)
+
+
+@pytest.mark.parametrize(
+    ("changes", "deleted_first"),
+    [
+        (ProductChanges(price=Decimal("120.00")), False),
+        (ProductChanges(active=False), False),
+        (ProductChanges(name="Starter Plan"), False),
+        (ProductChanges(active=True), True),
+    ],
+    ids=["price", "delete", "rename", "restore"],
+)
+def test_a_conditional_write_retried_after_another_callers_write_succeeds(
+    service: ProductService,
+    draft: ProductDraft,
+    fake_store: FakeProductStore,
+    changes: ProductChanges,
+    deleted_first: bool,
+) -> None:
+    product = service.create(draft, "alice")
+    if deleted_first:
+        service.delete(product.product_id, "alice", None)
+    version = 2 if deleted_first else 1
+    fake_store.answer_lost_then = another_callers_edit(service, product.product_id)
+    if changes.active is False:
+        service.delete(product.product_id, "bob", if_match_condition('"1"'))
+    else:
+        service.update(product.product_id, changes, "bob", if_match_condition(f'"{version}"'))
+    stored = fake_store.products[product.product_id]
+    assert (stored.version, stored.description) == (version + 2, "Edited meanwhile.")
+    assert all(
+        getattr(stored, field) == value for field, value in changes._asdict().items() if value is not None
+    )
+
+
+def test_a_create_retried_after_another_callers_write_succeeds(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    edits: list[str] = []
+
+    def edit_the_new_product() -> None:
+        (product_id,) = fake_store.products
+        edits.append(product_id)
+        another_callers_edit(service, product_id)()
+
+    fake_store.answer_lost_then = edit_the_new_product
+    created = service.create(draft, "alice")
+    assert edits == [created.product_id] and fake_store.products[created.product_id].version == 2
+
+
+def test_each_write_carries_an_id_of_its_own(
+    service: ProductService, draft: ProductDraft, fake_store: FakeProductStore
+) -> None:
+    product = service.create(draft, "alice")
+    service.update(product.product_id, ProductChanges(price=Decimal("120.00")), "bob", None)
+    service.update(product.product_id, ProductChanges(name="Starter Plan"), "bob", None)
+    service.delete(product.product_id, "bob", None)
+    ids = fake_store.products[product.product_id].write_ids()
+    assert len(ids) == len(set(ids)) == 4 and all(ids)
 
 
 def test_rename_to_a_taken_name_is_409(service: ProductService, draft: ProductDraft) -> None:

@@ -23,6 +23,7 @@ ANSWERS = [
     (errors.IdempotencyKeyReused(), 422, "Unprocessable Entity"),
     (errors.StoreUnavailable(), 503, "Service Unavailable"),
     (errors.OutcomeUnknown("may have been applied"), 503, "Service Unavailable"),
+    (errors.PageTokenKeyUnavailable("throttled"), 503, "Service Unavailable"),
     (errors.ApiError("unexpected"), 500, "Internal Server Error"),
 ]
 
@@ -60,7 +61,14 @@ def test_field_details_are_listed() -> None:
     assert body is not None and body["details"] == [{"field": "price", "message": "must be a number"}]
 
 
-@pytest.mark.parametrize("error", [errors.StoreUnavailable(), errors.OutcomeUnknown("may have been applied")])
+@pytest.mark.parametrize(
+    "error",
+    [
+        errors.StoreUnavailable(),
+        errors.OutcomeUnknown("may have been applied"),
+        errors.PageTokenKeyUnavailable("throttled"),
+    ],
+)
 def test_an_unavailable_store_asks_for_a_retry_after_one_second(error: errors.ApiError) -> None:
     assert error_response_for(error).headers == {"Retry-After": "1"}
 
@@ -81,3 +89,8 @@ def _subclasses(kind: type[errors.ApiError]) -> set[type[errors.ApiError]]:
     """The subclasses `exceptions.product_exceptions` defines (not those a test defines)."""
     direct = {sub for sub in kind.__subclasses__() if sub.__module__ == errors.__name__}
     return direct.union(*(_subclasses(sub) for sub in direct))
+
+
+def test_an_unreadable_page_token_key_has_its_own_code_and_counts_as_unavailable() -> None:
+    answer = answer_for(errors.PageTokenKeyUnavailable("no AWSCURRENT value"))
+    assert (answer.status, answer.code, answer.metric) == (503, "PageTokenKeyUnavailable", "Unavailable")
