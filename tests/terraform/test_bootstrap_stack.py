@@ -16,7 +16,8 @@ ROLES = [(environment, kind) for environment in ENVIRONMENTS for kind in KINDS]
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # Statements whose resources IAM cannot name per environment: API Gateway ids, the state bucket paths,
 # SavedQueries (query definitions have no resource type, so "*"), and the KMS keys (AlarmTopicKey,
-# NewAlarmTopicKey: generated ids; their statements name the environment in a tag condition instead).
+# NewAlarmTopicKey: generated ids; their statements name the environment in a tag condition instead), and AWS's
+# own Synthetics runtime (CanaryRuntime: layers in an AWS account, its library bucket).
 UNNAMED_RESOURCES = {
     "FindLogGroups",
     "SavedQueries",
@@ -31,6 +32,7 @@ UNNAMED_RESOURCES = {
     "StateLocks",
     "AlarmTopicKey",
     "NewAlarmTopicKey",
+    "CanaryRuntime",
 }
 
 
