@@ -130,14 +130,15 @@ resource "aws_cloudwatch_metric_alarm" "release" {
   period              = 60
   evaluation_periods  = each.value.kind == "latency-p95" ? 2 : 1
   datapoints_to_alarm = each.value.kind == "latency-p95" ? 2 : 1
+  comparison_operator = "GreaterThanThreshold"
+  threshold           = each.value.kind == "latency-p95" ? var.latency_p95_threshold_ms : 0
+  treat_missing_data  = "notBreaching"
+  alarm_actions       = local.alarm_actions
+  ok_actions          = local.alarm_actions
+
   # A canary's share of a quiet minute is a handful of requests; CloudWatch trusts a p95 from about 200 samples
   # a period, and "ignore" keeps the alarm's state when there are fewer (errors still roll back on any count).
   evaluate_low_sample_count_percentiles = each.value.kind == "latency-p95" ? "ignore" : null
-  comparison_operator                   = "GreaterThanThreshold"
-  threshold                             = each.value.kind == "latency-p95" ? var.latency_p95_threshold_ms : 0
-  treat_missing_data                    = "notBreaching"
-  alarm_actions                         = local.alarm_actions
-  ok_actions                            = local.alarm_actions
 
   dimensions = each.value.kind == "unexpected-errors" ? {
     Operation       = each.value.function
