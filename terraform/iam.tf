@@ -41,7 +41,7 @@ data "aws_iam_policy_document" "function" {
     content {
       sid       = "OwnSecrets"
       actions   = ["secretsmanager:GetSecretValue"]
-      resources = [for secret in statement.value : aws_secretsmanager_secret.function[secret].arn]
+      resources = [for secret in statement.value : local.infrastructure.secret_arns[secret]]
     }
   }
 

@@ -44,6 +44,6 @@ output "release" {
 }
 
 output "secret_arns" {
-  description = "The secrets the functions read, by functions.json name (page-token-key): scripts/ops/page_token_key.py puts their values."
-  value       = { for name, secret in aws_secretsmanager_secret.function : name => secret.arn }
+  description = "The secrets the functions read, by functions.json name (page-token-key), as the infrastructure stack made them (its output of the same name): scripts/ops/page_token_key.py puts their values."
+  value       = { for name in distinct(flatten([for fn in local.functions : fn.secrets])) : name => local.infrastructure.secret_arns[name] }
 }

@@ -7,14 +7,15 @@ locals {
   alias_name = "live"
 
   # Alarms on the version being released, "<function>/<kind>": its unhandled errors and its p95 duration seen
-  # through the alias (Lambda's ExecutedVersion dimension), and the handlers' own 500s (UnexpectedErrors, per
-  # operation: the EMF metric has no version dimension, so it also counts the old version's share).
+  # through the alias (Lambda's ExecutedVersion dimension), and the handlers' own 500s (UnexpectedErrors of its
+  # operation and FunctionVersion, the EMF dimension set that carries AWS_LAMBDA_FUNCTION_VERSION), so a 500
+  # from the old version during the shift never rolls back the new one.
   release_alarm_kinds = {
     errors = {
       description = "%s version %s ended invocations with an unhandled error during its release."
     }
     unexpected-errors = {
-      description = "%s answered 500 (UnexpectedErrors) during the release of version %s."
+      description = "%s version %s answered 500 (UnexpectedErrors) during its release."
     }
     latency-p95 = {
       description = "%s version %s: p95 duration above ${var.latency_p95_threshold_ms} ms during its release."
@@ -60,12 +61,14 @@ data "aws_iam_policy_document" "codedeploy_assume_role" {
 }
 
 # What CodeDeploy does for a Lambda deployment: read and move this stack's aliases, and read the alarms of the
-# release (AWSCodeDeployRoleForLambdaLimited, narrowed to this environment's functions and alarms).
+# release (AWSCodeDeployRoleForLambdaLimited, narrowed to this environment's functions and alarms). Lambda
+# authorizes GetAlias and UpdateAlias against the function's unqualified ARN, GetProvisionedConcurrencyConfig
+# against the alias's: both are named.
 data "aws_iam_policy_document" "codedeploy" {
   statement {
     sid       = "MoveAliases"
     actions   = ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"]
-    resources = [for alias in aws_lambda_alias.live : alias.arn]
+    resources = concat([for fn in aws_lambda_function.api : fn.arn], [for alias in aws_lambda_alias.live : alias.arn])
   }
 
   statement {
@@ -133,9 +136,14 @@ resource "aws_cloudwatch_metric_alarm" "release" {
   alarm_actions       = local.alarm_actions
   ok_actions          = local.alarm_actions
 
+  # A canary's share of a quiet minute is a handful of requests; CloudWatch trusts a p95 from about 200 samples
+  # a period, and "ignore" keeps the alarm's state when there are fewer (errors still roll back on any count).
+  evaluate_low_sample_count_percentiles = each.value.kind == "latency-p95" ? "ignore" : null
+
   dimensions = each.value.kind == "unexpected-errors" ? {
-    Operation   = each.value.function
-    Environment = var.environment
+    Operation       = each.value.function
+    Environment     = var.environment
+    FunctionVersion = aws_lambda_function.api[each.value.function].version
     } : {
     FunctionName    = aws_lambda_function.api[each.value.function].function_name
     Resource        = "${aws_lambda_function.api[each.value.function].function_name}:${local.alias_name}"

@@ -61,6 +61,24 @@ variable "reserved_concurrency" {
     condition     = var.reserved_concurrency == -1 || (var.reserved_concurrency >= 1 && floor(var.reserved_concurrency) == var.reserved_concurrency)
     error_message = "reserved_concurrency must be -1 (none) or a whole number of at least 1."
   }
+
+  # Lambda refuses any reservation that leaves the account fewer than 100 unreserved concurrent executions;
+  # every function of terraform/functions.json reserves this much.
+  validation {
+    condition     = var.reserved_concurrency == -1 || var.account_concurrency_limit - length(jsondecode(file("${path.module}/functions.json"))) * var.reserved_concurrency >= 100
+    error_message = "reserved_concurrency times the number of functions (terraform/functions.json) must leave at least 100 of account_concurrency_limit unreserved: raise the account's quota first (docs/DEPLOYMENT.md, \"Concurrency quota\") and declare it in account_concurrency_limit."
+  }
+}
+
+variable "account_concurrency_limit" {
+  type        = number
+  description = "The account's Lambda concurrent executions quota in aws_region (Service Quotas code L-B99A9384), as granted: 1000 is AWS's documented default, but a new account may start far lower (`aws service-quotas get-service-quota`). Only checks that reserved_concurrency fits; Terraform never changes the quota."
+  default     = 1000
+
+  validation {
+    condition     = var.account_concurrency_limit >= 10 && floor(var.account_concurrency_limit) == var.account_concurrency_limit
+    error_message = "account_concurrency_limit must be a whole number (the quota), at least 10."
+  }
 }
 
 variable "log_retention_days" {

@@ -17,3 +17,8 @@ output "deploy_role_arns" {
   description = "Per environment, the deploy role: the variable AWS_DEPLOY_ROLE_ARN of the GitHub environment <env>."
   value       = { for key, role in aws_iam_role.github : local.role_subjects[key].environment => role.arn if local.role_subjects[key].kind == "deploy" }
 }
+
+output "access_analyzer_arn" {
+  description = "ARN of the account's external access analyzer (null when create_access_analyzer is false): its findings list what principals outside the account can use."
+  value       = one(aws_accessanalyzer_analyzer.external_access[*].arn)
+}

@@ -20,7 +20,9 @@ locals {
     ]
   }
   boundary_names = { for env in var.environments : env => "bbws-product-api-boundary-${env}" }
-  boundary_arns  = { for env, name in local.boundary_names : env => "${local.iam_prefix}:policy/${name}" }
+  # What a bounded role may do with the log groups its boundary names.
+  boundary_log_actions = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents"]
+  boundary_arns        = { for env, name in local.boundary_names : env => "${local.iam_prefix}:policy/${name}" }
 
   # Policies a workload role may have attached: this project's own, and API Gateway's logging policy
   # (AWS managed, logs only) for the infrastructure stack's CloudWatch role.
@@ -54,9 +56,11 @@ locals {
         ]
       },
       {
+        # No iam:UpdateAssumeRolePolicy: no condition key limits what a trust policy says, so a rewritten one could
+        # hand a bounded role to another account. A trust policy change is an administrator's (deploy_denials).
         sid       = "Roles"
         read      = ["iam:GetRole", "iam:GetRolePolicy", "iam:ListRolePolicies", "iam:ListAttachedRolePolicies", "iam:ListInstanceProfilesForRole"]
-        write     = ["iam:DeleteRole", "iam:UpdateRole", "iam:UpdateAssumeRolePolicy", "iam:TagRole", "iam:UntagRole"]
+        write     = ["iam:DeleteRole", "iam:UpdateRole", "iam:TagRole", "iam:UntagRole"]
         resources = local.workload_roles[env]
       },
       {
@@ -93,12 +97,14 @@ locals {
         condition = { StringEquals = { "iam:PassedToService" = "apigateway.amazonaws.com" } }
       },
       {
-        # The Lambda stack's canary: CloudWatch Synthetics is handed its (bounded) role.
+        # The Lambda stack's canary: CloudWatch Synthetics is handed its (bounded) role, and CreateCanary, acting
+        # with the caller's rights, creates the canary's function with it (PassRole to Lambda too, as AWS's
+        # CloudWatchSyntheticsFullAccess grants).
         sid       = "PassTheCanaryRoleToSynthetics"
         read      = []
         write     = ["iam:PassRole"]
         resources = ["${local.iam_prefix}:role/bbws-api-canary-${env}-role"]
-        condition = { StringEquals = { "iam:PassedToService" = "synthetics.amazonaws.com" } }
+        condition = { StringEquals = { "iam:PassedToService" = ["lambda.amazonaws.com", "synthetics.amazonaws.com"] } }
       },
       {
         sid       = "Boundary"
@@ -178,12 +184,18 @@ locals {
         condition = { StringEquals = { "aws:ResourceTag/Environment" = env, "aws:ResourceTag/Project" = "BBWS" } }
       },
       {
-        # CreateKey takes no resource; a new key must carry the environment's tags.
+        # CreateKey takes no resource; a new key must carry the environment's tags. The provider sends the
+        # default tags with CreateKey, and tagging on create needs kms:TagResource too, from a statement that
+        # cannot depend on aws:ResourceTag (the key has no tags yet). Null: only a key without an Environment
+        # tag, so no key of another environment can be re-tagged into this one.
         sid       = "NewAlarmTopicKey"
         read      = []
-        write     = ["kms:CreateKey"]
+        write     = ["kms:CreateKey", "kms:TagResource"]
         resources = ["*"]
-        condition = { StringEquals = { "aws:RequestTag/Environment" = env, "aws:RequestTag/Project" = "BBWS" } }
+        condition = {
+          StringEquals = { "aws:RequestTag/Environment" = env, "aws:RequestTag/Project" = "BBWS" }
+          Null         = { "aws:ResourceTag/Environment" = "true" }
+        }
       },
       {
         # The canary (canary.tf), the function and layer Synthetics makes for it (cwsyn-<canary>-<id>) and the
@@ -204,8 +216,24 @@ locals {
         ]
       },
       {
+        # CreateCanary and UpdateCanary act with the caller's rights: the canary's function uses AWS's own
+        # Synthetics runtime layer, which lives in an AWS account (any account id), and its code is built from
+        # AWS's Synthetics library bucket (CloudWatchSyntheticsFullAccess grants the same, on every region).
+        sid   = "CanaryRuntime"
+        read  = []
+        write = ["lambda:GetLayerVersion", "s3:GetObjectVersion"]
+        resources = [
+          "arn:${local.partition}:lambda:${local.region}:*:layer:Synthetics*",
+          "arn:${local.partition}:lambda:${local.region}:*:layer:Synthetics*:*",
+          "arn:${local.partition}:lambda:${local.region}:*:layer:AWS-CW-Synthetics*",
+          "arn:${local.partition}:lambda:${local.region}:*:layer:AWS-CW-Synthetics*:*",
+          "arn:${local.partition}:s3:::aws-synthetics-library-${local.region}/*",
+        ]
+      },
+      {
+        # s3:GetBucketLocation: CreateCanary checks the caller can reach the run reports' bucket.
         sid   = "CanaryReports"
-        read  = ["s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketAcl", "s3:GetBucketCors", "s3:GetBucketWebsite", "s3:GetBucketVersioning", "s3:GetAccelerateConfiguration", "s3:GetBucketRequestPayment", "s3:GetBucketLogging", "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration", "s3:GetBucketObjectLockConfiguration", "s3:GetBucketTagging", "s3:GetBucketPublicAccessBlock", "s3:GetBucketOwnershipControls", "s3:ListBucketVersions"]
+        read  = ["s3:GetBucketLocation", "s3:ListBucket", "s3:GetBucketPolicy", "s3:GetBucketAcl", "s3:GetBucketCors", "s3:GetBucketWebsite", "s3:GetBucketVersioning", "s3:GetAccelerateConfiguration", "s3:GetBucketRequestPayment", "s3:GetBucketLogging", "s3:GetLifecycleConfiguration", "s3:GetReplicationConfiguration", "s3:GetEncryptionConfiguration", "s3:GetBucketObjectLockConfiguration", "s3:GetBucketTagging", "s3:GetBucketPublicAccessBlock", "s3:GetBucketOwnershipControls", "s3:ListBucketVersions"]
         write = ["s3:CreateBucket", "s3:DeleteBucket", "s3:PutBucketTagging", "s3:PutEncryptionConfiguration", "s3:PutLifecycleConfiguration", "s3:PutBucketPublicAccessBlock", "s3:DeleteObject", "s3:DeleteObjectVersion"]
         resources = [
           "arn:${local.partition}:s3:::bbws-product-api-canary-${env}-${local.account_id}",
@@ -295,6 +323,13 @@ locals {
         Resource = [local.boundary_arns[env]]
       },
       {
+        # A trust policy says who may assume a role; a change to one is an administrator's (terraform/bootstrap).
+        Sid      = "NeverRewriteATrustPolicy"
+        Effect   = "Deny"
+        Action   = ["iam:UpdateAssumeRolePolicy"]
+        Resource = ["${local.iam_prefix}:role/*"]
+      },
+      {
         Sid      = "NeverRemoveABoundary"
         Effect   = "Deny"
         Action   = ["iam:DeleteRolePermissionsBoundary"]
@@ -352,13 +387,24 @@ locals {
         {
           Sid    = "Logs"
           Effect = "Allow"
-          Action = ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:GetLogEvents", "logs:FilterLogEvents"]
+          Action = local.boundary_log_actions
           Resource = [
             "${local.arn_prefix.logs}:log-group:/aws/lambda/bbws-*-${env}:*",
             "${local.arn_prefix.logs}:log-group:/aws/lambda/cwsyn-bbws-*-${env}-*",
-            "${local.arn_prefix.logs}:log-group:/aws/apigateway/bbws-product-api-${env}/*",
-            "${local.arn_prefix.logs}:log-group:API-Gateway-Execution-Logs_*",
           ]
+        },
+        {
+          # API Gateway's logging role is account-wide (one per account and region, set by the environment
+          # with manage_api_gateway_account): in an account shared by several environments it writes every
+          # environment's access logs and the execution logs (named by API id). Only that role gets them here,
+          # by its ARN, so no other role of this boundary reaches another environment's logs.
+          Sid      = "ApiGatewayLogsOfEveryEnvironment"
+          Effect   = "Allow"
+          Action   = local.boundary_log_actions
+          Resource = ["${local.arn_prefix.logs}:log-group:/aws/apigateway/bbws-product-api-*/*", "${local.arn_prefix.logs}:log-group:API-Gateway-Execution-Logs_*"]
+          Condition = {
+            ArnEquals = { "aws:PrincipalArn" = "${local.iam_prefix}:role/bbws-product-api-cloudwatch-${env}" }
+          }
         },
         {
           # API Gateway's logging role lists log groups; IAM takes this action only on every group.
@@ -375,10 +421,12 @@ locals {
           Resource = ["*"]
         },
         {
+          # Lambda authorizes GetAlias and UpdateAlias against the function's unqualified ARN,
+          # GetProvisionedConcurrencyConfig against the qualified one (alias or version).
           Sid      = "ShiftAliases"
           Effect   = "Allow"
           Action   = ["lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"]
-          Resource = ["${local.arn_prefix.lambda}:function:bbws-*-${env}:*"]
+          Resource = ["${local.arn_prefix.lambda}:function:bbws-*-${env}", "${local.arn_prefix.lambda}:function:bbws-*-${env}:*"]
         },
         {
           Sid      = "ReleaseAlarms"

@@ -74,3 +74,9 @@ variable "state_bucket_force_destroy" {
   description = "Let `terraform destroy` delete state buckets that still hold objects. Only for throw-away accounts and the local apply against moto; never for a real account."
   default     = false
 }
+
+variable "create_access_analyzer" {
+  type        = bool
+  description = "Create the account's IAM Access Analyzer for external access (region of aws_region); false when the account already has one (AWS allows one per account and region)."
+  default     = true
+}

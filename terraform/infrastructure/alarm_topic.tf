@@ -11,6 +11,11 @@ locals {
   alarm_arns = "arn:${data.aws_partition.current.partition}:cloudwatch:${data.aws_region.current.name}:${local.account_id}:alarm:*"
   # What every alarm of both stacks notifies (the Lambda stack reads it from the outputs).
   alarm_actions = concat([aws_sns_topic.alarms.arn], var.alarm_forward_topics)
+  # What an apply does to the key (as the deploy role's AlarmTopicKey grant in terraform/bootstrap/roles.tf).
+  deploy_role_key_actions = [
+    "kms:DescribeKey", "kms:GetKeyPolicy", "kms:GetKeyRotationStatus", "kms:ListResourceTags", "kms:PutKeyPolicy",
+    "kms:EnableKeyRotation", "kms:ScheduleKeyDeletion", "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription",
+  ]
 }
 
 # SNS encrypts with this key; CloudWatch must be allowed to use it, which the AWS managed SNS key never allows.
@@ -33,6 +38,20 @@ data "aws_iam_policy_document" "alarm_key" {
     principals {
       type        = "AWS"
       identifiers = ["arn:${data.aws_partition.current.partition}:iam::${local.account_id}:root"]
+    }
+  }
+
+  # The environment's deploy role manages the key by this policy, not only by its IAM policy, whose grants on
+  # existing keys depend on the key's tags: KMS can take minutes to apply tag-based authorization to a new key,
+  # and the provider calls EnableKeyRotation (then reads the key back) right after CreateKey.
+  statement {
+    sid       = "DeployRoleManages"
+    actions   = local.deploy_role_key_actions
+    resources = ["*"]
+
+    principals {
+      type        = "AWS"
+      identifiers = [local.deploy_role_arn]
     }
   }
 

@@ -31,6 +31,10 @@ resource "aws_iam_role_policy_attachment" "api_gateway_cloudwatch" {
 data "aws_partition" "current" {}
 
 locals {
+  iam_prefix = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}"
   # The boundary terraform/bootstrap defines per environment: the deploy role may create no role without it.
-  permissions_boundary_arn = "arn:${data.aws_partition.current.partition}:iam::${data.aws_caller_identity.current.account_id}:policy/bbws-product-api-boundary-${var.environment}"
+  permissions_boundary_arn = "${local.iam_prefix}:policy/bbws-product-api-boundary-${var.environment}"
+  # The environment's deploy role, named as terraform/bootstrap names it (it applies this stack); known at plan
+  # time whoever runs the plan.
+  deploy_role_arn = "${local.iam_prefix}:role/bbws-product-api-deploy-${var.environment}"
 }

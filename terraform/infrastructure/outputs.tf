@@ -81,3 +81,8 @@ output "permissions_boundary_arn" {
   description = "The permissions boundary (defined by terraform/bootstrap) every role of the stacks carries."
   value       = local.permissions_boundary_arn
 }
+
+output "secret_arns" {
+  description = "The secrets the functions read, by functions.json name (page-token-key): scripts/ops/page_token_key.py puts their values; the Lambda stack gives each reading function its ARN."
+  value       = { for name, secret in aws_secretsmanager_secret.function : name => secret.arn }
+}

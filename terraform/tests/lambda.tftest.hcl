@@ -23,9 +23,6 @@ mock_provider "aws" {
       invoke_arn = "arn:aws:apigateway:eu-west-1:lambda:path/2015-03-31/functions/arn:aws:lambda:eu-west-1:111111111111:function:mock:live/invocations"
     }
   }
-  mock_resource "aws_secretsmanager_secret" {
-    defaults = { arn = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbws-page-token-key-dev-AbCdEf" }
-  }
   mock_resource "aws_cloudwatch_metric_alarm" {
     defaults = { arn = "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:mock" }
   }
@@ -68,6 +65,7 @@ override_data {
       alarm_topic_arn          = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"
       alarm_actions            = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-dev"]
       permissions_boundary_arn = "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-dev"
+      secret_arns              = { page-token-key = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbws-page-token-key-dev-AbCdEf" }
     }
   }
 }
@@ -113,16 +111,16 @@ run "dev_functions" {
     error_message = "Functions read TABLE_NAME, LOG_LEVEL, ALLOWED_ORIGINS and ENVIRONMENT (never DYNAMODB_ENDPOINT_URL)."
   }
   assert {
-    condition     = { for name, fn in aws_lambda_function.api : name => fn.environment[0].variables["PAGE_TOKEN_KEY_SECRET_ID"] if contains(keys(fn.environment[0].variables), "PAGE_TOKEN_KEY_SECRET_ID") } == { list_products = aws_secretsmanager_secret.function["page-token-key"].arn }
-    error_message = "Only the list function (functions.json secrets) is told where the page-token key is: its secret's ARN, never a value."
+    condition     = { for name, fn in aws_lambda_function.api : name => fn.environment[0].variables["PAGE_TOKEN_KEY_SECRET_ID"] if contains(keys(fn.environment[0].variables), "PAGE_TOKEN_KEY_SECRET_ID") } == { list_products = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbws-page-token-key-dev-AbCdEf" }
+    error_message = "Only the list function (functions.json secrets) is told where the page-token key is: the ARN of the infrastructure stack's secret, never a value."
   }
   assert {
-    condition     = keys(aws_secretsmanager_secret.function) == ["page-token-key"] && aws_secretsmanager_secret.function["page-token-key"].name == "bbws-page-token-key-dev"
-    error_message = "One secret per functions.json secret, bbws-<secret>-<env>, made empty by Terraform."
+    condition     = output.secret_arns == { page-token-key = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbws-page-token-key-dev-AbCdEf" }
+    error_message = "The Lambda stack makes no secret: it passes on the infrastructure stack's secret_arns for what its functions read."
   }
   assert {
     condition = jsonencode({ for name, doc in data.aws_iam_policy_document.function : name => [for s in doc.statement : [s.actions, s.resources] if anytrue([for a in s.actions : startswith(a, "secretsmanager:")])] }) == jsonencode({
-      list_products  = [[["secretsmanager:GetSecretValue"], [aws_secretsmanager_secret.function["page-token-key"].arn]]]
+      list_products  = [[["secretsmanager:GetSecretValue"], ["arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbws-page-token-key-dev-AbCdEf"]]]
       get_product    = []
       create_product = []
       update_product = []
@@ -143,8 +141,28 @@ run "dev_functions" {
     error_message = "API access logs are kept 90 days."
   }
   assert {
-    condition     = aws_lambda_permission.api_gateway["get_product"].source_arn == "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3/dev/GET/v1.0/products/{productId}"
-    error_message = "API Gateway may invoke a function only through its own route in this stage."
+    condition     = { for name, permission in aws_lambda_permission.api_gateway : name => permission.source_arn } == { for name, route in { list_products = "GET/v1.0/products", get_product = "GET/v1.0/products/*", create_product = "POST/v1.0/products", update_product = "PUT/v1.0/products/*", delete_product = "DELETE/v1.0/products/*" } : name => "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3/dev/${route}" }
+    error_message = "API Gateway may invoke a function only through its own route in this stage; a path parameter is \"*\" (the request's own path is in aws:SourceArn)."
+  }
+  # ArnLike, as Lambda evaluates the permission's aws:SourceArn condition: per colon-separated part, "*" is any
+  # run of characters but ":", "?" one character, the rest literal.
+  assert {
+    condition = alltrue([
+      for name, permission in aws_lambda_permission.api_gateway : can(regex(
+        "^${join("[^:]*", [for literal in split("*", permission.source_arn) : replace(replace(literal, "/([.+()\\[\\]{}|^$\\\\])/", "\\$1"), "?", "[^:]")])}$",
+        "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3/dev/${local.functions[name].method}${replace(local.infrastructure.api_gateway_resources[local.functions[name].resource].path, "{productId}", "0b5c7a52-9d3e-4f61-a8b2-7c4d5e6f7a8b")}",
+      ))
+    ])
+    error_message = "A real request (GET /dev/v1.0/products/0b5c7a52-...) must match its function's invoke permission, or API Gateway answers 500 (Invalid permissions on Lambda function)."
+  }
+  assert {
+    condition = !anytrue(flatten([
+      for name, permission in aws_lambda_permission.api_gateway : [
+        for other in ["arn:aws:execute-api:eu-west-1:111111111111:a1b2c3/sit/${local.functions[name].method}/v1.0/products/0b5c7a52", "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3/dev/PATCH/v1.0/products/0b5c7a52", "arn:aws:execute-api:eu-west-1:111111111111:f9e8d7/dev/${local.functions[name].method}/v1.0/products/0b5c7a52"] :
+        can(regex("^${join("[^:]*", [for literal in split("*", permission.source_arn) : replace(replace(literal, "/([.+()\\[\\]{}|^$\\\\])/", "\\$1"), "?", "[^:]")])}$", other))
+      ]
+    ]))
+    error_message = "Another stage, method or API must not match an invoke permission."
   }
   assert {
     condition     = local.tags == { Project = "BBWS", Component = "ProductLambda", CostCenter = "BBWS-CPP", Environment = "dev", ManagedBy = "terraform" }
@@ -208,14 +226,14 @@ run "releases_shift_traffic_through_codedeploy_and_roll_back_on_alarm" {
     error_message = "The Errors and latency alarms watch the version being released, invoked through live."
   }
   assert {
-    condition     = jsonencode({ for key, alarm in aws_cloudwatch_metric_alarm.release : key => [alarm.namespace, alarm.metric_name, alarm.dimensions] if endswith(key, "/unexpected-errors") }) == jsonencode({ for name in keys(local.functions) : "${name}/unexpected-errors" => ["BBWS/ProductApi", "UnexpectedErrors", { Environment = "dev", Operation = name }] })
-    error_message = "The UnexpectedErrors alarm reads the handlers' EMF metric (BBWS/ProductApi, Operation and Environment)."
+    condition     = jsonencode({ for key, alarm in aws_cloudwatch_metric_alarm.release : key => [alarm.namespace, alarm.metric_name, alarm.dimensions] if endswith(key, "/unexpected-errors") }) == jsonencode({ for name in keys(local.functions) : "${name}/unexpected-errors" => ["BBWS/ProductApi", "UnexpectedErrors", { Environment = "dev", FunctionVersion = "7", Operation = name }] })
+    error_message = "The UnexpectedErrors release alarm watches the version being released (the handlers' EMF metric by Operation, Environment and FunctionVersion): the old version's 500s during the shift never roll it back."
   }
   assert {
     condition = alltrue([
-      for key, alarm in aws_cloudwatch_metric_alarm.release : endswith(key, "/latency-p95") ? (alarm.extended_statistic == "p95" && alarm.threshold == 300 && alarm.metric_name == "Duration") : (alarm.statistic == "Sum" && alarm.threshold == 0)
+      for key, alarm in aws_cloudwatch_metric_alarm.release : endswith(key, "/latency-p95") ? (alarm.extended_statistic == "p95" && alarm.threshold == 300 && alarm.metric_name == "Duration" && alarm.evaluate_low_sample_count_percentiles == "ignore") : (alarm.statistic == "Sum" && alarm.threshold == 0)
     ])
-    error_message = "Latency alarms on p95 over 300 ms, error alarms on any error."
+    error_message = "Latency alarms on p95 over 300 ms, judged only on enough samples (evaluate_low_sample_count_percentiles = ignore); error alarms on any error."
   }
   assert {
     condition     = contains(local.metric_operations.UnexpectedErrors, "list_products") && local.product_metrics.dimensions == ["Operation", "Environment"]
@@ -226,6 +244,10 @@ run "releases_shift_traffic_through_codedeploy_and_roll_back_on_alarm" {
       for s in data.aws_iam_policy_document.codedeploy.statement : [for r in s.resources : r != "*"]
     ]))
     error_message = "CodeDeploy's role moves only this stack's aliases and reads only the release alarms."
+  }
+  assert {
+    condition     = toset(one([for s in data.aws_iam_policy_document.codedeploy.statement : s.resources if s.sid == "MoveAliases"])) == toset(concat([for fn in aws_lambda_function.api : fn.arn], [for alias in aws_lambda_alias.live : alias.arn])) && contains(one([for s in data.aws_iam_policy_document.codedeploy.statement : s.resources if s.sid == "MoveAliases"]), "arn:aws:lambda:eu-west-1:111111111111:function:mock")
+    error_message = "CodeDeploy reads and moves live on each function's unqualified ARN (Lambda authorizes GetAlias and UpdateAlias there) and the alias ARN (GetProvisionedConcurrencyConfig)."
   }
   assert {
     condition     = contains(one([for s in data.aws_iam_policy_document.codedeploy.statement : s.resources if s.sid == "ReadReleaseAlarms"]), "arn:aws:cloudwatch:eu-west-1:111111111111:alarm:bbws-get-product-dev-release-latency-p95")
@@ -501,9 +523,11 @@ run "canary_probes_the_stage_from_outside" {
 run "prod_reserves_concurrency" {
   command = apply
 
+  # As environments/prod.tfvars declares: 5 x 100 reserved leaves 500 of the 1000 quota unreserved.
   variables {
-    environment          = "prod"
-    reserved_concurrency = 100
+    environment               = "prod"
+    reserved_concurrency      = 100
+    account_concurrency_limit = 1000
   }
 
   override_data {
@@ -531,6 +555,7 @@ run "prod_reserves_concurrency" {
         alarm_topic_arn          = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod"
         alarm_actions            = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod", "arn:aws:sns:eu-west-1:111111111111:chat-channel"]
         permissions_boundary_arn = "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-prod"
+        secret_arns              = { page-token-key = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbws-page-token-key-prod-AbCdEf" }
       }
     }
   }
@@ -547,6 +572,28 @@ run "prod_reserves_concurrency" {
     condition     = aws_api_gateway_stage.product_api.stage_name == "prod"
     error_message = "prod stage is named prod."
   }
+}
+
+run "reservations_the_account_cannot_hold_are_refused" {
+  command = plan
+
+  # 5 functions x 200 leaves none of the default 1000 unreserved; Lambda keeps at least 100.
+  variables {
+    reserved_concurrency = 200
+  }
+
+  expect_failures = [var.reserved_concurrency]
+}
+
+run "prod_reservations_need_a_declared_quota_of_600" {
+  command = plan
+
+  variables {
+    reserved_concurrency      = 100
+    account_concurrency_limit = 599
+  }
+
+  expect_failures = [var.reserved_concurrency]
 }
 
 run "cognito_authorizes_writes_when_chosen" {

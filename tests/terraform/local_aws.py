@@ -30,6 +30,7 @@ REGION = "eu-west-1"
 GITHUB_REPOSITORY = "example-org/bbws-product-api"
 # Every service the three stacks call; each is pointed at moto in the provider overrides.
 SERVICES = (
+    "accessanalyzer",
     "apigateway",
     "cloudwatch",
     "codedeploy",

@@ -25,6 +25,9 @@ terraform/canary.tf): StartCanary, StopCanary, UpdateCanary, DeleteCanary, TagRe
 added here, a missing canary answers ResourceNotFoundException (not a crash), and tags are found by the
 canary's ARN as the AWS provider asks for them.
 
+moto has no IAM Access Analyzer (terraform/bootstrap/access_analyzer.tf): CreateAnalyzer, GetAnalyzer,
+DeleteAnalyzer and the tag operations are kept here in memory, one analyzer per name, always ACTIVE.
+
 Arguments are moto_server's (`-H 127.0.0.1 -p PORT`).
 """
 
@@ -33,7 +36,7 @@ from __future__ import annotations
 import json
 import uuid
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import parse_qs, unquote
 
 from moto.apigateway.models import Stage
 from moto.awslambda.models import lambda_backends
@@ -44,6 +47,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.core.exceptions import JsonRESTError
 from moto.logs.exceptions import ResourceNotFoundException
 from moto.logs.responses import LogsResponse
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 from moto.s3.models import FakeDeleteMarker
 from moto.server import main
 from moto.synthetics import urls as synthetics_urls
@@ -253,6 +257,78 @@ SyntheticsResponse.tag_resource = _tag_resource  # type: ignore[attr-defined]
 SyntheticsResponse.untag_resource = _untag_resource  # type: ignore[attr-defined]
 for action in ("start", "stop"):
     synthetics_urls.url_paths[f"{{0}}/canary/(?P<name>[^/]+)/{action}$"] = SyntheticsResponse.dispatch
+
+
+# --- IAM Access Analyzer (not in moto) --------------------------------------------------------------------------
+_analyzers: dict[str, dict[str, Any]] = {}
+
+
+def _analyzer_answer(start_response: Any, status: str, body: dict[str, Any] | None = None) -> list[bytes]:
+    payload = json.dumps(body or {}).encode()
+    start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))])
+    return [payload]
+
+
+def _analyzer_not_found(start_response: Any, what: str) -> list[bytes]:
+    message = {"message": f"{what} not found"}
+    start_response(
+        "404 Not Found",
+        [("Content-Type", "application/json"), ("x-amzn-ErrorType", "ResourceNotFoundException")],
+    )
+    return [json.dumps(message).encode()]
+
+
+def _access_analyzer(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+    """The analyzer operations the AWS provider calls (rest-json: /analyzer[/<name>], /tags/<arn>)."""
+    method, path = environ["REQUEST_METHOD"], unquote(environ.get("PATH_INFO", ""))
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    body = json.loads(environ["wsgi.input"].read(size) or b"{}") if size else {}
+    region = environ.get("HTTP_AUTHORIZATION", "").split("Credential=")[-1].split("/")[2]
+    if path == "/analyzer" and method == "PUT":
+        name = body["analyzerName"]
+        arn = f"arn:aws:access-analyzer:{region}:123456789012:analyzer/{name}"
+        _analyzers[name] = {
+            "arn": arn,
+            "name": name,
+            "type": body["type"],
+            "status": "ACTIVE",
+            "createdAt": "2024-01-01T00:00:00Z",
+            "tags": body.get("tags", {}),
+        }
+        return _analyzer_answer(start_response, "200 OK", {"arn": arn})
+    if path.startswith("/analyzer/"):
+        name = path.split("/", 2)[2]
+        if name not in _analyzers:
+            return _analyzer_not_found(start_response, f"Analyzer {name}")
+        if method == "DELETE":
+            del _analyzers[name]
+            return _analyzer_answer(start_response, "200 OK")
+        return _analyzer_answer(start_response, "200 OK", {"analyzer": _analyzers[name]})
+    if path.startswith("/tags/"):
+        found = [a for a in _analyzers.values() if a["arn"] == path.split("/", 2)[2]]
+        if not found:
+            return _analyzer_not_found(start_response, "Resource")
+        tags = found[0]["tags"]
+        if method == "POST":
+            tags.update(body.get("tags", {}))
+        elif method == "DELETE":
+            for key in parse_qs(environ.get("QUERY_STRING", "")).get("tagKeys", []):
+                tags.pop(key, None)
+        return _analyzer_answer(start_response, "200 OK", {"tags": tags} if method == "GET" else {})
+    return _analyzer_not_found(start_response, f"{method} {path}")
+
+
+_moto_dispatch = DomainDispatcherApplication.__call__
+
+
+def _dispatch(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+    if "/access-analyzer/aws4_request" in environ.get("HTTP_AUTHORIZATION", ""):
+        return _access_analyzer(environ, start_response)
+    return _moto_dispatch(self, environ, start_response)
+
+
+DomainDispatcherApplication.__call__ = _dispatch  # type: ignore[method-assign]
+# --- end of IAM Access Analyzer -----------------------------------------------------------------------------------
 
 if __name__ == "__main__":
     main()

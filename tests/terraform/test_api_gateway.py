@@ -5,6 +5,8 @@ responses."""
 
 from __future__ import annotations
 
+import json
+from fnmatch import fnmatchcase
 from typing import Any
 
 import pytest
@@ -184,3 +186,24 @@ def test_every_gateway_response_carries_the_request_id(api: Api) -> None:
         for response_type, response in api.gateway_responses().items()
     }
     assert {k: v for k, v in unmapped.items() if v != "context.requestId"} == {}
+
+
+def arn_like(pattern: str, value: str) -> bool:
+    """IAM's ArnLike: each of the six colon-separated parts compared on its own, "*" any run, "?" one character."""
+    patterns, values = pattern.split(":", 5), value.split(":", 5)
+    return len(patterns) == len(values) == 6 and all(map(fnmatchcase, values, patterns))
+
+
+@pytest.mark.parametrize(
+    "path, method", [(path, method) for path, methods in ROUTES.items() for method in methods]
+)
+def test_a_real_request_matches_its_functions_invoke_permission(api: Api, path: str, method: str) -> None:
+    """API Gateway invokes with the request's own path in aws:SourceArn (issue 20, finding 1)."""
+    function = f"bbws-{ROUTES[path][method].replace('_', '-')}-{api.aws.environment}"
+    policy = api.aws.client("lambda").get_policy(FunctionName=function, Qualifier="live")["Policy"]
+    statements = json.loads(policy)["Statement"]
+    account = api.aws.client("sts").get_caller_identity()["Account"]
+    request_path = path.replace("{productId}", "0b5c7a52-9d3e-4f61-a8b2-7c4d5e6f7a8b")
+    request = f"arn:aws:execute-api:eu-west-1:{account}:{api.id}/{api.aws.environment}/{method}{request_path}"
+    source_arns = [s["Condition"]["ArnLike"]["AWS:SourceArn"] for s in statements]
+    assert any(arn_like(arn, request) for arn in source_arns), f"{request} matches none of {source_arns}"

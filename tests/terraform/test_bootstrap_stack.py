@@ -16,7 +16,8 @@ ROLES = [(environment, kind) for environment in ENVIRONMENTS for kind in KINDS]
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 # Statements whose resources IAM cannot name per environment: API Gateway ids, the state bucket paths,
 # SavedQueries (query definitions have no resource type, so "*"), and the KMS keys (AlarmTopicKey,
-# NewAlarmTopicKey: generated ids; their statements name the environment in a tag condition instead).
+# NewAlarmTopicKey: generated ids; their statements name the environment in a tag condition instead), and AWS's
+# own Synthetics runtime (CanaryRuntime: layers in an AWS account, its library bucket).
 UNNAMED_RESOURCES = {
     "FindLogGroups",
     "SavedQueries",
@@ -31,6 +32,7 @@ UNNAMED_RESOURCES = {
     "StateLocks",
     "AlarmTopicKey",
     "NewAlarmTopicKey",
+    "CanaryRuntime",
 }
 
 
@@ -150,3 +152,27 @@ def test_each_role_reaches_only_its_environments_resources(
 def test_a_stale_plan_is_refused_with_the_advice_to_re_run(deployed: LocalAws) -> None:
     refused = deployed.result("stale-plan")  # conftest.apply_a_stale_plan: deploy_stack.sh exited 3
     assert "Re-run the workflow" in refused and "changed after this plan" in refused, refused[-3000:]
+
+
+def test_the_account_has_an_external_access_analyzer(bootstrapped: LocalAws) -> None:
+    """It reports a role whose trust policy lets another account in (issue 20, finding 11)."""
+    analyzer = bootstrapped.client("accessanalyzer").get_analyzer(
+        analyzerName="bbws-product-api-external-access"
+    )
+    assert (analyzer["analyzer"]["type"], analyzer["analyzer"]["status"]) == ("ACCOUNT", "ACTIVE")
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_the_deploy_role_cannot_rewrite_a_trust_policy(bootstrapped: LocalAws, environment: str) -> None:
+    """No condition key limits what a trust policy says: changing one is an administrator's (finding 11)."""
+    name = role_name(environment, "deploy")
+    statements = bootstrapped.role_statements(name)
+    allowed = {a for s in statements if s["Effect"] == "Allow" for a in as_set(s["Action"])}
+    assert "iam:UpdateAssumeRolePolicy" not in allowed, name
+    account = bootstrapped.client("sts").get_caller_identity()["Account"]
+    denied = [
+        as_set(s["Resource"])
+        for s in statements
+        if s["Effect"] == "Deny" and "iam:UpdateAssumeRolePolicy" in as_set(s["Action"])
+    ]
+    assert {f"arn:aws:iam::{account}:role/*"} in denied, f"{name}: denials {denied}"

@@ -235,3 +235,30 @@ def test_the_saved_queries_exist_and_read_only_created_log_groups(deployed: Loca
     for query in queries:
         assert query["logGroupNames"], f"{query['name']}: no log groups"
         assert set(query["logGroupNames"]) <= groups, f"{query['name']}: log groups not created"
+
+
+def test_the_alarm_keys_policy_lets_the_deploy_role_manage_it(deployed: LocalAws) -> None:
+    """The apply enables rotation right after CreateKey, before tag-based grants apply (issue 20, finding 2)."""
+    attributes = deployed.client("sns").get_topic_attributes(TopicArn=alarm_topic_arn(deployed))["Attributes"]
+    kms = deployed.client("kms")
+    policy = kms.get_key_policy(KeyId=attributes["KmsMasterKeyId"], PolicyName="default")["Policy"]
+    statements = {s.get("Sid"): s for s in json.loads(policy)["Statement"]}
+    account = deployed.client("sts").get_caller_identity()["Account"]
+    deploy_role = f"arn:aws:iam::{account}:role/bbws-product-api-deploy-{deployed.environment}"
+    managing = statements.get("DeployRoleManages", {})
+    assert managing.get("Principal") == {"AWS": deploy_role}, statements
+    assert {"kms:EnableKeyRotation", "kms:PutKeyPolicy"} <= set(managing["Action"]), managing
+    assert statements["AccountAdministers"]["Principal"] == {"AWS": f"arn:aws:iam::{account}:root"}
+
+
+def test_the_secrets_the_functions_read_are_made_by_this_stack(deployed: LocalAws) -> None:
+    """Made before any function or canary exists, so their values are put first (PLAN agreement 5)."""
+    outputs = json.loads(
+        deployed.terraform("infrastructure-secret-arns", "infrastructure", "output", "-json", "secret_arns")
+    )
+    wanted = {secret for fn in FUNCTIONS.values() for secret in fn.secrets}
+    assert set(outputs) == wanted, outputs
+    secrets = deployed.client("secretsmanager")
+    names = {name: secrets.describe_secret(SecretId=arn)["Name"] for name, arn in outputs.items()}
+    assert names == {name: f"bbws-{name}-{deployed.environment}" for name in wanted}
+    assert "aws_secretsmanager_secret" not in " ".join(deployed.managed_resources("lambda"))

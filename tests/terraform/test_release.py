@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from local_aws import LocalAws, Release
+from local_aws import LocalAws, Release, as_set
 
 
 @pytest.fixture(scope="module")
@@ -69,3 +69,18 @@ def test_no_secret_value_is_in_a_saved_plan_its_json_or_a_state(deployed: LocalA
         if value.encode() in file_bytes(path)
     ]
     assert not found, found
+
+
+def test_codedeploys_role_moves_aliases_on_the_unqualified_function_arns(
+    deployed: LocalAws, release: Release
+) -> None:
+    """Lambda authorizes GetAlias and UpdateAlias against the function's unqualified ARN (issue 20, finding 5)."""
+    role = f"bbws-codedeploy-{deployed.environment}-role"
+    statements = {s.get("Sid"): s for s in deployed.role_statements(role)}
+    functions = deployed.client("lambda")
+    unqualified = {
+        functions.get_function(FunctionName=fn["function_name"])["Configuration"]["FunctionArn"]
+        for fn in release.described["functions"].values()
+    }
+    granted = as_set(statements["MoveAliases"]["Resource"])
+    assert unqualified <= granted, f"{role}: MoveAliases lacks {sorted(unqualified - granted)}"

@@ -89,10 +89,10 @@ run "permissions_are_named_resources_of_one_environment" {
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
       for s in jsondecode(policy.policy).Statement : [
-        for r in s.Resource : strcontains(r, split("-", key)[0]) if s.Effect == "Allow" && !contains(["FindLogGroups", "SavedQueries", "RestApis", "CreateTaggedRestApis", "ChangeOwnRestApis", "ApiGatewayAccount", "ReleaseConfigs", "GenerateSecretValues", "StateBucket", "StateObjects", "StateLocks", "AlarmTopicKey", "NewAlarmTopicKey"], s.Sid)
+        for r in s.Resource : strcontains(r, split("-", key)[0]) if s.Effect == "Allow" && !contains(["FindLogGroups", "SavedQueries", "RestApis", "CreateTaggedRestApis", "ChangeOwnRestApis", "ApiGatewayAccount", "ReleaseConfigs", "GenerateSecretValues", "StateBucket", "StateObjects", "StateLocks", "AlarmTopicKey", "NewAlarmTopicKey", "CanaryRuntime"], s.Sid)
       ]
     ]]))
-    error_message = "Table, function, role, log group, alarm and invoke resources carry the environment's suffix."
+    error_message = "Table, function, role, log group, alarm and invoke resources carry the environment's suffix (not AWS's own Synthetics runtime)."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
@@ -152,9 +152,9 @@ run "the_deploy_role_cannot_escalate" {
     condition = { for s in jsondecode(aws_iam_role_policy.github["dev-deploy"].policy).Statement : s.Sid => [s.Resource, try(s.Condition.StringEquals["iam:PassedToService"], null)] if contains(s.Action, "iam:PassRole") && s.Effect == "Allow" } == {
       PassRolesToLambdaAndCodeDeploy = [["arn:aws:iam::111111111111:role/bbws-*-dev-role"], ["lambda.amazonaws.com", "codedeploy.amazonaws.com"]]
       PassTheLoggingRoleToApiGateway = [["arn:aws:iam::111111111111:role/bbws-product-api-cloudwatch-dev"], "apigateway.amazonaws.com"]
-      PassTheCanaryRoleToSynthetics  = [["arn:aws:iam::111111111111:role/bbws-api-canary-dev-role"], "synthetics.amazonaws.com"]
+      PassTheCanaryRoleToSynthetics  = [["arn:aws:iam::111111111111:role/bbws-api-canary-dev-role"], ["lambda.amazonaws.com", "synthetics.amazonaws.com"]]
     }
-    error_message = "Roles are passed only to Lambda and CodeDeploy; API Gateway gets only its logging role, Synthetics only the canary's."
+    error_message = "Roles are passed only to Lambda and CodeDeploy; API Gateway gets only its logging role, Synthetics (and Lambda, for the canary's function) only the canary's."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
@@ -163,8 +163,8 @@ run "the_deploy_role_cannot_escalate" {
     error_message = "No PassRole without iam:PassedToService."
   }
   assert {
-    condition     = { for s in jsondecode(aws_iam_role_policy.github["prod-deploy"].policy).Statement : s.Sid => s.Resource if s.Effect == "Deny" } == { NeverChangeTheBoundary = ["arn:aws:iam::111111111111:policy/bbws-product-api-boundary-prod"], NeverRemoveABoundary = ["arn:aws:iam::111111111111:role/*"], NeverChangeTheBootstrapRoles = ["arn:aws:iam::111111111111:role/bbws-product-api-deploy-*", "arn:aws:iam::111111111111:role/bbws-product-api-plan-*"], NeverChangeTheOidcProvider = ["arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"] }
-    error_message = "The deploy role is refused any change to the boundary, to a role's boundary, to the bootstrap's roles and to the OIDC provider."
+    condition     = { for s in jsondecode(aws_iam_role_policy.github["prod-deploy"].policy).Statement : s.Sid => s.Resource if s.Effect == "Deny" } == { NeverChangeTheBoundary = ["arn:aws:iam::111111111111:policy/bbws-product-api-boundary-prod"], NeverRewriteATrustPolicy = ["arn:aws:iam::111111111111:role/*"], NeverRemoveABoundary = ["arn:aws:iam::111111111111:role/*"], NeverChangeTheBootstrapRoles = ["arn:aws:iam::111111111111:role/bbws-product-api-deploy-*", "arn:aws:iam::111111111111:role/bbws-product-api-plan-*"], NeverChangeTheOidcProvider = ["arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"] }
+    error_message = "The deploy role is refused any change to the boundary, to a trust policy, to a role's boundary, to the bootstrap's roles and to the OIDC provider."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
@@ -189,9 +189,77 @@ run "the_deploy_role_cannot_escalate" {
   }
   assert {
     condition = alltrue(flatten([for env, policy in aws_iam_policy.boundary : [
-      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : strcontains(r, "-${env}") if !contains(["Traces", "FindLogGroups", "CanaryAccountWide", "CanaryMetrics"], s.Sid) && !endswith(r, ":log-group:API-Gateway-Execution-Logs_*")]
+      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : strcontains(r, "-${env}") if !contains(["Traces", "FindLogGroups", "CanaryAccountWide", "CanaryMetrics", "ApiGatewayLogsOfEveryEnvironment"], s.Sid)]
     ]]))
-    error_message = "The boundary names its environment's resources, but for traces and listing log groups (no resource type) and API Gateway's execution logs (named by API id)."
+    error_message = "The boundary names its environment's resources, but for traces and listing log groups (no resource type) and the account-wide API Gateway logging role's log groups."
+  }
+}
+
+# What AWS authorizes on the first apply and the first release, beyond what an emulator checks (issue 20).
+run "the_deploy_role_holds_what_aws_authorizes_on_the_first_deploy" {
+  command = apply
+
+  # Finding 2: the provider tags the alarm topic's key in CreateKey; tagging on create is kms:TagResource,
+  # which cannot depend on aws:ResourceTag (the new key has none).
+  assert {
+    condition = alltrue([for env in ["dev", "sit", "prod"] : anytrue([
+      for s in jsondecode(aws_iam_role_policy.github["${env}-deploy"].policy).Statement :
+      s.Effect == "Allow" && length(setintersection(s.Action, ["kms:CreateKey", "kms:TagResource"])) == 2 && s.Resource == ["*"]
+      && try(s.Condition.StringEquals["aws:RequestTag/Environment"], "") == env && !can(s.Condition.StringEquals["aws:ResourceTag/Environment"])
+    ])])
+    error_message = "The deploy role may tag a new key in CreateKey (kms:TagResource under aws:RequestTag, not aws:ResourceTag)."
+  }
+  assert {
+    condition = alltrue([
+      for s in jsondecode(aws_iam_role_policy.github["dev-deploy"].policy).Statement : try(s.Condition.Null["aws:ResourceTag/Environment"], "") == "true"
+      if s.Effect == "Allow" && contains(s.Action, "kms:TagResource") && !can(s.Condition.StringEquals["aws:ResourceTag/Environment"])
+    ])
+    error_message = "Tagging by request tags alone only reaches a key without an Environment tag: no key of another environment is re-tagged into this one."
+  }
+  # Finding 3: CreateCanary acts with the caller's rights (CloudWatchSyntheticsFullAccess).
+  assert {
+    condition = alltrue([for resource in ["arn:aws:lambda:eu-west-1:*:layer:Synthetics*", "arn:aws:lambda:eu-west-1:*:layer:Synthetics*:*"] : anytrue([
+      for s in jsondecode(aws_iam_role_policy.github["dev-deploy"].policy).Statement : s.Effect == "Allow" && contains(s.Action, "lambda:GetLayerVersion") && contains(s.Resource, resource)
+    ])])
+    error_message = "The deploy role reads AWS's Synthetics runtime layers, which live in an AWS account (lambda:GetLayerVersion on *:layer:Synthetics*)."
+  }
+  assert {
+    condition = anytrue([
+      for s in jsondecode(aws_iam_role_policy.github["dev-deploy"].policy).Statement : s.Effect == "Allow" && contains(s.Action, "s3:GetBucketLocation") && contains(s.Resource, "arn:aws:s3:::bbws-product-api-canary-dev-111111111111")
+    ])
+    error_message = "CreateCanary checks the caller may locate the run reports' bucket (s3:GetBucketLocation)."
+  }
+  assert {
+    condition     = alltrue([for action in ["lambda:CreateFunction", "lambda:AddPermission", "lambda:PublishVersion", "lambda:UpdateFunctionCode", "lambda:UpdateFunctionConfiguration", "lambda:GetFunctionConfiguration", "lambda:PublishLayerVersion", "lambda:GetLayerVersion"] : contains(one([for s in jsondecode(aws_iam_role_policy.github["dev-deploy"].policy).Statement : s.Action if s.Sid == "CanaryFunction"]), action)])
+    error_message = "The deploy role may make the canary's cwsyn- function and layer, as CreateCanary does with its rights."
+  }
+  # Finding 5: Lambda authorizes GetAlias and UpdateAlias on the unqualified function ARN.
+  assert {
+    condition = alltrue([for env, policy in aws_iam_policy.boundary : [
+      for s in jsondecode(policy.policy).Statement : s.Resource if s.Sid == "ShiftAliases"
+    ] == [["arn:aws:lambda:eu-west-1:111111111111:function:bbws-*-${env}", "arn:aws:lambda:eu-west-1:111111111111:function:bbws-*-${env}:*"]]])
+    error_message = "The boundary lets CodeDeploy's role read and move aliases on the unqualified function ARN (GetAlias, UpdateAlias) and the qualified one."
+  }
+  # Finding 11: no trust policy rewrites, and API Gateway's account-wide logging role reaches every environment's logs.
+  assert {
+    condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
+      for s in jsondecode(policy.policy).Statement : !contains(s.Action, "iam:UpdateAssumeRolePolicy") if s.Effect == "Allow"
+    ]]))
+    error_message = "No role may rewrite a trust policy (iam:UpdateAssumeRolePolicy): that is an administrator's bootstrap change."
+  }
+  assert {
+    condition = alltrue([for env, policy in aws_iam_policy.boundary : [
+      for s in jsondecode(policy.policy).Statement : [s.Resource, s.Condition] if anytrue([for r in s.Resource : strcontains(r, ":log-group:/aws/apigateway/") || strcontains(r, "API-Gateway-Execution-Logs")])
+      ] == [[
+        ["arn:aws:logs:eu-west-1:111111111111:log-group:/aws/apigateway/bbws-product-api-*/*", "arn:aws:logs:eu-west-1:111111111111:log-group:API-Gateway-Execution-Logs_*"],
+        { ArnEquals = { "aws:PrincipalArn" = "arn:aws:iam::111111111111:role/bbws-product-api-cloudwatch-${env}" } },
+    ]]])
+    error_message = "API Gateway's logging role (one per account) may write every environment's API logs; no other role of the boundary reaches API Gateway's logs."
+  }
+  # Finding 11: whatever a role's trust policy says, Access Analyzer reports access from outside the account.
+  assert {
+    condition     = length(aws_accessanalyzer_analyzer.external_access) == 1 && aws_accessanalyzer_analyzer.external_access[0].type == "ACCOUNT"
+    error_message = "The bootstrap creates the account's external access analyzer (zone of trust: the account)."
   }
 }
 
@@ -216,11 +284,12 @@ run "one_account_per_environment_and_an_existing_oidc_provider" {
   variables {
     environments                = ["prod"]
     create_github_oidc_provider = false
+    create_access_analyzer      = false
   }
 
   assert {
-    condition     = length(aws_s3_bucket.state) == 1 && length(aws_iam_role.github) == 2 && length(aws_iam_openid_connect_provider.github) == 0
-    error_message = "A prod-only account gets one bucket, two roles and reuses the existing OIDC provider."
+    condition     = length(aws_s3_bucket.state) == 1 && length(aws_iam_role.github) == 2 && length(aws_iam_openid_connect_provider.github) == 0 && length(aws_accessanalyzer_analyzer.external_access) == 0
+    error_message = "A prod-only account gets one bucket, two roles and reuses the existing OIDC provider and access analyzer."
   }
 }
 

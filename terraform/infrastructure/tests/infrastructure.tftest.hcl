@@ -203,6 +203,31 @@ run "alarm_topic_is_encrypted_and_only_cloudwatch_publishes" {
     condition     = jsonencode([for s in data.aws_iam_policy_document.alarm_key.statement : [for p in s.principals : sort(p.identifiers)] if s.sid == "CloudWatchAlarmsEncrypt"]) == jsonencode([[["cloudwatch.amazonaws.com"]]])
     error_message = "CloudWatch may use the topic's key (the AWS managed SNS key would refuse it)."
   }
+  # Finding 2: the apply enables rotation right after CreateKey, before tag-based grants may have taken effect.
+  assert {
+    condition = jsonencode({ for s in data.aws_iam_policy_document.alarm_key.statement : s.sid => [for p in s.principals : [p.type, sort(p.identifiers)]] if s.sid != "CloudWatchAlarmsEncrypt" }) == jsonencode({
+      AccountAdministers = [["AWS", ["arn:aws:iam::111111111111:root"]]]
+      DeployRoleManages  = [["AWS", ["arn:aws:iam::111111111111:role/bbws-product-api-deploy-dev"]]]
+    })
+    error_message = "The key policy names the environment's deploy role (bootstrap's name) beside the account's administration."
+  }
+  assert {
+    condition     = alltrue([for action in ["kms:EnableKeyRotation", "kms:GetKeyRotationStatus", "kms:DescribeKey", "kms:GetKeyPolicy", "kms:PutKeyPolicy", "kms:ListResourceTags", "kms:TagResource", "kms:ScheduleKeyDeletion"] : contains(one([for s in data.aws_iam_policy_document.alarm_key.statement : s.actions if s.sid == "DeployRoleManages"]), action)]) && !contains(one([for s in data.aws_iam_policy_document.alarm_key.statement : s.actions if s.sid == "DeployRoleManages"]), "kms:Decrypt")
+    error_message = "The deploy role manages the key (rotation, policy, tags, deletion) by its policy, and never uses it to decrypt."
+  }
+}
+
+run "secrets_are_made_here_before_any_reader_exists" {
+  command = apply
+
+  assert {
+    condition     = keys(aws_secretsmanager_secret.function) == ["page-token-key"] && aws_secretsmanager_secret.function["page-token-key"].name == "bbws-page-token-key-dev" && aws_secretsmanager_secret.function["page-token-key"].recovery_window_in_days == 7
+    error_message = "One secret per terraform/functions.json secret, bbws-<secret>-<env>, made empty by Terraform in this stack."
+  }
+  assert {
+    condition     = output.secret_arns == { page-token-key = aws_secretsmanager_secret.function["page-token-key"].arn }
+    error_message = "secret_arns gives the Lambda stack and scripts/ops/page_token_key.py each secret's ARN by its functions.json name."
+  }
 }
 
 run "prod_without_an_alarm_subscriber_is_refused" {
