@@ -839,9 +839,15 @@ def test_the_environments_table_is_the_tfvars() -> None:
         assert rows["`LOG_LEVEL`"][column] == lambda_stack["log_level"], environment
         release = next(cells for name, cells in rows.items() if "`deployment_config`" in name)[column]
         assert release.startswith(f"`{lambda_stack['deployment_config']}`"), environment
-        reserved = rows["reserved concurrency per function"][column]
+        reserved = next(cells for name, cells in rows.items() if name.startswith("reserved concurrency"))[
+            column
+        ]
         concurrency = lambda_stack["reserved_concurrency"]
-        assert reserved.startswith("none") if concurrency == "-1" else reserved == concurrency, environment
+        assert (
+            reserved.startswith("none") if concurrency == "-1" else reserved.split()[0] == concurrency
+        ), environment
+        if "account_concurrency_limit" in lambda_stack:
+            assert f"quota declared {lambda_stack['account_concurrency_limit']}" in reserved, environment
         protection = rows["table deletion protection"][column]
         assert (
             protection == {"true": "on", "false": "off"}[infrastructure["deletion_protection"]]
