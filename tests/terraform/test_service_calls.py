@@ -40,6 +40,9 @@ PRODUCT_ID = "0b5c7a52-93f6-4b4e-a1d2-5f0c7d1e8a90"
 CANARY_FUNCTION_ID = "0123abcd-4567-89ef-0123-456789abcdef"
 LOG_STREAM = "2026/12/07/[$LATEST]0123456789abcdef0123456789abcdef"
 
+# Calls a role makes: (action, resource ARN, condition context).
+Wanted = list[tuple[str, str, dict[str, str]]]
+
 
 @dataclass(frozen=True)
 class Call:
@@ -89,9 +92,11 @@ def role_request(grants: Grants, action: str, resource: str, **context: str) -> 
     return Request(action, resource, {**base, **context}, grants.role_arn)
 
 
-def role_calls(
-    grants: Grants, name: str, wanted: Iterable[tuple[str, str, dict[str, str]]]
-) -> Iterator[Call]:
+def role_calls(grants: Grants, name: str, wanted: Wanted, assumed_by: str) -> Iterator[Call]:
+    """The service taking the role (sts:AssumeRole against its trust policy), then each call the role makes."""
+    service = {"aws:PrincipalServiceName": assumed_by, "aws:PrincipalIsAWSService": "true"}
+    assume = Request("sts:AssumeRole", grants.role_arn, service, assumed_by)
+    yield Call(f"{assumed_by} taking {name}", assume, evaluate(assume, resource_policy=grants.trust))
     for action, resource, context in wanted:
         request = role_request(grants, action, resource, **context)
         yield Call(f"{name} ({grants.role_arn})", request, grants.evaluate(request))
@@ -153,7 +158,7 @@ def api_gateway_logging_calls(aws: LocalAws, account: str) -> Iterator[Call]:
     grants = role_grants(aws.client("iam"), role_arn)
     for api in gateway.get_rest_apis()["items"]:
         for stage in gateway.get_stages(restApiId=api["id"])["item"]:
-            wanted = []
+            wanted: Wanted = []
             destination = stage.get("accessLogSettings", {}).get("destinationArn")
             if destination:
                 stream = f"{destination.removesuffix(':*')}:log-stream:{LOG_STREAM}"
@@ -200,7 +205,7 @@ def codedeploy_calls(aws: LocalAws, account: str) -> Iterator[Call]:
             "Alias": described["alias"],
         }
         alias_arn = arn("lambda", account, f"function:{fn['function_name']}:{described['alias']}")
-        wanted = []
+        wanted: Wanted = []
         for action in ("lambda:GetAlias", "lambda:UpdateAlias", "lambda:GetProvisionedConcurrencyConfig"):
             wanted += [
                 (action, resource, {})
@@ -311,7 +316,7 @@ def canary_run_calls(aws: LocalAws, account: str) -> Iterator[Call]:
             "logs", account, f"log-group:/aws/lambda/{engine.split('function:')[1].split(':')[0]}"
         )
         parts = {"Partition": PARTITION, "BucketName": bucket, "ObjectName": report}
-        wanted = [
+        wanted: Wanted = [
             ("s3:PutObject", documented_arns("s3:PutObject", **parts)[0], {}),
             ("s3:GetBucketLocation", documented_arns("s3:GetBucketLocation", **parts)[0], {}),
             ("s3:ListAllMyBuckets", "*", {}),
@@ -388,7 +393,7 @@ def function_calls(aws: LocalAws, account: str) -> Iterator[Call]:
             or f"/aws/lambda/{configuration['FunctionName']}"
         )
         stream = arn("logs", account, f"log-group:{log_group}:log-stream:{LOG_STREAM}")
-        wanted = [(action, table["TableArn"], {}) for action in declared[key]["table_actions"]]
+        wanted: Wanted = [(action, table["TableArn"], {}) for action in declared[key]["table_actions"]]
         wanted += [(action, index, {}) for action in declared[key]["index_actions"] for index in indexes]
         wanted += [("logs:CreateLogStream", stream, {}), ("logs:PutLogEvents", stream, {})]
         if configuration.get("TracingConfig", {}).get("Mode") == "Active":
