@@ -63,6 +63,38 @@ def evaluate(
 ) -> Decision:
     """Allow or deny `request` as AWS would, given parsed policy documents."""
     context = {key.lower(): _as_list(value) for key, value in request.context.items()}
+    denial = _explicit_deny(request, context, identity, boundary, resource_policy)
+    if denial:
+        return denial
+    granted_by_resource = _resource_grant(request, context, resource_policy)
+    if granted_by_resource == "unlimited":
+        return Decision(True, f"allowed by the resource policy to {request.principal}")
+    boundary_allows = boundary is None or _allows(boundary, request, context, False)
+    if granted_by_resource == "role" and boundary_allows:
+        return Decision(True, "allowed by the resource policy to the role, within its permissions boundary")
+    identity_allows = any(_allows(policy, request, context, False) for policy in identity)
+    if identity_allows and boundary_allows:
+        return Decision(
+            True, "allowed by the identity policies" + (" within the boundary" if boundary else "")
+        )
+    on = f"{request.action} on {request.resource}"
+    if granted_by_resource == "role" or identity_allows:
+        return Decision(
+            False, f"the permissions boundary allows no {on}{_misses(boundary, request, context)}"
+        )
+    return Decision(
+        False, _nothing_allows(request, context, identity, boundary_allows, boundary, resource_policy)
+    )
+
+
+def _explicit_deny(
+    request: Request,
+    context: Mapping[str, list[str]],
+    identity: Sequence[Mapping[str, Any]],
+    boundary: Mapping[str, Any] | None,
+    resource_policy: Mapping[str, Any] | None,
+) -> Decision | None:
+    """The first Deny statement, in any policy, that applies to the request."""
     sources = [(f"identity policy {index + 1}", policy, False) for index, policy in enumerate(identity)]
     if boundary is not None:
         sources.append(("permissions boundary", boundary, False))
@@ -72,39 +104,27 @@ def evaluate(
         for number, statement in enumerate(statements(policy)):
             if _effect(statement) == "deny" and _applies(statement, request, context, has_principal):
                 return Decision(False, f"denied by statement {_name(statement, number)} of the {label}")
+    return None
 
+
+def _nothing_allows(
+    request: Request,
+    context: Mapping[str, list[str]],
+    identity: Sequence[Mapping[str, Any]],
+    boundary_allows: bool,
+    boundary: Mapping[str, Any] | None,
+    resource_policy: Mapping[str, Any] | None,
+) -> str:
+    """The reason of an implicit deny: the policy that should have allowed, and the statements that nearly did."""
     on = f"{request.action} on {request.resource}"
-    granted_by_resource = _resource_grant(request, context, resource_policy)
-    if granted_by_resource == "unlimited":
-        return Decision(True, f"allowed by the resource policy to {request.principal}")
-    boundary_allows = boundary is None or _allows(boundary, request, context, False)
-    if granted_by_resource == "role":
-        if boundary_allows:
-            return Decision(
-                True, "allowed by the resource policy to the role, within its permissions boundary"
-            )
-        return Decision(
-            False, f"the permissions boundary allows no {on}{_misses(boundary, request, context)}"
-        )
-    identity_allows = any(_allows(policy, request, context, False) for policy in identity)
-    if identity_allows and boundary_allows:
-        return Decision(
-            True, "allowed by the identity policies" + (" within the boundary" if boundary else "")
-        )
-    if identity_allows:
-        return Decision(
-            False, f"the permissions boundary allows no {on}{_misses(boundary, request, context)}"
-        )
     if not identity and resource_policy is not None:
         near = _misses(resource_policy, request, context, True)
-        return Decision(
-            False, f"the resource policy grants {request.principal or 'the caller'} no {on}{near}"
-        )
+        return f"the resource policy grants {request.principal or 'the caller'} no {on}{near}"
     near = "".join(_misses(policy, request, context) for policy in identity)
     reason = f"no Allow in the identity policies for {on}{near}"
     if not boundary_allows:
         reason += f"; the permissions boundary allows none either{_misses(boundary, request, context)}"
-    return Decision(False, reason)
+    return reason
 
 
 def read_policy(document: str | Mapping[str, Any]) -> dict[str, Any]:
