@@ -224,6 +224,24 @@ def test_a_grant_to_the_account_needs_the_identity_policies() -> None:
     assert decide("kms:Decrypt", key, policy(allow("kms:Decrypt")), resource_policy=key_policy).allowed
 
 
+def test_a_grant_to_the_account_alone_says_the_accounts_policies_must_allow() -> None:
+    topic = f"arn:aws:sns:eu-west-1:{ACCOUNT}:t"
+    topic_policy = policy({**allow("sns:Publish", topic, Principal={"AWS": ACCOUNT}), "Sid": "Account"})
+    request = Request("sns:Publish", topic, {}, ROLE)
+    decision = evaluate(request, resource_policy=topic_policy)
+    assert not decision.allowed
+    assert (
+        "statement Account grants it only to the account, whose IAM policies must allow it" in decision.reason
+    )
+
+
+def test_a_grant_to_everyone_allows_without_identity_policies() -> None:
+    topic = f"arn:aws:sns:eu-west-1:{ACCOUNT}:t"
+    assert decide(
+        "sns:Publish", topic, resource_policy=policy(allow("sns:Publish", topic, Principal="*"))
+    ).allowed
+
+
 def test_a_grant_to_another_role_of_the_account_is_no_grant() -> None:
     secret = f"arn:aws:secretsmanager:eu-west-1:{ACCOUNT}:secret:s-AbCdEf"
     other = policy(allow("secretsmanager:*", "*", Principal={"AWS": f"arn:aws:iam::{ACCOUNT}:role/other"}))
