@@ -83,6 +83,13 @@ data "aws_iam_policy_document" "canary" {
     resources = ["arn:${data.aws_partition.current.partition}:logs:${var.aws_region}:${data.aws_caller_identity.current.account_id}:log-group:/aws/lambda/cwsyn-${local.canary_name}-*"]
   }
 
+  # AWS's documented canary role writes traces (a canary with active tracing); X-Ray's writes have no resource type.
+  statement {
+    sid       = "Traces"
+    actions   = ["xray:PutTraceSegments"]
+    resources = ["*"]
+  }
+
   # PutMetricData has no resource type; the namespace condition keeps the canary to its own metrics.
   statement {
     sid       = "CanaryMetrics"
