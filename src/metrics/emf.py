@@ -19,7 +19,7 @@ NAMESPACE = "BBWS/ProductApi"
 DIMENSIONS = ("Operation", "Environment")
 
 # Metrics every operation writes; the unit of each metric.
-COMMON_METRICS = ("Latency", "DynamoDBCalls", "Unavailable", "UnexpectedErrors", "ColdStarts")
+COMMON_METRICS = ("Latency", "DynamoDBCalls", "Unavailable", "UnexpectedErrors", "ColdStarts", "Restores")
 UNITS = {"Latency": "Milliseconds"}  # every other metric is a Count
 MANIFEST_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "functions.json")
 

@@ -15,6 +15,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import itertools
 import os
 import struct
 import time
@@ -23,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from exceptions.product_exceptions import FieldError, ValidationFailed
+from metrics.recorder import current_request_id
 
 TOKEN_LIFETIME_SECONDS = 24 * 60 * 60
 MAX_PARTITION_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
@@ -38,6 +40,7 @@ _CENTS = struct.Struct(">I")
 _PRODUCT, _PRICED_PRODUCT, _PARTITION_KEY = 1, 2, 3
 _MAX_RAW_BYTES = len(_VERSION) + _NONCE_BYTES + _HEADER.size + MAX_PARTITION_KEY_BYTES + _TAG_BYTES
 MAX_TOKEN_LENGTH = -(-_MAX_RAW_BYTES * 4 // 3)  # base64 without padding
+_SEALS = itertools.count()
 _BASE64URL = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -76,13 +79,24 @@ class PageTokens:
         # new key when a token sealed with it arrives.
         self._reload = reload
         self._loaded_at = clock()
+        self._forgotten = False
+
+    def forget_keys(self) -> None:
+        """Read the keys anew from their source at the next seal or open (after a SnapStart restore: the
+        snapshot's keys may be stale, and the decision to keep the previous one was made when it was taken)."""
+        self._forgotten = self._reload is not None
+
+    def _known_keys(self) -> list[tuple[bytes, bytes]]:
+        if self._forgotten and self._reload is not None:
+            self._keys, self._loaded_at, self._forgotten = _derive_keys(self._reload()), self._clock(), False
+        return self._keys
 
     def seal(self, scope: str, position: Position) -> str:
         """A token for `position`, valid for `scope` (the query that produced it) until it expires."""
-        cipher_key, mac_key = self._keys[0]
+        cipher_key, mac_key = self._known_keys()[0]
         expires = int(self._clock()) + self._lifetime
         plaintext = _HEADER.pack(expires, _kind(position)) + _body(position)
-        nonce = os.urandom(_NONCE_BYTES)
+        nonce = _nonce()
         sealed = _VERSION + nonce + _xor(cipher_key, nonce, plaintext)
         return base64.urlsafe_b64encode(sealed + _tag(mac_key, scope, sealed)).decode().rstrip("=")
 
@@ -125,12 +139,26 @@ class PageTokens:
 
     def _current_keys(self) -> Iterator[tuple[bytes, bytes]]:
         """The known keys, then (once per interval, only when none of them matched) the keys read anew."""
-        yield from self._keys
+        yield from self._known_keys()
         now = self._clock()
         if self._reload is not None and now - self._loaded_at >= RELOAD_INTERVAL_SECONDS:
             self._loaded_at = now
             self._keys = _derive_keys(self._reload())
             yield from self._keys
+
+
+def _nonce() -> bytes:
+    """A nonce no two seals share: kernel randomness (never the `random` module, whose state a SnapStart
+    snapshot copies into every restored container), hashed with the time, a per-container count and API
+    Gateway's id of the request, so that even a repeated random value gives a new nonce."""
+    material = b"".join(
+        (
+            os.urandom(_NONCE_BYTES),
+            struct.pack(">QQ", time.time_ns(), next(_SEALS)),
+            current_request_id().encode(),
+        )
+    )
+    return hashlib.sha256(material).digest()[:_NONCE_BYTES]
 
 
 def _derive_keys(secrets: Sequence[str]) -> list[tuple[bytes, bytes]]:

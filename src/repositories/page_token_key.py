@@ -13,8 +13,7 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import boto3
-
+from repositories.aws_clients import new_client
 from repositories.dynamodb import CLIENT_CONFIG
 from repositories.page_token import TOKEN_LIFETIME_SECONDS, PageTokens
 
@@ -24,7 +23,8 @@ if TYPE_CHECKING:
 
 def create_secrets_client(region: str) -> SecretsManagerClient:
     """One Secrets Manager client per container, with the DynamoDB client's timeouts and retries."""
-    return boto3.session.Session().client("secretsmanager", region_name=region, config=CLIENT_CONFIG)
+    client: SecretsManagerClient = new_client("secretsmanager", region, None, CLIENT_CONFIG)
+    return client
 
 
 def read_keys(
