@@ -32,7 +32,10 @@ from services import factory
 from utils.settings import get_settings
 
 try:
-    from snapshot_restore_py import register_after_restore, register_before_snapshot
+    from snapshot_restore_py import (  # type: ignore[import-untyped]
+        register_after_restore,
+        register_before_snapshot,
+    )
 except ImportError:  # outside Lambda: no snapshots, nothing to register
 
     def register_before_snapshot(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
@@ -77,7 +80,9 @@ def allowed_operations(operation: str) -> dict[str, tuple[str, ...]]:
     """Per AWS service, the API operations function `operation`'s manifest entry allows it."""
     with open(MANIFEST_FILE, encoding="utf-8") as file:
         function = json.load(file)[operation]
-    dynamodb = [action.partition(":")[2] for action in (*function["table_actions"], *function["index_actions"])]
+    dynamodb = [
+        action.partition(":")[2] for action in (*function["table_actions"], *function["index_actions"])
+    ]
     if ITEM_WRITES.intersection(dynamodb):
         dynamodb.append("TransactWriteItems")
     return {"dynamodb": tuple(dynamodb), "secretsmanager": ("GetSecretValue",) if function["secrets"] else ()}
@@ -142,7 +147,8 @@ def _canned_answer(request: Any, event_name: str, **_: Any) -> Any:
     from botocore.awsrequest import AWSResponse
 
     body = json.dumps(_ANSWERS.get(event_name.rpartition(".")[2], {})).encode()
-    return AWSResponse(request.url, 200, {"Content-Length": str(len(body))}, _Body(body))
+    headers: Any = {"Content-Length": str(len(body))}
+    return AWSResponse(request.url, 200, headers, _Body(body))
 
 
 for _hook in (reseed_random, aws_clients.drop_connections, factory.forget_page_token_keys, mark_restore):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 import weakref
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 from botocore.client import BaseClient
@@ -20,7 +20,9 @@ _made: weakref.WeakSet[BaseClient] = weakref.WeakSet()
 _answer: Answer | None = None
 
 
-def new_client(service: str, region: str, endpoint_url: str | None, config: Config) -> Any:
+def new_client(
+    service: Literal["dynamodb", "secretsmanager"], region: str, endpoint_url: str | None, config: Config
+) -> Any:
     """A client of `service`, in a session of its own (boto3's default session is not thread-safe)."""
     client = boto3.session.Session().client(
         service, region_name=region, endpoint_url=endpoint_url, config=config

@@ -83,7 +83,8 @@ class PageTokens:
 
     def forget_keys(self) -> None:
         """Read the keys anew from their source at the next seal or open (after a SnapStart restore: the
-        snapshot's keys may be stale, and the decision to keep the previous one was made when it was taken)."""
+        snapshot's keys may be stale, and the decision to keep the previous one was made when it was taken).
+        """
         self._forgotten = self._reload is not None
 
     def _known_keys(self) -> list[tuple[bytes, bytes]]:

@@ -229,7 +229,9 @@ def test_first_request_of_a_container_counts_a_cold_start(
     monkeypatch.setattr(snapstart, "_next_start", snapstart.COLD_START)
     first = run(list_products.handler, make_event(), capsys)[1]
     second = run(list_products.handler, make_event(), capsys)[1]
-    assert [(line["ColdStarts"], line["Restores"], line["coldStart"], line["restore"]) for line in (first, second)] == [
+    assert [
+        (line["ColdStarts"], line["Restores"], line["coldStart"], line["restore"]) for line in (first, second)
+    ] == [
         (1, 0, True, False),
         (0, 0, False, False),
     ]
@@ -242,7 +244,9 @@ def test_first_request_after_a_snapstart_restore_counts_a_restore_not_a_cold_sta
     snapstart.mark_restore()
     first = run(list_products.handler, make_event(), capsys)[1]
     second = run(list_products.handler, make_event(), capsys)[1]
-    assert [(line["ColdStarts"], line["Restores"], line["coldStart"], line["restore"]) for line in (first, second)] == [
+    assert [
+        (line["ColdStarts"], line["Restores"], line["coldStart"], line["restore"]) for line in (first, second)
+    ] == [
         (0, 1, False, True),
         (0, 0, False, False),
     ]
