@@ -7,8 +7,9 @@ request. AWS is answered in process as in `cold_start` (botocore's HTTP send ret
 credentials come from a container-credentials endpoint on loopback, as SnapStart functions get theirs: the
 snapshot's credentials are within botocore's mandatory refresh window when the restore runs, so the first request
 fetches new ones. The list function is told only its secret's ARN (AWS's way), so after the restore it reads its
-page-token key again. The probe reports, besides the timings, what went out during the before-snapshot hooks
-(sends, lines printed) and the first request's log line, which the tests check.
+page-token key again. Besides the timings, the probe reports what the before-snapshot hooks did (the clients
+they made, the calls answered in process, anything sent or printed) and the first request's log line, which the
+tests check (tests/unit/lifecycle).
 
     PYTHONPATH=src python -m scripts.perf.restore [--runs 15]
 """
@@ -33,7 +34,9 @@ from scripts.function_manifest import load_functions
 from scripts.perf import cold_start, secret_cost
 
 RUNS = cold_start.RUNS
-TARGET = 0.05  # the most a first request after a restore, hooks included, may cost, as a multiple of the floor
+TARGET = (
+    0.05  # the most a first request after a restore, hooks included, may cost, as a multiple of the floor
+)
 SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:000000000000:secret:bbws-page-token-key-bench"
 # Lambda's token for the credentials endpoint is the environment's; here it tells the snapshot's from the restore's.
 SNAPSHOT_TOKEN, RESTORED_TOKEN = "snapshot", "restored"
@@ -55,6 +58,19 @@ Endpoint._send = _counted_send
 _PROBE = """
 import contextlib, io, json, os, sys, time
 sys.path.insert(0, {src!r})
+from lifecycle import snapstart
+from repositories import aws_clients
+
+_primed = []
+_canned_answer = snapstart._canned_answer
+
+
+def _recorded_answer(request, event_name, **kwargs):
+    _primed.append(event_name.split(".", 1)[1])
+    return _canned_answer(request, event_name=event_name, **kwargs)
+
+
+snapstart._canned_answer = _recorded_answer
 printed = io.StringIO()
 with contextlib.redirect_stdout(printed):
     import handlers.{name} as module
@@ -64,7 +80,14 @@ with contextlib.redirect_stdout(printed):
     for hook, args, kwargs in reversed(hooks.get_before_snapshot()):
         hook(*args, **kwargs)
     snapshot_hooks = time.perf_counter() - started
-init = {{"sent": list(_sent), "printed": printed.getvalue()}}
+init = {{
+    "sent": list(_sent),
+    "printed": printed.getvalue(),
+    "primed": sorted(set(_primed)),
+    "clients": sorted(client.meta.service_model.service_name for client in aws_clients.made()),
+    "before_snapshot": [[hook.__name__, *args] for hook, args, _ in reversed(hooks.get_before_snapshot())],
+    "after_restore": [hook.__name__ for hook, _, _ in hooks.get_after_restore()],
+}}
 _sent.clear()
 os.environ["AWS_CONTAINER_AUTHORIZATION_TOKEN"] = {restored!r}
 printed = io.StringIO()
@@ -86,7 +109,9 @@ class _Credentials(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 - http.server's name
         fresh = self.headers.get("Authorization") == RESTORED_TOKEN
-        expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=6 if fresh else 0.08)
+        expires = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(
+            hours=6 if fresh else 0.08
+        )
         body = json.dumps(
             {
                 "AccessKeyId": "ASIABENCH",
@@ -121,9 +146,7 @@ def credentials_endpoint() -> Iterator[str]:
 def probe_code(name: str) -> str:
     """A restore probe of function `name`: stub, send counter, import, hooks and first request."""
     event = cold_start.function_event(name)
-    probe = _PROBE.format(
-        src=str(cold_start.ROOT / "src"), name=name, restored=RESTORED_TOKEN, event=event
-    )
+    probe = _PROBE.format(src=str(cold_start.ROOT / "src"), name=name, restored=RESTORED_TOKEN, event=event)
     return "import json\n" + cold_start.stub_code(ANSWERS) + _COUNTED + probe
 
 
@@ -133,7 +156,9 @@ def environment(name: str, credentials_url: str) -> dict[str, str]:
     environ = {
         key: value
         for key, value in cold_start.function_environment(name).items()
-        if not key.startswith(("AWS_ACCESS_KEY", "AWS_SECRET_ACCESS", "AWS_SESSION", "AWS_PROFILE", "PAGE_TOKEN"))
+        if not key.startswith(
+            ("AWS_ACCESS_KEY", "AWS_SECRET_ACCESS", "AWS_SESSION", "AWS_PROFILE", "PAGE_TOKEN")
+        )
     }
     environ |= {
         "AWS_CONTAINER_CREDENTIALS_FULL_URI": credentials_url,
