@@ -4,3 +4,4 @@ log_level                   = "INFO"
 reserved_concurrency        = 100
 write_authorization         = "AWS_IAM"
 deployment_config           = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+snap_start                  = true
