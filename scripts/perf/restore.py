@@ -42,6 +42,17 @@ SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:000000000000:secret:bbws-page-tok
 SNAPSHOT_TOKEN, RESTORED_TOKEN = "snapshot", "restored"
 ANSWERS = cold_start.ANSWERS | secret_cost.ANSWERS
 
+# SnapStart's prices (docs/PERFORMANCE.md says where from) and the cost model's assumptions.
+PRICES_READ = "December 2026"
+CACHE_PRICE = 0.0000015046  # USD per GB-second cached
+RESTORE_PRICE = 0.0001397998  # USD per GB restored
+DURATION_PRICE = 0.0000133334  # USD per GB-second of duration, arm64
+MEMORY_MB = 256
+FUNCTION_COUNT = len(load_functions())
+SECONDS_PER_MONTH = 730 * 3600
+# environment -> (versions cached per function, restores per month over the five functions)
+COST_ASSUMPTIONS = {"sit": (6, 1_500), "prod": (3, 30_000)}
+
 # After the stub: count what reaches botocore's HTTP send (the stub answers it; nothing reaches a network).
 _COUNTED = """
 _sent = []
@@ -247,9 +258,8 @@ def table(floor: cold_start.ColdStart, results: list[Restore]) -> list[str]:
     return lines
 
 
-def section(runs: int = RUNS) -> list[str]:
+def section(floor: cold_start.ColdStart, results: list[Restore], runs: int = RUNS) -> list[str]:
     """docs/PERFORMANCE.md's section on the first request after a SnapStart restore."""
-    floor, results = restores(runs)
     return [
         f"## First request after a SnapStart restore (best and median of {runs} fresh interpreters, in turns)",
         "",
@@ -259,14 +269,59 @@ def section(runs: int = RUNS) -> list[str]:
         "after-restore hooks (reseed `random`, drop pooled connections, forget the page-token keys, mark the",
         "restore) together with the first request. AWS answers in process as above; the credentials come from a",
         "container-credentials endpoint on loopback, as SnapStart functions get theirs, so the first request",
-        "fetches fresh ones; the list function reads its page-token key from (stubbed) Secrets Manager again.",
-        f"The floor is the cold-start floor above, measured again in this run. Target: at most {TARGET}x the floor.",
-        "In AWS the restore itself (Lambda copying the snapshot in) comes on top: the REPORT line's",
-        "`Restore Duration`.",
+        "fetches fresh ones; the list function is told only its key's ARN and reads the key again when a token",
+        "needs it. The floor is the cold-start floor, measured again in this run, in turns with the probes.",
+        f"Target: at most {TARGET}x the floor. In AWS the restore itself (Lambda loading the snapshot) comes on",
+        "top: the REPORT line's `Restore Duration` (the cold-start query and dashboard panel show it).",
         "",
         *table(floor, results),
         "",
     ]
+
+
+def cost_section(cold: list[cold_start.ColdStart], results: list[Restore]) -> list[str]:
+    """docs/PERFORMANCE.md's section on what SnapStart costs per environment and what it saves."""
+    first_saved_ms = statistics.mean(c.total for c in cold[1:]) - statistics.mean(r.first for r in results)
+    gb = MEMORY_MB / 1024
+    lines = [
+        "## SnapStart: monthly cost per environment, and what it buys",
+        "",
+        "Prices: AWS's published Lambda pricing (aws.amazon.com/lambda/pricing), SnapStart section, US East",
+        "(N. Virginia), as listed since SnapStart for Python became generally available (November 2024) and read",
+        f"again in {PRICES_READ}: cache ${CACHE_PRICE} per GB-second of each cached version's memory (at least 3 hours",
+        f"per version), restore ${RESTORE_PRICE} per GB restored; duration ${DURATION_PRICE} per GB-second (arm64).",
+        f"Check the page for the deployment's region before budgeting. Assumptions: {FUNCTION_COUNT} functions of",
+        f"{MEMORY_MB} MB; a version's snapshot is cached (and charged) until Lambda deletes it 14 days after its last",
+        "invocation, so the versions cached per function are the live one and those released in the 14 days",
+        "before; every new execution environment is a restore (traffic, scaling, Lambda recycling environments).",
+        "dev has SnapStart off (`environments/dev.tfvars`): it pays nothing and initialises on demand.",
+        "",
+        "| environment | versions cached per function | cache $/month | restores/month | restores $/month |"
+        " total $/month | first-request time saved/month | INIT duration no longer billed $/month |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for environment, (versions, restores_per_month) in COST_ASSUMPTIONS.items():
+        cache = FUNCTION_COUNT * versions * gb * SECONDS_PER_MONTH * CACHE_PRICE
+        restored = restores_per_month * gb * RESTORE_PRICE
+        saved_s = restores_per_month * first_saved_ms / 1000
+        lines.append(
+            f"| {environment} | {versions} | {cache:.2f} | {restores_per_month:,} | {restored:.2f} | "
+            f"{cache + restored:.2f} | {saved_s / 60:.1f} min | {saved_s * gb * DURATION_PRICE:.4f} |"
+        )
+    lines += [
+        "",
+        f"The time saved uses this run's figures: a cold start's median (import and first request, "
+        f"{statistics.mean(c.total for c in cold[1:]):.0f} ms",
+        f"averaged over the functions) less the median first request after a restore "
+        f"({statistics.mean(r.first for r in results):.1f} ms); in AWS both are",
+        "longer and the restore adds its own `Restore Duration`, so read the column as the order of magnitude.",
+        "SnapStart costs more than the INIT billing it avoids (Lambda bills a Python function's INIT phase since",
+        "August 2025, and bills a restore's runtime load and after-restore hooks instead); what it buys is the",
+        "first request of each new environment at about the cost of a warm one. Most of the cost is the cache: fewer",
+        "releases a fortnight, or deleting versions no rollback will need, lower it.",
+        "",
+    ]
+    return lines
 
 
 def main() -> int:
@@ -274,7 +329,8 @@ def main() -> int:
         description=__doc__.split("\n", 1)[0] if __doc__ else None,
     )
     parser.add_argument("--runs", type=int, default=RUNS, help=f"fresh interpreters per probe ({RUNS})")
-    print("\n".join(section(parser.parse_args().runs)))
+    runs = parser.parse_args().runs
+    print("\n".join(section(*restores(runs), runs=runs)))
     return 0
 
 
