@@ -36,9 +36,7 @@ try:
         register_after_restore,
         register_before_snapshot,
     )
-except (
-    ImportError
-):  # pragma: no cover - outside Lambda (a subprocess test): no snapshots, nothing to register
+except ImportError:  # pragma: no cover - outside Lambda: no snapshots, nothing to register
 
     def register_before_snapshot(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
         return func
