@@ -273,6 +273,7 @@ def section(floor: cold_start.ColdStart, results: list[Restore], runs: int = RUN
         "needs it. The floor is the cold-start floor, measured again in this run, in turns with the probes.",
         f"Target: at most {TARGET}x the floor. In AWS the restore itself (Lambda loading the snapshot) comes on",
         "top: the REPORT line's `Restore Duration` (the cold-start query and dashboard panel show it).",
+        f"Load average when measured: {os.getloadavg()[0]:.1f} (2 cores).",
         "",
         *table(floor, results),
         "",
