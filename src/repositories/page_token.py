@@ -89,7 +89,8 @@ class PageTokens:
 
     def _known_keys(self) -> list[tuple[bytes, bytes]]:
         if self._forgotten and self._reload is not None:
-            self._keys, self._loaded_at, self._forgotten = _derive_keys(self._reload()), self._clock(), False
+            self._keys = _derive_keys(self._reload())
+            self._loaded_at, self._forgotten = self._clock(), False
         return self._keys
 
     def seal(self, scope: str, position: Position) -> str:

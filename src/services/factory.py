@@ -15,7 +15,9 @@ if TYPE_CHECKING:
     from repositories.page_token import PageTokens
 
 _service: ProductService | None = None
-_page_token_keys: PageTokens | None = None  # the service's page tokens, whose keys a restore makes stale
+_container_page_tokens: PageTokens | None = (
+    None  # the service's page tokens, whose keys a restore makes stale
+)
 
 
 def bootstrap(
@@ -24,22 +26,22 @@ def bootstrap(
     """Build the service over `store` (default: the configured DynamoDB table) and make it the container's.
     With `settling_client`, the one-attempt twin that settles lost writes is made now rather than on first
     use (before a SnapStart snapshot)."""
-    global _service, _page_token_keys
-    _page_token_keys = None
+    global _service, _container_page_tokens
+    _container_page_tokens = None
     if store is None:
         settings = get_settings()
         client = create_client(settings)
-        _page_token_keys = _page_tokens(settings)
+        _container_page_tokens = _page_tokens(settings)
         twin = one_attempt_twin(client) if settling_client else None
-        store = ProductRepository(client, settings.table_name, _page_token_keys, settling_client=twin)
+        store = ProductRepository(client, settings.table_name, _container_page_tokens, settling_client=twin)
     _service = ProductService(store, clock=clock)
     return _service
 
 
-def forget_page_token_keys() -> None:
+def forget_container_page_tokens() -> None:
     """Have the service's page tokens read their keys afresh at their next use (after a SnapStart restore)."""
-    if _page_token_keys is not None:
-        _page_token_keys.forget_keys()
+    if _container_page_tokens is not None:
+        _container_page_tokens.forget_keys()
 
 
 def _page_tokens(settings: Settings) -> PageTokens | None:
