@@ -38,7 +38,7 @@ def bootstrap(
     return _service
 
 
-def forget_container_page_tokens() -> None:
+def forget_page_token_keys() -> None:
     """Have the service's page tokens read their keys afresh at their next use (after a SnapStart restore)."""
     if _container_page_tokens is not None:
         _container_page_tokens.forget_keys()
