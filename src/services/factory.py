@@ -15,9 +15,8 @@ if TYPE_CHECKING:
     from repositories.page_token import PageTokens
 
 _service: ProductService | None = None
-_container_page_tokens: PageTokens | None = (
-    None  # the service's page tokens, whose keys a restore makes stale
-)
+# The service's page tokens, whose keys a SnapStart restore makes stale.
+_container_page_tokens: PageTokens | None = None
 
 
 def bootstrap(
