@@ -34,6 +34,15 @@ resource "aws_lambda_function" "api" {
   # Each change publishes a version; the alias `live` (release.tf) decides which one API Gateway invokes.
   publish = true
 
+  # With SnapStart, Lambda snapshots each published version after its init and before-snapshot hooks, and
+  # restores new execution environments from it (var.snap_start; src/lifecycle/snapstart.py).
+  dynamic "snap_start" {
+    for_each = var.snap_start ? ["PublishedVersions"] : []
+    content {
+      apply_on = snap_start.value
+    }
+  }
+
   tracing_config {
     mode = "Active"
   }

@@ -106,11 +106,13 @@ locals {
     [
       {
         type = "log"
+        # A cold start's REPORT line carries Init Duration (@initDuration); a SnapStart restore's carries Restore
+        # Duration instead, which Logs Insights does not parse by itself.
         properties = {
-          title  = "Lambda init duration (cold starts, from REPORT lines)"
+          title  = "Lambda init and restore duration (cold starts and SnapStart restores, from REPORT lines)"
           view   = "table"
           region = var.aws_region
-          query  = "${local.lambda_sources} | filter @type = \"REPORT\" and ispresent(@initDuration) | stats count(*) as coldStarts, avg(@initDuration) as avgInitMs, max(@initDuration) as maxInitMs by @log"
+          query  = "${local.lambda_sources} | filter @type = \"REPORT\" | parse @message /Restore Duration: (?<restoreMs>[0-9.]+) ms/ | filter ispresent(@initDuration) or ispresent(restoreMs) | stats sum(ispresent(@initDuration)) as coldStarts, avg(@initDuration) as avgInitMs, max(@initDuration) as maxInitMs, sum(ispresent(restoreMs)) as restores, avg(restoreMs) as avgRestoreMs, max(restoreMs) as maxRestoreMs by @log"
         }
       },
     ],
@@ -246,10 +248,12 @@ locals {
     "cold-starts-by-function" = {
       log_groups = local.lambda_log_groups
       query      = <<-QUERY
-        # Cold starts per function, from the REPORT line Lambda writes after each invocation.
+        # Cold starts and SnapStart restores per function, from the REPORT line Lambda writes after each
+        # invocation: a cold start's carries Init Duration, a restore's Restore Duration (parsed here).
         filter @type = "REPORT"
-        | stats sum(ispresent(@initDuration)) as coldStarts, count(*) as invocations, avg(@initDuration) as avgInitMs, max(@initDuration) as maxInitMs by @log
-        | sort coldStarts desc
+        | parse @message /Restore Duration: (?<restoreMs>[0-9.]+) ms/
+        | stats sum(ispresent(@initDuration)) as coldStarts, sum(ispresent(restoreMs)) as restores, count(*) as invocations, avg(@initDuration) as avgInitMs, max(@initDuration) as maxInitMs, avg(restoreMs) as avgRestoreMs, max(restoreMs) as maxRestoreMs by @log
+        | sort invocations desc
       QUERY
     }
   }

@@ -81,6 +81,12 @@ variable "account_concurrency_limit" {
   }
 }
 
+variable "snap_start" {
+  type        = bool
+  description = "Lambda SnapStart on the functions' published versions: each version is initialised and primed once (src/lifecycle/snapstart.py), and new execution environments resume from its snapshot. Python pays per GB-month cached and per GB restored (docs/PERFORMANCE.md, \"SnapStart\"): on in sit and prod, off in dev."
+  default     = false
+}
+
 variable "log_retention_days" {
   type        = number
   description = "Days the functions' and the API's logs are kept."

@@ -5,6 +5,8 @@
 - cold start of each function (fresh interpreter: import, first request) beside the floor of importing boto3,
   creating a DynamoDB client and making one call, with DynamoDB's exchange answered in process
   (scripts/perf/cold_start.py);
+- the first request after a simulated SnapStart restore, the project's hooks included, beside the same floor,
+  and what SnapStart costs per environment (scripts/perf/restore.py);
 - a warm handler's own cost per request beside the DynamoDB call it cannot avoid;
 - what a list request reads as soft-deleted products pile up (default list, sortBy=price, name);
 - how far the default list's bounded first page stays full as soft-deleted products pile up;
@@ -45,7 +47,7 @@ from repositories.keys import TABLE_KEY  # noqa: E402
 from scripts.function_manifest import load_functions  # noqa: E402
 from scripts.local_server.api import EmbeddedDynamoDB, proxy_event  # noqa: E402
 from scripts.local_server.table import create_table  # noqa: E402
-from scripts.perf import secret_cost  # noqa: E402
+from scripts.perf import restore, secret_cost  # noqa: E402
 from scripts.perf.load_report import Report  # noqa: E402
 
 WARM_REQUESTS = 300
@@ -454,6 +456,7 @@ def report(
     capacity: list[tuple[int, int, int, bool, int, int]],
     sizes: list[tuple[str, int]],
     load: tuple[Report, dict[str, float], tuple[float, float]] | None,
+    snapstart: list[str],
 ) -> str:
     lines = [
         "# Performance figures",
@@ -487,6 +490,8 @@ def report(
         "spread less.",
         "",
         *cold_start.table(cold),
+        "",
+        *snapstart,
     ]
     handler_ms, call_ms = warm
     lines += [
@@ -602,8 +607,10 @@ def main() -> int:
     finally:
         dynamodb.stop()
     cold = cold_start.cold_starts()
+    floor, restored = restore.restores()
+    snapstart = restore.section(floor, restored) + restore.cost_section(cold, restored)
     load = None if args.skip_load else local_load()
-    text = report(calls, cold, warm, lists, capacity, package_sizes(), load)
+    text = report(calls, cold, warm, lists, capacity, package_sizes(), load, snapstart)
     text += "\n" + "\n".join(secret_cost.section(cold_start.RUNS))
     args.output.parent.mkdir(parents=True, exist_ok=True)
     args.output.write_text(text, encoding="utf-8")

@@ -168,7 +168,7 @@ def function_event(name: str) -> dict[str, object]:
     }
 
 
-def _environment(name: str = FLOOR) -> dict[str, str]:
+def function_environment(name: str = FLOOR) -> dict[str, str]:
     """What function `name`'s environment holds in Lambda: no local endpoint (it is resolved as there), and
     the page token secret only for the list function, the collection's GET (others never load the token code).
     """
@@ -185,7 +185,7 @@ def run_probe(name: str, code: str) -> dict[str, float]:
         [sys.executable, "-I", "-c", code],
         capture_output=True,
         text=True,
-        env=_environment(name),
+        env=function_environment(name),
         check=False,
     )
     if result.returncode:

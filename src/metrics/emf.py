@@ -23,7 +23,7 @@ VERSION_DIMENSIONS = (*DIMENSIONS, "FunctionVersion")
 _DIMENSION_SETS = [list(DIMENSIONS), list(VERSION_DIMENSIONS)]
 
 # Metrics every operation writes; the unit of each metric.
-COMMON_METRICS = ("Latency", "DynamoDBCalls", "Unavailable", "UnexpectedErrors", "ColdStarts")
+COMMON_METRICS = ("Latency", "DynamoDBCalls", "Unavailable", "UnexpectedErrors", "ColdStarts", "Restores")
 UNITS = {"Latency": "Milliseconds"}  # every other metric is a Count
 MANIFEST_FILE = os.path.join(os.path.dirname(os.path.dirname(__file__)), "functions.json")
 

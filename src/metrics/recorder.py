@@ -20,9 +20,10 @@ IDEMPOTENT_REPLAY = "IdempotentReplays"
 
 
 class RequestMetrics:
-    """Counts of one request."""
+    """Counts of one request, and its id (API Gateway's), for what the layers derive per request."""
 
-    def __init__(self) -> None:
+    def __init__(self, request_id: str = "") -> None:
+        self.request_id = request_id
         self.dynamodb_calls = 0
         self.items_read = 0
         self.events: dict[str, int] = {}
@@ -31,11 +32,17 @@ class RequestMetrics:
 _current: ContextVar[RequestMetrics | None] = ContextVar("request_metrics", default=None)
 
 
-def start_request() -> RequestMetrics:
+def start_request(request_id: str = "") -> RequestMetrics:
     """A fresh recording for the request about to run in this context."""
-    metrics = RequestMetrics()
+    metrics = RequestMetrics(request_id)
     _current.set(metrics)
     return metrics
+
+
+def current_request_id() -> str:
+    """The id of the request running in this context ("" outside a request)."""
+    metrics = _current.get()
+    return metrics.request_id if metrics is not None else ""
 
 
 def record_event(name: str) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.config import Config
 
 from metrics.recorder import count_dynamodb_call, count_items_read
+from repositories.aws_clients import new_client
 from utils.settings import Settings
 
 if TYPE_CHECKING:
@@ -39,9 +39,7 @@ def one_attempt_twin(client: DynamoDBClient) -> DynamoDBClient:
 
 
 def _counted(region: str, endpoint_url: str | None, config: Config) -> DynamoDBClient:
-    client = boto3.session.Session().client(
-        "dynamodb", region_name=region, endpoint_url=endpoint_url, config=config
-    )
+    client: DynamoDBClient = new_client("dynamodb", region, endpoint_url, config)
     client.meta.events.register("before-call.dynamodb", count_dynamodb_call)
     for operation in ("Scan", "Query"):
         client.meta.events.register(f"after-call.dynamodb.{operation}", count_items_read)

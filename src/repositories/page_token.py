@@ -19,6 +19,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import itertools
 import os
 import struct
 import time
@@ -27,6 +28,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import NamedTuple
 
 from exceptions.product_exceptions import FieldError, ValidationFailed
+from metrics.recorder import current_request_id
+from metrics.recorder import current_request_id
 
 TOKEN_LIFETIME_SECONDS = 24 * 60 * 60
 MAX_PARTITION_KEY_BYTES = 2048  # DynamoDB's limit for a partition key
@@ -44,6 +47,8 @@ _CENTS = struct.Struct(">I")
 _PRODUCT, _PRICED_PRODUCT, _PARTITION_KEY = 1, 2, 3
 _MAX_RAW_BYTES = len(_VERSION) + _NONCE_BYTES + _HEADER.size + MAX_PARTITION_KEY_BYTES + _TAG_BYTES
 MAX_TOKEN_LENGTH = -(-_MAX_RAW_BYTES * 4 // 3)  # base64 without padding
+_SEALS = itertools.count()
+_SEALS = itertools.count()
 _BASE64URL = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
@@ -113,7 +118,7 @@ class PageTokens:
         key = self._keys()[0]
         expires = int(self._clock()) + self._lifetime
         plaintext = _HEADER.pack(expires, _kind(position)) + _body(position)
-        nonce = key.key_id + os.urandom(_NONCE_BYTES - _KEY_ID_BYTES)
+        nonce = key.key_id + _nonce_tail()
         sealed = _VERSION + nonce + _xor(key.cipher, nonce, plaintext)
         return base64.urlsafe_b64encode(sealed + _tag(key.mac, scope, sealed)).decode().rstrip("=")
 
@@ -178,6 +183,21 @@ class PageTokens:
         self._reread_for[key_id] = now
         self._known = None
         return [key for key in self._keys() if key.key_id == key_id]
+
+
+def _nonce_tail() -> bytes:
+    """The nonce's bytes after the key id, never the same twice: kernel randomness (never the `random` module,
+    whose state a SnapStart snapshot copies into every restored container), hashed with the time, a
+    per-container count and API Gateway's id of the request, so that even a repeated random value gives a new
+    nonce."""
+    material = b"".join(
+        (
+            os.urandom(_NONCE_BYTES),
+            struct.pack(">QQ", time.time_ns(), next(_SEALS)),
+            current_request_id().encode(),
+        )
+    )
+    return hashlib.sha256(material).digest()[: _NONCE_BYTES - _KEY_ID_BYTES]
 
 
 def _derive_keys(secrets: Sequence[str]) -> list[_Key]:

@@ -14,10 +14,10 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from exceptions.product_exceptions import PageTokenKeyUnavailable
+from repositories.aws_clients import new_client
 from repositories.dynamodb import CLIENT_CONFIG
 from repositories.page_token import MIN_SECRET_LENGTH, TOKEN_LIFETIME_SECONDS, PageTokens
 
@@ -28,7 +28,8 @@ if TYPE_CHECKING:
 
 def create_secrets_client(region: str) -> SecretsManagerClient:
     """One Secrets Manager client per container, with the DynamoDB client's timeouts and retries."""
-    return boto3.session.Session().client("secretsmanager", region_name=region, config=CLIENT_CONFIG)
+    client: SecretsManagerClient = new_client("secretsmanager", region, None, CLIENT_CONFIG)
+    return client
 
 
 def read_keys(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from repositories.dynamodb import create_client
+from repositories.dynamodb import create_client, one_attempt_twin
 from repositories.product_repository import ProductRepository
 from services.product_service import ProductService, ProductStore, utc_now
 from utils.settings import Settings, get_settings
@@ -15,16 +15,32 @@ if TYPE_CHECKING:
     from repositories.page_token import PageTokens
 
 _service: ProductService | None = None
+# The service's page tokens, whose keys a SnapStart restore makes stale.
+_container_page_tokens: PageTokens | None = None
 
 
-def bootstrap(store: ProductStore | None = None, clock: Callable[[], str] = utc_now) -> ProductService:
-    """Build the service over `store` (default: the configured DynamoDB table) and make it the container's."""
-    global _service
+def bootstrap(
+    store: ProductStore | None = None, clock: Callable[[], str] = utc_now, *, settling_client: bool = False
+) -> ProductService:
+    """Build the service over `store` (default: the configured DynamoDB table) and make it the container's.
+    With `settling_client`, the one-attempt twin that settles lost writes is made now rather than on first
+    use (before a SnapStart snapshot)."""
+    global _service, _container_page_tokens
+    _container_page_tokens = None
     if store is None:
         settings = get_settings()
-        store = ProductRepository(create_client(settings), settings.table_name, _page_tokens(settings))
+        client = create_client(settings)
+        _container_page_tokens = _page_tokens(settings)
+        twin = one_attempt_twin(client) if settling_client else None
+        store = ProductRepository(client, settings.table_name, _container_page_tokens, settling_client=twin)
     _service = ProductService(store, clock=clock)
     return _service
+
+
+def forget_page_token_keys() -> None:
+    """Have the service's page tokens read their keys afresh at their next use (after a SnapStart restore)."""
+    if _container_page_tokens is not None:
+        _container_page_tokens.forget_keys()
 
 
 def _page_tokens(settings: Settings) -> PageTokens | None:

@@ -34,6 +34,7 @@ from exceptions.product_exceptions import (
     VersionMatched,
     VersionMismatch,
 )
+from lifecycle import snapstart
 from metrics.emf import emf_fields
 from metrics.recorder import RequestMetrics, start_request
 from utils.logger import get_logger, log_request, log_unexpected
@@ -41,8 +42,6 @@ from utils.response_builder import ApiResponse, error_response, render
 from utils.settings import get_settings, xray_trace_id
 
 LambdaHandler = Callable[[dict[str, Any], Any], dict[str, Any]]
-
-_cold_start = True
 
 
 class ApiRequest(NamedTuple):
@@ -190,14 +189,16 @@ def error_response_for(error: ApiError) -> ApiResponse:
 
 
 def _metric_values(
-    recording: RequestMetrics, error: ApiError | None, cold_start: bool, latency_ms: float
+    recording: RequestMetrics, error: ApiError | None, start: snapstart.Start, latency_ms: float
 ) -> dict[str, float]:
-    """The request's metrics: what the layers recorded, the error's metric, its latency and cold start."""
+    """The request's metrics: what the layers recorded, the error's metric, its latency and how it found its
+    execution environment (a cold start, or the first request after a SnapStart restore)."""
     values: dict[str, float] = {
         "Latency": latency_ms,
         "DynamoDBCalls": recording.dynamodb_calls,
         "ItemsRead": recording.items_read,
-        "ColdStarts": int(cold_start),
+        "ColdStarts": int(start.cold_start),
+        "Restores": int(start.restore),
         **recording.events,
     }
     metric = answer_for(error).metric if error is not None else None
@@ -206,14 +207,17 @@ def _metric_values(
     return values
 
 
-def _log_fields(event: Mapping[str, Any], context: Any, request_id: str, cold_start: bool) -> dict[str, Any]:
+def _log_fields(
+    event: Mapping[str, Any], context: Any, request_id: str, start: snapstart.Start
+) -> dict[str, Any]:
     """The per-request log line's fields known before the handler runs. The ids join the line to API
     Gateway's access log (requestId), the function's own REPORT line (lambdaRequestId) and X-Ray (traceId)."""
     fields: dict[str, Any] = {
         "method": event.get("httpMethod"),
         "path": event.get("path"),
         "requestId": request_id,
-        "coldStart": cold_start,
+        "coldStart": start.cold_start,
+        "restore": start.restore,
     }
     optional = {
         "lambdaRequestId": getattr(context, "aws_request_id", None),
@@ -234,17 +238,17 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
     """
     operation = handle.__module__.rpartition(".")[2]
     gc.freeze()
+    snapstart.register(operation)
 
     @functools.wraps(handle)
     def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
-        global _cold_start
-        cold_start, _cold_start = _cold_start, False
+        start = snapstart.take_start()
         started = time.perf_counter()
-        recording = start_request()
+        request_id = _request_id(event)
+        recording = start_request(request_id)
         settings = get_settings()
         logger = get_logger(settings.log_level)
-        request_id = _request_id(event)
-        summary = _log_fields(event, context, request_id, cold_start)
+        summary = _log_fields(event, context, request_id, start)
         failure: ApiError | None = None
         try:
             request = ApiRequest.from_event(event)
@@ -264,7 +268,7 @@ def api_handler(handle: Callable[[ApiRequest], ApiResponse]) -> LambdaHandler:
             if failure.reason:
                 summary["errorReason"] = failure.reason
         summary["durationMs"] = latency_ms
-        values = _metric_values(recording, failure, cold_start, latency_ms)
+        values = _metric_values(recording, failure, start, latency_ms)
         summary.update(
             emf_fields(
                 operation, settings.environment, settings.function_version, values, int(time.time() * 1000)

@@ -4,3 +4,4 @@ log_level                   = "DEBUG"
 reserved_concurrency        = -1
 write_authorization         = "AWS_IAM"
 deployment_config           = "CodeDeployDefault.LambdaAllAtOnce"
+snap_start                  = false

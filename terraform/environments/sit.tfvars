@@ -4,3 +4,4 @@ log_level                   = "INFO"
 reserved_concurrency        = -1
 write_authorization         = "AWS_IAM"
 deployment_config           = "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"
+snap_start                  = true

@@ -302,6 +302,108 @@ run "prod_without_a_canary_is_refused" {
   expect_failures = [var.deployment_config, aws_api_gateway_stage.product_api]
 }
 
+# SnapStart per environment, with each environment's value from its tfvars (tests/unit/architecture/
+# test_environments.py holds the tfvars to these runs): off in dev, on the published versions in sit and prod.
+run "snap_start_off_in_dev" {
+  command = plan
+
+  variables {
+    snap_start = false
+  }
+
+  assert {
+    condition     = alltrue([for fn in aws_lambda_function.api : length(fn.snap_start) == 0])
+    error_message = "dev: no SnapStart (environments/dev.tfvars snap_start = false): versions initialise on demand."
+  }
+}
+
+run "snap_start_on_in_sit" {
+  command = plan
+
+  variables {
+    environment       = "sit"
+    deployment_config = "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"
+    snap_start        = true
+  }
+
+  override_data {
+    target = data.terraform_remote_state.infrastructure
+    values = {
+      outputs = {
+        environment                    = "sit"
+        api_gateway_id                 = "a1b2c3"
+        api_gateway_name               = "bbws-product-api-sit"
+        api_gateway_execution_arn      = "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3"
+        api_gateway_root_resource_id   = "root00"
+        api_gateway_configuration_hash = "0000"
+        api_gateway_resources = {
+          root      = { id = "root00", path = "/" }
+          version   = { id = "vers00", path = "/v1.0" }
+          products  = { id = "prods0", path = "/v1.0/products" }
+          product   = { id = "prod00", path = "/v1.0/products/{productId}" }
+          catch_all = { id = "proxy0", path = "/{proxy+}" }
+        }
+        cors_allowed_origins     = ["*"]
+        dynamodb_table_name      = "bbws-products-sit"
+        dynamodb_table_arn       = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-sit"
+        dynamodb_index_names     = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+        dynamodb_operations      = ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]
+        alarm_topic_arn          = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-sit"
+        alarm_actions            = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-sit"]
+        permissions_boundary_arn = "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-sit"
+      }
+    }
+  }
+
+  assert {
+    condition     = alltrue([for fn in aws_lambda_function.api : length(fn.snap_start) == 1 && fn.snap_start[0].apply_on == "PublishedVersions" && fn.publish])
+    error_message = "sit: SnapStart on every function's published versions (environments/sit.tfvars snap_start = true)."
+  }
+}
+
+run "snap_start_on_in_prod" {
+  command = plan
+
+  variables {
+    environment = "prod"
+    snap_start  = true
+  }
+
+  override_data {
+    target = data.terraform_remote_state.infrastructure
+    values = {
+      outputs = {
+        environment                    = "prod"
+        api_gateway_id                 = "a1b2c3"
+        api_gateway_name               = "bbws-product-api-prod"
+        api_gateway_execution_arn      = "arn:aws:execute-api:eu-west-1:111111111111:a1b2c3"
+        api_gateway_root_resource_id   = "root00"
+        api_gateway_configuration_hash = "0000"
+        api_gateway_resources = {
+          root      = { id = "root00", path = "/" }
+          version   = { id = "vers00", path = "/v1.0" }
+          products  = { id = "prods0", path = "/v1.0/products" }
+          product   = { id = "prod00", path = "/v1.0/products/{productId}" }
+          catch_all = { id = "proxy0", path = "/{proxy+}" }
+        }
+        cors_allowed_origins     = ["https://portal.bbws.co.za"]
+        dynamodb_table_name      = "bbws-products-prod"
+        dynamodb_table_arn       = "arn:aws:dynamodb:eu-west-1:111111111111:table/bbws-products-prod"
+        dynamodb_index_names     = ["ProductsByPriceIndex", "ProductsByNameIndex"]
+        dynamodb_operations      = ["DeleteItem", "GetItem", "PutItem", "Query", "Scan", "TransactWriteItems", "UpdateItem"]
+        alarm_topic_arn          = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod"
+        alarm_actions            = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod"]
+        permissions_boundary_arn = "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-prod"
+      }
+    }
+  }
+
+  assert {
+    condition     = alltrue([for fn in aws_lambda_function.api : length(fn.snap_start) == 1 && fn.snap_start[0].apply_on == "PublishedVersions" && fn.publish])
+    error_message = "prod: SnapStart on every function's published versions (environments/prod.tfvars snap_start = true)."
+  }
+}
+
 run "least_privilege_roles" {
   command = apply
 

@@ -35,7 +35,17 @@ KEYWORDS = {
     "asc",
     "desc",
     "like",
+    "parse",
 }
+# Lambda's REPORT lines: a cold start's carries Init Duration (Logs Insights' @initDuration), a SnapStart
+# restore's Restore Duration and Billed Restore Duration instead, which a query parses from @message.
+REPORT_LINES = {
+    "cold start": "REPORT RequestId: 3f1c2a4e-1b2c-4d5e-8f90-123456789abc\tDuration: 12.34 ms\tBilled Duration: 13 ms\t"
+    "Memory Size: 256 MB\tMax Memory Used: 80 MB\tInit Duration: 312.50 ms\t",
+    "restore": "REPORT RequestId: 5d2e3b6f-2c3d-4e5f-9a01-23456789abcd\tDuration: 3.21 ms\tBilled Duration: 152 ms\t"
+    "Memory Size: 256 MB\tMax Memory Used: 81 MB\tRestore Duration: 187.42 ms\tBilled Restore Duration: 148 ms\t",
+}
+_PARSE = re.compile(r"\bparse\s+@message\s+/((?:\\.|[^/])*)/")
 # Each query's log_groups expression in observability.tf, as the kinds of line it reads.
 SOURCES = {
     "local.all_log_groups": ("access", "function"),
@@ -64,8 +74,9 @@ def access_log_fields() -> set[str]:
 def named_fields(query: str) -> set[str]:
     """The fields a query reads: identifiers that are no keyword, function, alias or literal."""
     code = "\n".join(line for line in query.splitlines() if not line.lstrip().startswith("#"))
-    code = re.sub(r'"[^"]*"|like\s+/(?:\\.|[^/])*/', " ", code)
-    aliases = set(re.findall(r"\bas\s+(\w+)", code))
+    aliases = {name for pattern in _PARSE.findall(code) for name in re.findall(r"\(\?<(\w+)>", pattern)}
+    code = re.sub(r'"[^"]*"|(?:like|@message)\s+/(?:\\.|[^/])*/', " ", code)
+    aliases |= set(re.findall(r"\bas\s+(\w+)", code))
     tokens = re.findall(r"(@?[A-Za-z_]\w*)(\s*\()?", code)
     return {name for name, call in tokens if not call and name not in KEYWORDS | aliases}
 
@@ -127,3 +138,28 @@ def test_no_saved_query_compares_an_access_log_field_with_a_number() -> None:
         if "access" in kinds
     }
     assert {name: sorted(names) for name, names in compared.items() if names} == {}
+
+
+def parsed(query: str, line: str) -> dict[str, str]:
+    """The fields a query's `parse @message /.../` patterns take from a line (Logs Insights' (?<name>...) groups)."""
+    found: dict[str, str] = {}
+    for pattern in _PARSE.findall(query):
+        match = re.search(pattern.replace("(?<", "(?P<"), line)
+        found |= match.groupdict() if match else {}
+    return found
+
+
+def test_the_cold_start_query_tells_init_duration_and_restore_duration_apart() -> None:
+    _, query = saved_queries()["cold-starts-by-function"]
+    assert "ispresent(@initDuration)" in query and "ispresent(restoreMs)" in query
+    assert {kind: parsed(query, line) for kind, line in REPORT_LINES.items()} == {
+        "cold start": {},
+        "restore": {"restoreMs": "187.42"},
+    }
+
+
+def test_the_dashboards_cold_start_panel_parses_restores_as_the_saved_query_does() -> None:
+    _, query = saved_queries()["cold-starts-by-function"]
+    text = (TERRAFORM / "observability.tf").read_text(encoding="utf-8")
+    (panel,) = [line for line in text.splitlines() if "@initDuration" in line and "query  =" in line]
+    assert _PARSE.findall(panel) == _PARSE.findall(query) != []

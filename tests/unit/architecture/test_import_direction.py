@@ -17,6 +17,8 @@ ALLOWED = {
     "models": {"models", "exceptions"},
     "repositories": {"repositories", "models", "exceptions", "metrics.recorder", "utils.settings"},
     "services": {"services", "repositories", "models", "exceptions", "metrics.recorder", "utils.settings"},
+    # The SnapStart hooks build the service (the composition root) and prime its clients.
+    "lifecycle": {"lifecycle", "services", "repositories", "metrics.emf", "utils.settings"},
 }
 
 

@@ -15,6 +15,7 @@ from emf_spec import emf_problems
 from exceptions.product_exceptions import StoreUnavailable
 from fakes import FakeProductStore
 from handlers import create_product, delete_product, get_product, list_products, update_product
+from lifecycle import snapstart
 from metrics.emf import declared_metrics
 from models.commands import ProductDraft
 from repositories.page_token_key import page_tokens_from_secret
@@ -243,10 +244,30 @@ def test_unexpected_error_counts_a_500(
 def test_first_request_of_a_container_counts_a_cold_start(
     make_event: Event, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.setattr(api_gateway, "_cold_start", True)
+    monkeypatch.setattr(snapstart, "_next_start", snapstart.COLD_START)
     first = run(list_products.handler, make_event(), capsys)[1]
     second = run(list_products.handler, make_event(), capsys)[1]
-    assert (first["ColdStarts"], second["ColdStarts"]) == (1, 0)
+    assert [
+        (line["ColdStarts"], line["Restores"], line["coldStart"], line["restore"]) for line in (first, second)
+    ] == [
+        (1, 0, True, False),
+        (0, 0, False, False),
+    ]
+
+
+def test_first_request_after_a_snapstart_restore_counts_a_restore_not_a_cold_start(
+    make_event: Event, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setattr(snapstart, "_next_start", snapstart.COLD_START)
+    snapstart.mark_restore()
+    first = run(list_products.handler, make_event(), capsys)[1]
+    second = run(list_products.handler, make_event(), capsys)[1]
+    assert [
+        (line["ColdStarts"], line["Restores"], line["coldStart"], line["restore"]) for line in (first, second)
+    ] == [
+        (0, 1, False, True),
+        (0, 0, False, False),
+    ]
 
 
 def test_the_metrics_line_is_written_whatever_the_log_level(
