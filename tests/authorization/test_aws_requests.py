@@ -1,0 +1,284 @@
+"""Recorded requests -> what AWS authorizes (tests/authorization/aws_requests.py), on requests as the AWS
+provider and boto3 sent them to moto in the apply tests (headers cut to what the mapping reads)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from authorization.aws_requests import Knowledge, Recorded, Rehearsal, Unmapped, authorizations, operation_of
+from authorization.evaluation import Request
+
+ACCOUNT = "123456789012"
+KEY = "ASIAEXAMPLEDEPLOY001"
+
+
+def signed(
+    service: str,
+    method: str,
+    path: str,
+    body: Any = "",
+    *,
+    target: str = "",
+    query: str = "",
+    response: Any = "",
+    content_type: str = "",
+    status: int = 200,
+) -> Recorded:
+    """A request signed by KEY for `service` (its signing name), as moto_server.py records it."""
+    headers = {
+        "authorization": f"AWS4-HMAC-SHA256 Credential={KEY}/20261207/eu-west-1/{service}/aws4_request"
+    }
+    if target:
+        headers["x-amz-target"] = target
+    headers["content-type"] = content_type or ("application/x-amz-json-1.1" if target else "application/json")
+    text = body if isinstance(body, str) else json.dumps(body)
+    answer = response if isinstance(response, str) else json.dumps(response)
+    return Recorded(method, path, query, headers, text, status, answer)
+
+
+def form(service: str, body: str, response: str = "") -> Recorded:
+    return signed(
+        service,
+        "POST",
+        "/",
+        body,
+        response=response,
+        content_type="application/x-www-form-urlencoded; charset=utf-8",
+    )
+
+
+def asked(recorded: Recorded, knowledge: Knowledge | None = None) -> list[Request]:
+    return list(authorizations(operation_of(recorded), ACCOUNT, knowledge or Knowledge()))
+
+
+def actions(recorded: Recorded) -> list[tuple[str, str]]:
+    return [(request.action, request.resource) for request in asked(recorded)]
+
+
+def test_a_json_protocol_request_is_named_by_its_target_header() -> None:
+    recorded = signed("kms", "POST", "/", {"KeyId": "1234abcd"}, target="TrentService.DescribeKey")
+    assert actions(recorded) == [("kms:DescribeKey", f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/1234abcd")]
+
+
+def test_a_query_protocol_request_is_named_by_its_action_parameter() -> None:
+    recorded = form("iam", "Action=GetRole&Version=2010-05-08&RoleName=bbws-get-product-dev-role")
+    assert actions(recorded) == [("iam:GetRole", f"arn:aws:iam::{ACCOUNT}:role/bbws-get-product-dev-role")]
+
+
+def test_a_smithy_rpc_request_is_named_by_its_path() -> None:
+    recorded = signed(
+        "monitoring",
+        "POST",
+        "/service/GraniteServiceVersion20100801/operation/DescribeAlarms",
+        {"AlarmNames": ["bbws-get-product-dev-errors"]},
+        content_type="application/json",
+    )
+    assert [request.action for request in asked(recorded)] == ["cloudwatch:DescribeAlarms"]
+
+
+def test_creating_a_key_with_tags_asks_for_tag_resource_on_the_new_key_without_resource_tags() -> None:
+    recorded = signed(
+        "kms",
+        "POST",
+        "/",
+        {"Tags": [{"TagKey": "Environment", "TagValue": "dev"}, {"TagKey": "Project", "TagValue": "BBWS"}]},
+        target="TrentService.CreateKey",
+        response={"KeyMetadata": {"Arn": f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/new-key"}},
+    )
+    create, tag = asked(recorded)
+    assert (create.action, create.resource) == ("kms:CreateKey", "*")
+    assert (tag.action, tag.resource) == ("kms:TagResource", f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/new-key")
+    assert tag.context == {
+        "aws:RequestTag/Environment": "dev",
+        "aws:RequestTag/Project": "BBWS",
+        "aws:TagKeys": ["Environment", "Project"],
+    }
+
+
+def test_a_role_created_with_a_boundary_and_tags_carries_both_in_the_context() -> None:
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/bbws-product-api-boundary-dev"
+    recorded = form(
+        "iam",
+        "Action=CreateRole&RoleName=bbws-list-products-dev-role&AssumeRolePolicyDocument=%7B%7D"
+        f"&PermissionsBoundary={boundary}&Tags.member.1.Key=Environment&Tags.member.1.Value=dev",
+    )
+    create, tag = asked(recorded)
+    assert create.action == "iam:CreateRole"
+    assert create.context["iam:PermissionsBoundary"] == boundary
+    assert create.context["aws:RequestTag/Environment"] == "dev"
+    assert (tag.action, tag.resource) == (
+        "iam:TagRole",
+        f"arn:aws:iam::{ACCOUNT}:role/bbws-list-products-dev-role",
+    )
+
+
+def test_a_policy_attached_later_is_authorized_with_the_boundary_the_role_was_created_with() -> None:
+    boundary = f"arn:aws:iam::{ACCOUNT}:policy/bbws-product-api-boundary-dev"
+    rehearsal = Rehearsal(ACCOUNT, {KEY: "deployer"})
+    rehearsal.add(form("iam", f"Action=CreateRole&RoleName=bbws-x-dev-role&PermissionsBoundary={boundary}"))
+    policy = "arn:aws:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs"
+    rehearsal.add(form("iam", f"Action=AttachRolePolicy&RoleName=bbws-x-dev-role&PolicyArn={policy}"))
+    attach = rehearsal.calls[-1][1].requests[0]
+    assert attach.context == {"iam:PermissionsBoundary": boundary, "iam:PolicyARN": policy}
+
+
+def test_lambda_authorizes_alias_operations_on_the_unqualified_function() -> None:
+    recorded = signed("lambda", "GET", "/2015-03-31/functions/bbws-get-product-dev/aliases/live")
+    assert actions(recorded) == [
+        ("lambda:GetAlias", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:bbws-get-product-dev")
+    ]
+
+
+def test_lambda_authorizes_a_qualified_read_on_the_qualified_function() -> None:
+    recorded = signed("lambda", "GET", "/2015-03-31/functions/bbws-get-product-dev", query="Qualifier=3")
+    assert actions(recorded) == [
+        ("lambda:GetFunction", f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:bbws-get-product-dev:3")
+    ]
+
+
+def test_a_function_created_with_a_role_passes_it_to_lambda() -> None:
+    role = f"arn:aws:iam::{ACCOUNT}:role/bbws-get-product-dev-role"
+    recorded = signed(
+        "lambda", "POST", "/2015-03-31/functions", {"FunctionName": "bbws-get-product-dev", "Role": role}
+    )
+    passed = [request for request in asked(recorded) if request.action == "iam:PassRole"]
+    assert passed == [Request("iam:PassRole", role, {"iam:PassedToService": "lambda.amazonaws.com"})]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "query", "action", "resource"),
+    [
+        ("HEAD", "/bbws-terraform-state-dev", "", "s3:ListBucket", "arn:aws:s3:::bbws-terraform-state-dev"),
+        (
+            "GET",
+            "/bbws-terraform-state-dev",
+            "list-type=2&prefix=x",
+            "s3:ListBucket",
+            "arn:aws:s3:::bbws-terraform-state-dev",
+        ),
+        (
+            "GET",
+            "/b/product-api/lambda.tfstate",
+            "",
+            "s3:GetObject",
+            "arn:aws:s3:::b/product-api/lambda.tfstate",
+        ),
+        (
+            "HEAD",
+            "/b/product-api/lambda.tfstate",
+            "",
+            "s3:GetObject",
+            "arn:aws:s3:::b/product-api/lambda.tfstate",
+        ),
+        ("GET", "/b", "encryption=", "s3:GetEncryptionConfiguration", "arn:aws:s3:::b"),
+        ("DELETE", "/b/k", "versionId=v1", "s3:DeleteObjectVersion", "arn:aws:s3:::b/k"),
+    ],
+)
+def test_s3_operations_are_authorized_with_their_own_iam_action(
+    method: str, path: str, query: str, action: str, resource: str
+) -> None:
+    assert actions(signed("s3", method, path, query=query, content_type="application/xml")) == [
+        (action, resource)
+    ]
+
+
+def test_api_gateway_authorizes_the_http_method_on_the_path_with_the_tags_of_the_api() -> None:
+    rehearsal = Rehearsal(ACCOUNT, {KEY: "deployer"})
+    rehearsal.add(
+        signed(
+            "apigateway",
+            "POST",
+            "/restapis",
+            {"name": "api", "tags": {"Environment": "dev"}},
+            response={"id": "abc123"},
+        )
+    )
+    rehearsal.add(signed("apigateway", "PATCH", "/restapis/abc123/stages/dev", {"patchOperations": []}))
+    create, change = (call.requests[0] for _, call in rehearsal.calls)
+    assert (create.action, create.resource) == ("apigateway:POST", "arn:aws:apigateway:eu-west-1::/restapis")
+    assert create.context["aws:RequestTag/Environment"] == "dev"
+    assert (change.action, change.resource) == (
+        "apigateway:PATCH",
+        "arn:aws:apigateway:eu-west-1::/restapis/abc123/stages/dev",
+    )
+    assert change.context == {"aws:ResourceTag/Environment": "dev"}
+
+
+def test_api_gateway_account_settings_pass_the_logging_role_to_api_gateway() -> None:
+    role = f"arn:aws:iam::{ACCOUNT}:role/bbws-product-api-cloudwatch-dev"
+    change = {"patchOperations": [{"op": "replace", "path": "/cloudwatchRoleArn", "value": role}]}
+    requests = asked(signed("apigateway", "PATCH", "/account", change))
+    assert Request("iam:PassRole", role, {"iam:PassedToService": "apigateway.amazonaws.com"}) in requests
+
+
+def test_a_deployment_group_passes_its_service_role_to_codedeploy() -> None:
+    role = f"arn:aws:iam::{ACCOUNT}:role/bbws-codedeploy-dev-role"
+    body = {
+        "applicationName": "bbws-product-api-dev",
+        "deploymentGroupName": "get_product",
+        "serviceRoleArn": role,
+    }
+    requests = asked(
+        signed("codedeploy", "POST", "/", body, target="CodeDeploy_20141006.CreateDeploymentGroup")
+    )
+    assert (
+        requests[0].resource
+        == f"arn:aws:codedeploy:eu-west-1:{ACCOUNT}:deploymentgroup:bbws-product-api-dev/get_product"
+    )
+    assert Request("iam:PassRole", role, {"iam:PassedToService": "codedeploy.amazonaws.com"}) in requests
+
+
+def test_creating_a_canary_asks_for_what_synthetics_does_with_the_callers_rights() -> None:
+    body = {
+        "Name": "bbws-api-canary-dev",
+        "ExecutionRoleArn": f"arn:aws:iam::{ACCOUNT}:role/bbws-api-canary-dev-role",
+        "ArtifactS3Location": "s3://bbws-product-api-canary-dev-123456789012/",
+        "RuntimeVersion": "syn-python-selenium-5.1",
+    }
+    found = actions(signed("synthetics", "POST", "/canary", body))
+    assert ("synthetics:CreateCanary", "*") in found
+    assert (
+        "lambda:GetLayerVersion",
+        "arn:aws:lambda:eu-west-1:000000000000:layer:Synthetics_Selenium:1",
+    ) in found
+    assert ("s3:GetBucketLocation", "arn:aws:s3:::bbws-product-api-canary-dev-123456789012") in found
+    assert (
+        "lambda:CreateFunction",
+        f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:cwsyn-bbws-api-canary-dev-0123abcd-generated",
+    ) in found
+
+
+def test_caller_identity_needs_no_authorization() -> None:
+    assert asked(form("sts", "Action=GetCallerIdentity&Version=2011-06-15")) == []
+
+
+def test_a_request_of_a_deploy_role_that_maps_to_no_operation_is_listed_not_skipped() -> None:
+    rehearsal = Rehearsal(ACCOUNT, {KEY: "deployer"})
+    rehearsal.add(signed("lambda", "GET", "/2015-03-31/no-such-thing"))
+    assert rehearsal.calls == []
+    assert len(rehearsal.unmapped) == 1 and "no lambda operation matches" in rehearsal.unmapped[0][1]
+
+
+def test_requests_of_other_callers_are_not_evaluated_but_still_teach_tags() -> None:
+    rehearsal = Rehearsal(ACCOUNT, {"ASIAOTHER": "deployer"})
+    rehearsal.add(
+        signed("apigateway", "POST", "/restapis", {"tags": {"Environment": "dev"}}, response={"id": "a1"})
+    )
+    assert rehearsal.calls == [] and rehearsal.unmapped == []
+    assert rehearsal.knowledge.tags["arn:aws:apigateway:eu-west-1::/restapis/a1"] == {"Environment": "dev"}
+
+
+def test_an_unsigned_request_is_unmapped() -> None:
+    with pytest.raises(Unmapped):
+        operation_of(Recorded("GET", "/", "", {}, ""))
+
+
+def test_the_providers_account_lookup_by_get_user_is_not_evaluated() -> None:
+    """A role has no user: AWS refuses GetUser without a name, and the AWS provider asks STS instead."""
+    assert asked(form("iam", "Action=GetUser&Version=2010-05-08")) == []
+    assert [r.action for r in asked(form("iam", "Action=GetUser&Version=2010-05-08&UserName=someone"))] == [
+        "iam:GetUser"
+    ]
