@@ -61,6 +61,8 @@ ACTION_NAMES = {
     ("s3", "PutBucketEncryption"): "PutEncryptionConfiguration",
     ("s3", "DeleteBucketEncryption"): "PutEncryptionConfiguration",
     ("s3", "GetBucketLifecycleConfiguration"): "GetLifecycleConfiguration",
+    ("s3", "GetBucketLifecycle"): "GetLifecycleConfiguration",
+    ("s3", "PutBucketLifecycle"): "PutLifecycleConfiguration",
     ("s3", "PutBucketLifecycleConfiguration"): "PutLifecycleConfiguration",
     ("s3", "DeleteBucketLifecycle"): "PutLifecycleConfiguration",
     ("s3", "GetBucketAccelerateConfiguration"): "GetAccelerateConfiguration",
@@ -340,7 +342,10 @@ def _templates(
                 required.setdefault(location_name, None)
             elif location == "header":
                 headers.append(location_name.lower())
-        specific = len(re.sub(r"\{[^}]*\}", "", uri)) + 10 * (len(required) + len(headers))
+        # Of two operations on one path (GetBucketLifecycle, GetBucketLifecycleConfiguration), the current one.
+        specific = (
+            len(re.sub(r"\{[^}]*\}", "", uri)) + 10 * (len(required) + len(headers)) - operation.deprecated
+        )
         found.append(
             (f"{http['method']} {name}", re.compile(pattern + "/?"), required, tuple(headers), specific)
         )
@@ -485,13 +490,28 @@ def resources(action: str, operation: Operation, account: str) -> list[str]:
             named = _json(operation.recorded.response).get("KeyMetadata", {}).get("Arn")
             return [named or f"arn:{PARTITION}:kms:{region}:{account}:{params['KeyId']}"]
         params["KeyId"] = params["KeyId"].removeprefix("key/")
+    # What the answer names fills what the request leaves out (a deployment's group, from GetDeployment).
+    answered = params | _flat(_json(operation.recorded.response))
     for arn_format in specific:
-        filled = _fill(arn_format, params, account, region)
+        filled = _fill(arn_format, params, account, region) or _fill(arn_format, answered, account, region)
         if filled:
+            created = _created_arn(operation, account)
+            # A name AWS completes with a generated suffix (a secret's ARN): the ARN it made is the one authorized.
+            if len(filled) == 1 and created.startswith(filled[0] + "-"):
+                return [created]
             return [_lambda_qualified(action, arn, params) for arn in filled]
     if "*" in formats:
         return ["*"]
     raise Unmapped(f"no resource of {action} fills from {sorted(operation.params)}: formats {specific}")
+
+
+def _flat(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """An answer's fields and those of the objects in it, one level down."""
+    flat = {key: value for key, value in answer.items() if not isinstance(value, dict)}
+    for value in answer.values():
+        if isinstance(value, dict):
+            flat.update({key: item for key, item in value.items() if key not in flat})
+    return flat
 
 
 def _lambda_qualified(action: str, arn: str, params: Mapping[str, Any]) -> str:
@@ -592,6 +612,8 @@ def authorizations(operation: Operation, account: str, knowledge: Knowledge) -> 
         found.append(Request(action, resource, context))
     if tags and action in TAG_ON_CREATE:
         created = _created_arn(operation, account) or targets[0]
+        if created == "*":  # the create has no resource type: the new resource as the tagging action names it
+            created = resources(TAG_ON_CREATE[action], operation, account)[0]
         context = {f"aws:RequestTag/{key}": value for key, value in tags.items()} | {
             "aws:TagKeys": sorted(tags)
         }

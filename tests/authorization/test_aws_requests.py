@@ -4,6 +4,7 @@ provider and boto3 sent them to moto in the apply tests (headers cut to what the
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -282,3 +283,121 @@ def test_the_providers_account_lookup_by_get_user_is_not_evaluated() -> None:
     assert [r.action for r in asked(form("iam", "Action=GetUser&Version=2010-05-08&UserName=someone"))] == [
         "iam:GetUser"
     ]
+
+
+# Requests the AWS provider, release.py and boto3 sent in an apply test run (recorded_requests.jsonl: headers cut
+# to what the mapping reads, lock contents left out) and every (action, resource) AWS authorizes for each: the
+# key ARN from CreateKey's answer, the AWS managed key behind an alias, a secret's generated suffix, a
+# deployment's group from GetDeployment's answer, the current S3 lifecycle operation over its deprecated twin.
+CAPTURED: dict[str, list[tuple[str, str]]] = {
+    "kms:CreateKey": [
+        ("kms:CreateKey", "*"),
+        ("kms:TagResource", "arn:aws:kms:eu-west-1:{a}:key/e2efee84-9228-4525-a2cb-140c35d778a6"),
+    ],
+    "kms:DescribeKey": [
+        ("kms:DescribeKey", "arn:aws:kms:eu-west-1:{a}:key/28b5c910-fe80-43f2-9dd0-303349d078fd"),
+    ],
+    "secretsmanager:CreateSecret": [
+        (
+            "secretsmanager:CreateSecret",
+            "arn:aws:secretsmanager:eu-west-1:{a}:secret:bbws-page-token-key-dev-iynayi",
+        ),
+        (
+            "secretsmanager:TagResource",
+            "arn:aws:secretsmanager:eu-west-1:{a}:secret:bbws-page-token-key-dev-iynayi",
+        ),
+    ],
+    "codedeploy:GetDeployment": [
+        (
+            "codedeploy:GetDeployment",
+            "arn:aws:codedeploy:eu-west-1:{a}:deploymentgroup:bbws-product-api-dev/bbws-create-product-dev",
+        ),
+    ],
+    "s3:GetBucketLifecycleConfiguration": [
+        ("s3:GetLifecycleConfiguration", "arn:aws:s3:::bbws-product-api-canary-dev-{a}"),
+    ],
+    "synthetics:CreateCanary": [
+        ("synthetics:CreateCanary", "*"),
+        ("synthetics:TagResource", "arn:aws:synthetics:eu-west-1:{a}:canary:bbws-api-canary-dev"),
+        ("iam:PassRole", "arn:aws:iam::{a}:role/bbws-api-canary-dev-role"),
+        ("iam:PassRole", "arn:aws:iam::{a}:role/bbws-api-canary-dev-role"),
+        (
+            "lambda:CreateFunction",
+            "arn:aws:lambda:eu-west-1:{a}:function:cwsyn-bbws-api-canary-dev-0123abcd-generated",
+        ),
+        (
+            "lambda:AddPermission",
+            "arn:aws:lambda:eu-west-1:{a}:function:cwsyn-bbws-api-canary-dev-0123abcd-generated",
+        ),
+        (
+            "lambda:PublishVersion",
+            "arn:aws:lambda:eu-west-1:{a}:function:cwsyn-bbws-api-canary-dev-0123abcd-generated",
+        ),
+        (
+            "lambda:PublishLayerVersion",
+            "arn:aws:lambda:eu-west-1:{a}:layer:cwsyn-bbws-api-canary-dev-0123abcd-generated",
+        ),
+        (
+            "lambda:GetLayerVersion",
+            "arn:aws:lambda:eu-west-1:{a}:layer:cwsyn-bbws-api-canary-dev-0123abcd-generated:1",
+        ),
+        ("lambda:GetLayerVersion", "arn:aws:lambda:eu-west-1:000000000000:layer:Synthetics_Selenium:1"),
+        ("s3:GetBucketLocation", "arn:aws:s3:::bbws-product-api-canary-dev-{a}"),
+    ],
+    "apigateway:UpdateAccount": [
+        ("apigateway:PATCH", "arn:aws:apigateway:eu-west-1::/account"),
+        ("iam:PassRole", "arn:aws:iam::{a}:role/bbws-product-api-cloudwatch-dev"),
+    ],
+    "lambda:CreateFunction": [
+        ("lambda:CreateFunction", "arn:aws:lambda:eu-west-1:{a}:function:bbws-delete-product-dev"),
+        ("lambda:TagResource", "arn:aws:lambda:eu-west-1:{a}:function:bbws-delete-product-dev"),
+        ("iam:PassRole", "arn:aws:iam::{a}:role/bbws-delete-product-dev-role"),
+    ],
+    "cloudwatch:PutMetricAlarm": [
+        ("cloudwatch:PutMetricAlarm", "arn:aws:cloudwatch:eu-west-1:{a}:alarm:bbws-products-dev-throttles"),
+        ("cloudwatch:TagResource", "arn:aws:cloudwatch:eu-west-1:{a}:alarm:bbws-products-dev-throttles"),
+    ],
+    "iam:CreateRole": [
+        ("iam:CreateRole", "arn:aws:iam::{a}:role/bbws-product-api-cloudwatch-dev"),
+        ("iam:TagRole", "arn:aws:iam::{a}:role/bbws-product-api-cloudwatch-dev"),
+    ],
+    "iam:AttachRolePolicy": [
+        ("iam:AttachRolePolicy", "arn:aws:iam::{a}:role/bbws-product-api-cloudwatch-dev"),
+    ],
+    "s3:PutObject": [
+        ("s3:PutObject", "arn:aws:s3:::bbws-terraform-state-dev/product-api/infrastructure.tfstate.tflock"),
+    ],
+    "lambda:UpdateAlias": [
+        ("lambda:UpdateAlias", "arn:aws:lambda:eu-west-1:{a}:function:bbws-create-product-dev"),
+    ],
+    "codedeploy:CreateDeploymentGroup": [
+        (
+            "codedeploy:CreateDeploymentGroup",
+            "arn:aws:codedeploy:eu-west-1:{a}:deploymentgroup:bbws-product-api-dev/bbws-list-products-dev",
+        ),
+        (
+            "codedeploy:TagResource",
+            "arn:aws:codedeploy:eu-west-1:{a}:deploymentgroup:bbws-product-api-dev/bbws-list-products-dev",
+        ),
+        ("iam:PassRole", "arn:aws:iam::{a}:role/bbws-codedeploy-dev-role"),
+    ],
+    "logs:DescribeLogGroups": [
+        ("logs:DescribeLogGroups", "arn:aws:logs:eu-west-1:{a}:log-group:*"),
+    ],
+    "lambda:GetFunction": [
+        ("lambda:GetFunction", "arn:aws:lambda:eu-west-1:{a}:function:bbws-delete-product-dev"),
+    ],
+}
+
+
+def captured() -> list[tuple[str, Recorded]]:
+    lines = (Path(__file__).with_name("recorded_requests.jsonl")).read_text().splitlines()
+    return [(json.loads(line)["operation"], Recorded.from_line(line)) for line in lines if line]
+
+
+@pytest.mark.parametrize(("operation", "recorded"), captured(), ids=[name for name, _ in captured()])
+def test_each_captured_request_asks_for_what_aws_authorizes(operation: str, recorded: Recorded) -> None:
+    found = operation_of(recorded)
+    assert f"{found.service}:{found.name}" == operation
+    expected = [(action, resource.format(a=ACCOUNT)) for action, resource in CAPTURED[operation]]
+    assert actions(recorded) == expected
