@@ -249,7 +249,23 @@ class Recorded:
         return 200 <= self.status < 300
 
     def summary(self) -> str:
-        return f"{self.method} {self.path}{'?' + self.query if self.query else ''} {self.body[:300]}"
+        """The request in one line: method, path, query and the start of its body (long values cut)."""
+        body = self.body
+        try:
+            body = json.dumps(_cut(json.loads(body))) if body else ""
+        except ValueError:
+            pass
+        return f"{self.method} {self.path}{'?' + self.query if self.query else ''} {body[:300]}".rstrip()
+
+
+def _cut(value: Any) -> Any:
+    if isinstance(value, str) and len(value) > 60:
+        return value[:40] + "..."
+    if isinstance(value, dict):
+        return {key: _cut(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_cut(item) for item in value]
+    return value
 
 
 @dataclass(frozen=True)

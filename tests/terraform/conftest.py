@@ -94,6 +94,15 @@ def bootstrapped(local_aws: LocalAws) -> LocalAws:
     prod = scratch_copy(
         local_aws.endpoint, OTHER_ENVIRONMENT, local_aws.work_dir / OTHER_ENVIRONMENT, PACKAGE_DIR
     )
+    # dev's infrastructure stack owns the account-wide API Gateway logging role; prod's leaves it alone, as
+    # docs/DEPLOYMENT.md says for environments sharing an account.
+    shared = ("-var", "manage_api_gateway_account=false")
+    infrastructure = prod.stacks["infrastructure"]
+    prod.stacks["infrastructure"] = replace(
+        infrastructure,
+        plan_args=(*infrastructure.plan_args, *shared),
+        variables=(*infrastructure.variables, *shared),
+    )
     # One account: the run's recording, timings and lifted bucket policies are shared.
     prod.recording, prod.timings, prod.lifted_policies = (
         local_aws.recording,

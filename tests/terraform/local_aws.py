@@ -5,10 +5,11 @@ real configuration. Stacks are planned and applied through scripts/ops/deploy_st
 exactly that plan), as the deploy workflows do; every command's output goes to a log in the scratch folder,
 and its elapsed time to `LocalAws.timings` (printed at the end of the run).
 
-An administrator applies the bootstrap stack (moto's default keys). Every later command, Terraform and
-scripts alike, runs as the environment's deploy role once `act_as_deploy_role` is called: each command label
-gets its own role session from moto's STS (AssumeRoleWithWebIdentity, as GitHub's jobs do), so the request
-recording (moto_server.py, RECORD_REQUESTS) tells by a request's access key which command made it
+An administrator applies the bootstrap stack (moto's default keys). Once `act_as_deploy_role` is called, every
+later command runs as a role of the environment, as the deploy workflows do: plans (labels plan-*, replan-*)
+as the read-only plan role, everything else, Terraform and scripts alike, as the deploy role. Each command
+label gets its own role session from moto's STS (AssumeRoleWithWebIdentity, as GitHub's jobs do), so the
+request recording (moto_server.py, RECORD_REQUESTS) tells by a request's access key which command made it
 (`LocalAws.callers`).
 """
 
@@ -211,8 +212,9 @@ class LocalAws:
     # Commands started in the background (`start`) while the tests read what is deployed, by name.
     pending: dict[str, Future[str]] = field(default_factory=dict)
     release: Release | None = None
-    # The deploy role's ARN once the bootstrap stack made it (`act_as_deploy_role`); "" acts as administrator.
+    # The deploy and plan roles' ARNs once the bootstrap stack made them (`act_as_deploy_role`); "": administrator.
     deploy_role: str = ""
+    plan_role: str = ""
     # Where moto records every request it answers (moto_server.py); other environments deployed beside this
     # one in the same server (`others`, by name); the validation's signed requests (`RecordingProxy`).
     recording: Path = Path()
@@ -237,24 +239,25 @@ class LocalAws:
         return self.work_dir / f"plan-{label or stack}"
 
     def act_as_deploy_role(self) -> None:
-        """From now on every command runs as this environment's deploy role (the bootstrap stack's output)."""
-        self.deploy_role = self.client("iam").get_role(
-            RoleName=f"bbws-product-api-deploy-{self.environment}"
-        )["Role"]["Arn"]
+        """From now on every command runs as this environment's deploy role, plans as its plan role."""
+        iam = self.client("iam")
+        self.plan_role = iam.get_role(RoleName=f"bbws-product-api-plan-{self.environment}")["Role"]["Arn"]
+        self.deploy_role = iam.get_role(RoleName=f"bbws-product-api-deploy-{self.environment}")["Role"]["Arn"]
 
     def credentials(self, label: str, stack: Stack | None = None) -> dict[str, str]:
-        """The administrator's keys for the bootstrap stack (and before it exists), else a deploy role session
-        of this command's own, from moto's STS."""
+        """The administrator's keys for the bootstrap stack (and before it exists), else a role session of this
+        command's own from moto's STS: the plan role's for plans, the deploy role's for the rest."""
         if not self.deploy_role or (stack is not None and stack.name == "bootstrap"):
             return ADMIN_CREDENTIALS
         with self._session_lock:
             if label not in self._sessions:
+                role = self.plan_role if label.startswith(("plan-", "replan-")) else self.deploy_role
                 given = self.client("sts").assume_role_with_web_identity(
-                    RoleArn=self.deploy_role,
+                    RoleArn=role,
                     RoleSessionName=f"{self.environment}-{label}"[:64],
                     WebIdentityToken="github-actions-oidc-token",
                 )["Credentials"]
-                self.callers[given["AccessKeyId"]] = Caller(self.deploy_role, label)
+                self.callers[given["AccessKeyId"]] = Caller(role, label)
                 # Kept beside the recording, to read a run's requests again afterwards.
                 with (self.work_dir / "callers.json").open("w") as out:
                     json.dump({key: [c.role_arn, c.label] for key, c in self.callers.items()}, out, indent=1)

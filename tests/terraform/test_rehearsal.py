@@ -1,8 +1,8 @@
 """The authorization rehearsal: every AWS call the deploy roles made on moto, evaluated as AWS would.
 
 moto accepts almost any call; AWS evaluates each against the caller's policies. Every request moto answered
-is recorded (moto_server.py); each one a deploy role made (dev's and prod's, each command its own role
-session: LocalAws.callers) becomes the IAM requests AWS authorizes for it (tests/authorization/aws_requests.py:
+is recorded (moto_server.py); each one a role of an environment made (dev's and prod's plan role for plans,
+deploy role for the rest, each command its own role session: LocalAws.callers) becomes the IAM requests AWS authorizes for it (tests/authorization/aws_requests.py:
 the action, its resource, the condition context and the dependent actions) and is evaluated against the
 role's inline policies and permissions boundary as the bootstrap stack left them
 (tests/authorization/evaluation.py). The validation's signed requests are evaluated as execute-api:Invoke on
@@ -41,6 +41,7 @@ def environments(deployed: LocalAws, deployed_prod: LocalAws) -> dict[str, Local
 
 @pytest.fixture(scope="module")
 def rehearsal(deployed: LocalAws, environments: dict[str, LocalAws]) -> Rehearsal:
+    deployed.settle()  # the fresh plans started in the background are part of the rehearsal
     callers = {key: caller.role_arn for aws in environments.values() for key, caller in aws.callers.items()}
     account = deployed.client("sts").get_caller_identity()["Account"]
     with deployed.recording.open() as lines:
@@ -113,7 +114,7 @@ def _unmapped(
     return [
         f"[{callers[key].label}] unmapped: {problem}"
         for key, problem in rehearsal.unmapped
-        if labels is None or callers[key].label in labels
+        if key in callers and (labels is None or callers[key].label in labels)
     ]
 
 
@@ -126,7 +127,7 @@ def _report(problems: Sequence[str], what: str) -> str:
 
 
 @pytest.mark.parametrize("phase", sorted(PHASES))
-def test_the_dev_deploy_role_may_make_every_call_of(
+def test_the_dev_roles_may_make_every_call_of(
     phase: str, rehearsal: Rehearsal, deployed: LocalAws, environments: dict[str, LocalAws]
 ) -> None:
     labels = PHASES[phase]
@@ -137,9 +138,7 @@ def test_the_dev_deploy_role_may_make_every_call_of(
     assert not problems, _report(problems, f"dev's {phase}")
 
 
-def test_the_dev_deploy_role_may_make_every_other_terraform_call(
-    rehearsal: Rehearsal, deployed: LocalAws
-) -> None:
+def test_the_dev_roles_may_make_every_other_terraform_call(rehearsal: Rehearsal, deployed: LocalAws) -> None:
     """Outputs, state reads and the fresh plans the tests run (no phase above)."""
     phased = {label for labels in PHASES.values() for label in labels} | {"validation"}
     others = sorted({caller.label for caller in deployed.callers.values()} - phased)
@@ -150,7 +149,7 @@ def test_the_dev_deploy_role_may_make_every_other_terraform_call(
     assert not problems, _report(problems, f"dev's other commands {others}")
 
 
-def test_the_prod_deploy_role_may_make_every_call_of_its_deploy(
+def test_the_prod_roles_may_make_every_call_of_their_deploy(
     rehearsal: Rehearsal, deployed_prod: LocalAws
 ) -> None:
     envs = {"prod": deployed_prod}
