@@ -7,7 +7,8 @@ the action, its resource, the condition context and the dependent actions) and i
 role's inline policies and permissions boundary as the bootstrap stack left them
 (tests/authorization/evaluation.py). The validation's signed requests are evaluated as execute-api:Invoke on
 the deployed API's ARN. One test per phase of the deploy; a denied call fails it with the call, the role and
-what it lacks, and a request that cannot be mapped fails it too.
+what it lacks, and a request that cannot be mapped fails it too. Each environment's findings, all phases
+together, are also written to build/reports/rehearsal-<env>.txt.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import pytest
 
 from authorization.aws_requests import Call, Rehearsal
 from authorization.evaluation import Decision, Request, evaluate
-from local_aws import REGION, LocalAws
+from local_aws import REGION, REPO_ROOT, LocalAws
 
 # Each phase of a deploy and the commands (LocalAws labels) that make it.
 PHASES = {
@@ -46,11 +47,13 @@ def rehearsal(deployed: LocalAws, environments: dict[str, LocalAws]) -> Rehearsa
     account = deployed.client("sts").get_caller_identity()["Account"]
     with deployed.recording.open() as lines:
         rehearsal = Rehearsal(account, callers).read(lines)
-    # The whole finding per environment, kept beside the run's logs.
+    # The whole finding per environment, kept with the run's reports (CI keeps build/reports).
+    reports = REPO_ROOT / "build" / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
     for name, aws in environments.items():
         own = {name: aws}
         problems = _unmapped(rehearsal, own, None) + list(denials(_of_environment(rehearsal, aws), own, None))
-        (deployed.work_dir / f"rehearsal-{name}.txt").write_text(_report(problems, f"{name}'s deploy") + "\n")
+        (reports / f"rehearsal-{name}.txt").write_text(_report(problems, f"{name}'s deploy") + "\n")
     return rehearsal
 
 
