@@ -407,8 +407,8 @@ def _query_members(operation: OperationModel, query: Mapping[str, str]) -> dict[
 
 @dataclass
 class Knowledge:
-    """What the recording told so far: tags by resource ARN, the ARNs of resources by the id AWS generated,
-    each role's permissions boundary (by role name)."""
+    """What the recording told so far: tags by resource ARN (ids AWS generated read from the answers), each
+    role's permissions boundary (by role name)."""
 
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
     boundaries: dict[str, str] = field(default_factory=dict)
@@ -606,6 +606,9 @@ def _condition_context(
 def _tagged(resource: str) -> str:
     """The ARN whose tags a resource's aws:ResourceTag reads: a REST API's for its children (API Gateway),
     the function's for its versions and aliases (Lambda), the resource's own otherwise."""
+    tagged = re.match(r"arn:[^:]+:apigateway:[^:]*::/tags/(arn:.+)", resource)
+    if tagged:  # API Gateway's tagging path names the resource whose tags it changes
+        return _tagged(tagged.group(1))
     api = re.match(r"(arn:[^:]+:apigateway:[^:]*::/restapis/[^/]+)", resource)
     if api:
         return api.group(1)

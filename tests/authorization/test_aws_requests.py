@@ -401,3 +401,17 @@ def test_each_captured_request_asks_for_what_aws_authorizes(operation: str, reco
     assert f"{found.service}:{found.name}" == operation
     expected = [(action, resource.format(a=ACCOUNT)) for action, resource in CAPTURED[operation]]
     assert actions(recorded) == expected
+
+
+def test_tagging_an_api_is_authorized_with_the_tags_the_api_has() -> None:
+    rehearsal = Rehearsal(ACCOUNT, {KEY: "deployer"})
+    rehearsal.add(
+        signed("apigateway", "POST", "/restapis", {"tags": {"Environment": "dev"}}, response={"id": "a1"})
+    )
+    api = "arn%3Aaws%3Aapigateway%3Aeu-west-1%3A%3A%2Frestapis%2Fa1"
+    rehearsal.add(signed("apigateway", "PUT", f"/tags/{api}", {"tags": {"Owner": "team"}}))
+    tag = rehearsal.calls[-1][1].requests[0]
+    assert tag.action == "apigateway:PUT"
+    assert (
+        tag.context["aws:ResourceTag/Environment"] == "dev" and tag.context["aws:RequestTag/Owner"] == "team"
+    )
