@@ -35,7 +35,15 @@ from typing import Any
 
 import pytest
 
-from local_aws import REPO_ROOT, LocalAws, MotoServer, RecordingProxy, Release, scratch_copy
+from local_aws import (
+    ADMIN_CREDENTIALS,
+    REPO_ROOT,
+    LocalAws,
+    MotoServer,
+    RecordingProxy,
+    Release,
+    scratch_copy,
+)
 
 ENVIRONMENT = "dev"
 # Also rehearsed: the infrastructure and Lambda stacks of prod, beside dev's in the same account.
@@ -213,8 +221,10 @@ def validate(aws: LocalAws) -> list[dict[str, Any]]:
         server = subprocess.Popen(
             [sys.executable, "-m", "scripts.local_server", "--port", "0"],
             cwd=REPO_ROOT,
+            # Its own embedded DynamoDB, no role: only the validation's requests are the deploy role's.
             env={
-                **aws.environ(label="local-server"),
+                **os.environ,
+                **ADMIN_CREDENTIALS,
                 "PYTHONPATH": f"{REPO_ROOT / 'src'}{os.pathsep}{REPO_ROOT}",
             },
             stdout=out,
