@@ -197,6 +197,17 @@ DEPENDENT_ACTIONS: dict[str, tuple[tuple[str, str], ...]] = {
         ("lambda:DeleteFunction", _CANARY_FUNCTION),
         ("lambda:DeleteLayerVersion", _CANARY_LAYER + ":1"),
     ),
+    # CodeDeploy's permissions reference: a deployment also reads its configuration and its revision.
+    "codedeploy:CreateDeployment": (
+        (
+            "codedeploy:GetDeploymentConfig",
+            "arn:{partition}:codedeploy:{region}:{account}:deploymentconfig:{config}",
+        ),
+        (
+            "codedeploy:GetApplicationRevision",
+            "arn:{partition}:codedeploy:{region}:{account}:application:{application}",
+        ),
+    ),
 }
 # Synthetics runtime -> the name of the layer AWS publishes it as.
 RUNTIME_LAYERS = {"syn-python-selenium": "Synthetics_Selenium", "syn-nodejs-puppeteer": "Synthetics"}
@@ -412,6 +423,8 @@ class Knowledge:
 
     tags: dict[str, dict[str, str]] = field(default_factory=dict)
     boundaries: dict[str, str] = field(default_factory=dict)
+    # Each CodeDeploy deployment group's configuration name, by "application/group".
+    deployment_configs: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -638,7 +651,7 @@ def authorizations(operation: Operation, account: str, knowledge: Knowledge) -> 
         }
         found.append(Request(TAG_ON_CREATE[action], created, context))
     found.extend(_passed_roles(action, operation))
-    found.extend(_dependent(action, operation, account))
+    found.extend(_dependent(action, operation, account, knowledge))
     return tuple(found)
 
 
@@ -668,11 +681,12 @@ def _account_path(operation: Operation) -> str:
     return "/account" if operation.recorded.path.rstrip("/") == "/account" else ""
 
 
-def _dependent(action: str, operation: Operation, account: str) -> Iterator[Request]:
+def _dependent(action: str, operation: Operation, account: str, knowledge: Knowledge) -> Iterator[Request]:
     needs = DEPENDENT_ACTIONS.get(action, ())
     if not needs:
         return
     params = operation.params
+    group = f"{params.get('applicationName', '')}/{params.get('deploymentGroupName', '')}"
     canary = params.get("Name") or params.get("name") or ""
     location = params.get("ArtifactS3Location") or ""
     runtime = params.get("RuntimeVersion") or ""
@@ -687,10 +701,19 @@ def _dependent(action: str, operation: Operation, account: str) -> Iterator[Requ
         "generated": "0123abcd-generated",
         "bucket": location.removeprefix("s3://").split("/")[0],
         "runtime_layer": layer,
+        "application": params.get("applicationName", ""),
+        "config": params.get("deploymentConfigName") or knowledge.deployment_configs.get(group, ""),
     }
     for needed, resource in needs:
         if "{bucket}" in resource and not values["bucket"]:
-            continue
+            continue  # Synthetics makes a bucket of its own (CreateCanary without an artifact location)
+        missing = [
+            name for name in ("config", "application") if f"{{{name}}}" in resource and not values[name]
+        ]
+        if missing:
+            raise Unmapped(
+                f"{action} needs {needed}, but the recording never told the {missing[0]} ({group})"
+            )
         yield Request(needed, resource.format(**values))
 
 
@@ -736,6 +759,11 @@ def learn(operation: Operation, account: str, knowledge: Knowledge) -> None:
             removed_tag_keys(operation) if "Untag" in action or "apigateway:DELETE" == action else ()
         ):
             knowledge.tags.get(key, {}).pop(removed, None)
+    if action in ("codedeploy:CreateDeploymentGroup", "codedeploy:UpdateDeploymentGroup"):
+        params = operation.params
+        group = f"{params.get('applicationName', '')}/{params.get('newDeploymentGroupName') or params.get('deploymentGroupName', '')}"
+        if params.get("deploymentConfigName"):
+            knowledge.deployment_configs[group] = params["deploymentConfigName"]
     if operation.service == "iam" and operation.params.get("PermissionsBoundary"):
         knowledge.boundaries[operation.params.get("RoleName", "")] = operation.params["PermissionsBoundary"]
 

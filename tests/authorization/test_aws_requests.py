@@ -415,3 +415,34 @@ def test_tagging_an_api_is_authorized_with_the_tags_the_api_has() -> None:
     assert (
         tag.context["aws:ResourceTag/Environment"] == "dev" and tag.context["aws:RequestTag/Owner"] == "team"
     )
+
+
+def test_a_deployment_also_reads_its_groups_configuration_and_its_revision() -> None:
+    rehearsal = Rehearsal(ACCOUNT, {KEY: "deployer"})
+    group = {
+        "applicationName": "app",
+        "deploymentGroupName": "fn",
+        "deploymentConfigName": "CodeDeployDefault.LambdaAllAtOnce",
+    }
+    rehearsal.add(
+        signed("codedeploy", "POST", "/", group, target="CodeDeploy_20141006.CreateDeploymentGroup")
+    )
+    deployment = {"applicationName": "app", "deploymentGroupName": "fn", "revision": {}}
+    rehearsal.add(
+        signed("codedeploy", "POST", "/", deployment, target="CodeDeploy_20141006.CreateDeployment")
+    )
+    prefix = f"arn:aws:codedeploy:eu-west-1:{ACCOUNT}"
+    assert [(r.action, r.resource) for r in rehearsal.calls[-1][1].requests] == [
+        ("codedeploy:CreateDeployment", f"{prefix}:deploymentgroup:app/fn"),
+        ("codedeploy:GetDeploymentConfig", f"{prefix}:deploymentconfig:CodeDeployDefault.LambdaAllAtOnce"),
+        ("codedeploy:GetApplicationRevision", f"{prefix}:application:app"),
+    ]
+
+
+def test_a_deployment_of_a_group_never_recorded_is_unmapped() -> None:
+    rehearsal = Rehearsal(ACCOUNT, {KEY: "deployer"})
+    deployment = {"applicationName": "app", "deploymentGroupName": "fn", "revision": {}}
+    rehearsal.add(
+        signed("codedeploy", "POST", "/", deployment, target="CodeDeploy_20141006.CreateDeployment")
+    )
+    assert rehearsal.calls == [] and "never told the config" in rehearsal.unmapped[0][1]
