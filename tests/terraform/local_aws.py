@@ -4,10 +4,19 @@ The endpoints and fake credentials live only in override files written into the 
 real configuration. Stacks are planned and applied through scripts/ops/deploy_stack.sh (a saved plan, then
 exactly that plan), as the deploy workflows do; every command's output goes to a log in the scratch folder,
 and its elapsed time to `LocalAws.timings` (printed at the end of the run).
+
+An administrator applies the bootstrap stack (moto's default keys). Once `act_as_deploy_role` is called, every
+later command runs as a role of the environment, as the deploy workflows do: plans (labels plan-*, replan-*)
+as the read-only plan role, everything else, Terraform and scripts alike, as the deploy role. Each command
+label gets its own role session from moto's STS (AssumeRoleWithWebIdentity, as GitHub's jobs do), so the
+request recording (moto_server.py, RECORD_REQUESTS) tells by a request's access key which command made it
+(`LocalAws.callers`).
 """
 
 from __future__ import annotations
 
+import http.client
+import http.server
 import json
 import os
 import shutil
@@ -15,7 +24,9 @@ import socket
 import subprocess
 import sys
 import tarfile
+import threading
 import time
+import urllib.parse
 import urllib.request
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -62,17 +73,18 @@ class CommandFailed(AssertionError):
 class MotoServer:
     """tests/terraform/moto_server.py (moto with its gaps filled) as a child process on a free loopback port."""
 
-    def __init__(self, log: Path) -> None:
+    def __init__(self, log: Path, recording: Path) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = int(probe.getsockname()[1])
         self.endpoint = f"http://127.0.0.1:{self.port}"
+        self.recording = recording
         self._log = log.open("w")
         # Managed policies loaded: the infrastructure stack attaches AmazonAPIGatewayPushToCloudWatchLogs.
         self._process = subprocess.Popen(
             [sys.executable, str(Path(__file__).with_name("moto_server.py")), "-H", "127.0.0.1"]
             + ["-p", str(self.port)],
-            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true"},
+            env={**os.environ, "MOTO_IAM_LOAD_MANAGED_POLICIES": "true", "RECORD_REQUESTS": str(recording)},
             stdout=self._log,
             stderr=subprocess.STDOUT,
         )
@@ -97,6 +109,51 @@ class MotoServer:
             self._process.kill()
             self._process.wait()
         self._log.close()
+
+
+class RecordingProxy:
+    """An HTTP proxy on a free loopback port in front of `target`, keeping each request's method, path and
+    headers (`requests`): what scripts/ops/validate_deployment.py signs, as API Gateway would receive it."""
+
+    def __init__(self, target: str) -> None:
+        self.requests: list[dict[str, Any]] = []
+        kept, parsed = self.requests, urllib.parse.urlsplit(target)
+
+        class Forward(http.server.BaseHTTPRequestHandler):
+            def forward(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                kept.append(
+                    {"method": self.command, "path": self.path, "headers": dict(self.headers.items())}
+                )
+                connection = http.client.HTTPConnection(parsed.netloc, timeout=30)
+                connection.request(self.command, self.path, body or None, dict(self.headers.items()))
+                answer = connection.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for name, value in answer.getheaders():
+                    if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                connection.close()
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = forward
+
+            def log_message(self, format: str, *args: Any) -> None:
+                return None
+
+        self._server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Forward)
+        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> RecordingProxy:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
 
 
 @dataclass(frozen=True)
@@ -125,6 +182,21 @@ class Release:
     scanned: list[Path]
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who made a recorded request: the role and the command (its label) the session was made for."""
+
+    role_arn: str
+    label: str
+
+
+ADMIN_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "local",
+    "AWS_SECRET_ACCESS_KEY": "local",
+    "AWS_SESSION_TOKEN": "local",
+}
+
+
 @dataclass
 class LocalAws:
     """What the apply tests share: moto's endpoint, the environment deployed, a boto3 client factory, each
@@ -141,6 +213,18 @@ class LocalAws:
     # Commands started in the background (`start`) while the tests read what is deployed, by name.
     pending: dict[str, Future[str]] = field(default_factory=dict)
     release: Release | None = None
+    # The deploy and plan roles' ARNs once the bootstrap stack made them (`act_as_deploy_role`); "": administrator.
+    deploy_role: str = ""
+    plan_role: str = ""
+    # Where moto records every request it answers (moto_server.py); other environments deployed beside this
+    # one in the same server (`others`, by name); the validation's signed requests (`RecordingProxy`).
+    recording: Path = Path()
+    others: dict[str, LocalAws] = field(default_factory=dict)
+    signed_requests: list[dict[str, Any]] = field(default_factory=list)
+    # Each role session's access key id -> who used it.
+    callers: dict[str, Caller] = field(default_factory=dict)
+    _sessions: dict[str, dict[str, str]] = field(default_factory=dict)
+    _session_lock: threading.Lock = field(default_factory=threading.Lock)
     _pool: ThreadPoolExecutor = field(default_factory=lambda: ThreadPoolExecutor(max_workers=3))
 
     @property
@@ -155,12 +239,40 @@ class LocalAws:
         """Where `deploy(stack, "plan")` saves the plan (tfplan, plan.txt, changes) of a stack."""
         return self.work_dir / f"plan-{label or stack}"
 
-    def environ(self, stack: Stack | None = None) -> dict[str, str]:
+    def act_as_deploy_role(self) -> None:
+        """From now on every command runs as this environment's deploy role, plans as its plan role."""
+        iam = self.client("iam")
+        self.plan_role = iam.get_role(RoleName=f"bbws-product-api-plan-{self.environment}")["Role"]["Arn"]
+        self.deploy_role = iam.get_role(RoleName=f"bbws-product-api-deploy-{self.environment}")["Role"]["Arn"]
+
+    def credentials(self, label: str, stack: Stack | None = None) -> dict[str, str]:
+        """The administrator's keys for the bootstrap stack (and before it exists), else a role session of this
+        command's own from moto's STS: the plan role's for plans, the deploy role's for the rest."""
+        if not self.deploy_role or (stack is not None and stack.name == "bootstrap"):
+            return ADMIN_CREDENTIALS
+        with self._session_lock:
+            if label not in self._sessions:
+                role = self.plan_role if label.startswith(("plan-", "replan-")) else self.deploy_role
+                given = self.client("sts").assume_role_with_web_identity(
+                    RoleArn=role,
+                    RoleSessionName=f"{self.environment}-{label}"[:64],
+                    WebIdentityToken="github-actions-oidc-token",
+                )["Credentials"]
+                self.callers[given["AccessKeyId"]] = Caller(role, label)
+                # Kept beside the recording, to read a run's requests again afterwards.
+                with (self.work_dir / "callers.json").open("w") as out:
+                    json.dump({key: [c.role_arn, c.label] for key, c in self.callers.items()}, out, indent=1)
+                self._sessions[label] = {
+                    "AWS_ACCESS_KEY_ID": given["AccessKeyId"],
+                    "AWS_SECRET_ACCESS_KEY": given["SecretAccessKey"],
+                    "AWS_SESSION_TOKEN": given["SessionToken"],
+                }
+            return self._sessions[label]
+
+    def environ(self, stack: Stack | None = None, label: str = "") -> dict[str, str]:
         env = {
             **os.environ,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_SESSION_TOKEN": "local",
+            **self.credentials(label, stack),
             "AWS_DEFAULT_REGION": REGION,
             "AWS_REGION": REGION,
             "AWS_EC2_METADATA_DISABLED": "true",
@@ -179,7 +291,7 @@ class LocalAws:
         started = time.monotonic()
         with log.open("w") as out:
             status = subprocess.run(
-                list(command), env=self.environ(stack), stdout=out, stderr=subprocess.STDOUT
+                list(command), env=self.environ(stack, label), stdout=out, stderr=subprocess.STDOUT
             ).returncode
         self.timings.append((label, time.monotonic() - started))
         text = log.read_text(errors="replace")
@@ -227,11 +339,11 @@ class LocalAws:
             shutil.copytree(self.work_dir / folder, root / folder, ignore=_ignored)
         return replace(self.stacks[stack], directory=root / STACK_FOLDERS[stack])
 
-    def run_script(self, label: str, module: str, *args: str) -> str:
+    def run_script(self, label: str, module: str, *args: str, expect: int = 0) -> str:
         """A tool of scripts/ops (`python -m scripts.ops.<module>`) against moto, through AWS_ENDPOINT_URL."""
         command = (sys.executable, "-m", f"scripts.ops.{module}", *args)
         env = {
-            **self.environ(),
+            **self.environ(label=label),
             "AWS_ENDPOINT_URL": self.endpoint,
             "PYTHONPATH": f"{REPO_ROOT / 'src'}{os.pathsep}{REPO_ROOT}",
         }
@@ -239,9 +351,9 @@ class LocalAws:
         done = subprocess.run(command, env=env, cwd=REPO_ROOT, capture_output=True, text=True)
         self.timings.append((label, time.monotonic() - started))
         (self.work_dir / f"{label}.log").write_text(done.stdout + done.stderr)
-        if done.returncode:
+        if done.returncode != expect:
             raise CommandFailed(
-                f"{label}: {' '.join(command)} exited {done.returncode}:\n{(done.stdout + done.stderr)[-6000:]}"
+                f"{label}: {' '.join(command)} exited {done.returncode}, expected {expect}:\n{(done.stdout + done.stderr)[-6000:]}"
             )
         return done.stdout
 
@@ -282,8 +394,6 @@ def provider_override(endpoint: str) -> str:
     endpoints = "\n".join(f'    {service:<14} = "{endpoint}"' for service in SERVICES)
     return f"""# Written by tests/terraform/local_aws.py for the local apply only: every AWS call goes to moto.
 provider "aws" {{
-  access_key                  = "local"
-  secret_key                  = "local"
   skip_credentials_validation = true
   skip_metadata_api_check     = true
   s3_use_path_style           = true
@@ -300,9 +410,7 @@ def s3_settings(endpoint: str) -> str:
   use_path_style              = true
   skip_credentials_validation = true
   skip_requesting_account_id  = true
-  skip_metadata_api_check     = true
-  access_key                  = "local"
-  secret_key                  = "local\""""
+  skip_metadata_api_check     = true"""
 
 
 def scratch_copy(endpoint: str, environment: str, work_dir: Path, package_dir: Path) -> LocalAws:

@@ -28,13 +28,22 @@ canary's ARN as the AWS provider asks for them.
 moto has no IAM Access Analyzer (terraform/bootstrap/access_analyzer.tf): CreateAnalyzer, GetAnalyzer,
 DeleteAnalyzer and the tag operations are kept here in memory, one analyzer per name, always ACTIVE.
 
+Every request and its answer is appended to the JSON-lines file named by RECORD_REQUESTS, when set (the
+authorization rehearsal, tests/authorization/aws_requests.py, reads it). moto's own recorder keeps no answers,
+and the rehearsal needs them for the ids AWS generates (a key's ARN, an API's id). Long strings in JSON
+bodies (function packages) are cut short; other bodies over 64 KiB are left out.
+
 Arguments are moto_server's (`-H 127.0.0.1 -p PORT`).
 """
 
 from __future__ import annotations
 
+import io
 import json
+import os
+import threading
 import uuid
+from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, unquote
 
@@ -329,6 +338,82 @@ def _dispatch(self: DomainDispatcherApplication, environ: dict[str, Any], start_
 
 DomainDispatcherApplication.__call__ = _dispatch  # type: ignore[method-assign]
 # --- end of IAM Access Analyzer -----------------------------------------------------------------------------------
+
+RECORDING = os.environ.get("RECORD_REQUESTS", "")
+BODY_LIMIT = 64 * 1024
+STRING_LIMIT = 2048
+_record_lock = threading.Lock()
+_moto_call = DomainDispatcherApplication.__call__
+
+
+def _shortened(value: Any) -> Any:
+    """A JSON value with every long string (a base64 package) replaced by its length."""
+    if isinstance(value, str) and len(value) > STRING_LIMIT:
+        return f"<{len(value)} characters>"
+    if isinstance(value, dict):
+        return {key: _shortened(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_shortened(item) for item in value]
+    return value
+
+
+def _kept(body: bytes) -> str:
+    """What the recording keeps of a body: JSON shortened, other text under the limit, else its size."""
+    try:
+        return json.dumps(_shortened(json.loads(body)))
+    except ValueError:
+        pass
+    if len(body) > BODY_LIMIT:
+        return f"<{len(body)} bytes>"
+    return body.decode("utf-8", errors="replace")
+
+
+def _request_body(environ: dict[str, Any]) -> bytes:
+    """The request's body, read once and put back for moto."""
+    length = environ.get("CONTENT_LENGTH") or ""
+    stream = environ["wsgi.input"]
+    if length.isdigit():
+        body: bytes = stream.read(int(length))
+    else:  # chunked uploads end with the stream; otherwise there is no body
+        body = stream.read() if environ.get("wsgi.input_terminated") else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    return body
+
+
+def _recording_call(self: DomainDispatcherApplication, environ: dict[str, Any], start_response: Any) -> Any:
+    if environ.get("PATH_INFO", "").startswith("/moto-api"):
+        return _moto_call(self, environ, start_response)
+    body = _request_body(environ)
+    answer: dict[str, Any] = {}
+
+    def keep_status(status: str, headers: list[tuple[str, str]], *args: Any) -> Any:
+        answer["status"] = int(status.split()[0])
+        return start_response(status, headers, *args)
+
+    chunks = list(_moto_call(self, environ, keep_status))
+    query = environ.get("QUERY_STRING", "")
+    entry = {
+        "method": environ["REQUEST_METHOD"],
+        "path": environ.get("RAW_URI", "").split("?")[0] or environ.get("PATH_INFO", ""),
+        "query": query,
+        "headers": {
+            key[5:].replace("_", "-").lower(): value
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        }
+        | {"content-type": environ.get("CONTENT_TYPE", "")},
+        "body": _kept(body),
+        "status": answer.get("status", 0),
+        "response": _kept(b"".join(chunks)),
+    }
+    with _record_lock, open(RECORDING, "a", encoding="utf-8") as out:
+        out.write(json.dumps(entry) + "\n")
+    return chunks
+
+
+if RECORDING:
+    DomainDispatcherApplication.__call__ = _recording_call  # type: ignore[method-assign]
 
 if __name__ == "__main__":
     main()

@@ -86,7 +86,9 @@ def function_names(environment: str) -> set[str]:
 
 
 def alarms(aws: LocalAws) -> dict[str, dict[str, Any]]:
-    return {a["AlarmName"]: a for a in aws.client("cloudwatch").describe_alarms()["MetricAlarms"]}
+    """This environment's alarms (prod's are deployed beside dev's in the same account: conftest.py)."""
+    found = aws.client("cloudwatch").describe_alarms()["MetricAlarms"]
+    return {a["AlarmName"]: a for a in found if f"-{aws.environment}-" in a["AlarmName"]}
 
 
 def test_exactly_the_expected_alarms_by_name(deployed: LocalAws) -> None:
