@@ -115,8 +115,15 @@ locals {
       {
         sid       = "Releases"
         read      = ["codedeploy:GetApplication", "codedeploy:GetDeploymentGroup", "codedeploy:ListTagsForResource", "codedeploy:ListDeployments", "codedeploy:GetDeployment", "codedeploy:GetApplicationRevision"]
-        write     = ["codedeploy:CreateApplication", "codedeploy:DeleteApplication", "codedeploy:CreateDeploymentGroup", "codedeploy:UpdateDeploymentGroup", "codedeploy:DeleteDeploymentGroup", "codedeploy:TagResource", "codedeploy:UntagResource", "codedeploy:CreateDeployment", "codedeploy:StopDeployment", "codedeploy:RegisterApplicationRevision"]
+        write     = ["codedeploy:CreateApplication", "codedeploy:DeleteApplication", "codedeploy:CreateDeploymentGroup", "codedeploy:UpdateDeploymentGroup", "codedeploy:DeleteDeploymentGroup", "codedeploy:TagResource", "codedeploy:UntagResource", "codedeploy:CreateDeployment", "codedeploy:RegisterApplicationRevision"]
         resources = ["${local.arn_prefix.codedeploy}:application:bbws-product-api-${env}", "${local.arn_prefix.codedeploy}:deploymentgroup:bbws-product-api-${env}/*"]
+      },
+      {
+        # StopDeployment has no resource type in IAM: "*" (release.py stops a deployment it started).
+        sid       = "StopReleases"
+        read      = []
+        write     = ["codedeploy:StopDeployment"]
+        resources = ["*"]
       },
       {
         sid       = "ReleaseConfigs"
@@ -151,11 +158,12 @@ locals {
         ]
       },
       {
-        # DescribeLogGroups lists by prefix: IAM only accepts it on every log group of the account and region.
+        # DescribeLogGroups lists by prefix: AWS's service authorization reference gives it no resource type
+        # (the CloudWatch Logs guide names every log group, log-group:*); "*" is what both accept.
         sid       = "FindLogGroups"
         read      = ["logs:DescribeLogGroups"]
         write     = []
-        resources = ["${local.arn_prefix.logs}:log-group:*"]
+        resources = ["*"]
       },
       {
         sid       = "AlarmsAndDashboards"
@@ -167,12 +175,29 @@ locals {
         # The alarm topic every alarm notifies (infrastructure/alarm_topic.tf) and its subscriptions, whose ARNs
         # are the topic's followed by an id.
         sid   = "AlarmTopic"
-        read  = ["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic", "sns:GetSubscriptionAttributes"]
-        write = ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource", "sns:Subscribe", "sns:Unsubscribe", "sns:SetSubscriptionAttributes"]
+        read  = ["sns:GetTopicAttributes", "sns:ListTagsForResource", "sns:ListSubscriptionsByTopic"]
+        write = ["sns:CreateTopic", "sns:DeleteTopic", "sns:SetTopicAttributes", "sns:TagResource", "sns:UntagResource", "sns:Subscribe"]
         resources = [
           "arn:${local.partition}:sns:${local.region}:${local.account_id}:bbws-product-api-alarms-${env}",
           "arn:${local.partition}:sns:${local.region}:${local.account_id}:bbws-product-api-alarms-${env}:*",
         ]
+      },
+      {
+        # SNS authorizes a subscription's own actions only on "*" (no resource type, no condition key): the
+        # provider reads a subscription's attributes on every refresh and unsubscribes it on destroy.
+        sid       = "AlarmTopicSubscriptions"
+        read      = ["sns:GetSubscriptionAttributes"]
+        write     = ["sns:SetSubscriptionAttributes", "sns:Unsubscribe"]
+        resources = ["*"]
+      },
+      {
+        # The table is encrypted with DynamoDB's AWS managed key: the provider describes it by its alias on
+        # every refresh (the key has none of this project's tags).
+        sid       = "TableEncryptionKey"
+        read      = ["kms:DescribeKey"]
+        write     = []
+        resources = ["arn:${local.partition}:kms:${local.region}:${local.account_id}:key/*"]
+        condition = { StringEquals = { "kms:RequestAlias" = "alias/aws/dynamodb" } }
       },
       {
         # The topic's KMS key: key ARNs carry generated ids, so the key is found by its Environment tag (the
@@ -202,8 +227,16 @@ locals {
         # bucket of its run reports.
         sid       = "Canary"
         read      = ["synthetics:GetCanary", "synthetics:GetCanaryRuns", "synthetics:ListTagsForResource"]
-        write     = ["synthetics:CreateCanary", "synthetics:UpdateCanary", "synthetics:DeleteCanary", "synthetics:StartCanary", "synthetics:StopCanary", "synthetics:TagResource", "synthetics:UntagResource"]
+        write     = ["synthetics:UpdateCanary", "synthetics:DeleteCanary", "synthetics:StartCanary", "synthetics:StopCanary", "synthetics:TagResource", "synthetics:UntagResource"]
         resources = ["arn:${local.partition}:synthetics:${local.region}:${local.account_id}:canary:bbws-api-canary-${env}"]
+      },
+      {
+        # CreateCanary has no resource type in IAM: "*", for a canary created with this environment's tag.
+        sid       = "NewCanary"
+        read      = []
+        write     = ["synthetics:CreateCanary"]
+        resources = ["*"]
+        condition = { StringEquals = { "aws:RequestTag/Environment" = env } }
       },
       {
         sid   = "CanaryFunction"
@@ -411,7 +444,7 @@ locals {
           Sid      = "FindLogGroups"
           Effect   = "Allow"
           Action   = ["logs:DescribeLogGroups"]
-          Resource = ["${local.arn_prefix.logs}:log-group:*"]
+          Resource = ["*"]
         },
         {
           # X-Ray's write actions have no resource type: "*" or nothing.

@@ -613,6 +613,9 @@ def _condition_context(
             context["iam:PolicyARN"] = operation.params["PolicyArn"]
     if action == "cloudwatch:PutMetricData" and operation.params.get("Namespace"):
         context["cloudwatch:namespace"] = operation.params["Namespace"]
+    key_id = operation.params.get("KeyId")
+    if operation.service == "kms" and isinstance(key_id, str) and key_id.startswith("alias/"):
+        context["kms:RequestAlias"] = key_id  # a request naming a key by its alias
     return context
 
 

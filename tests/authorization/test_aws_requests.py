@@ -99,6 +99,21 @@ def test_creating_a_key_with_tags_asks_for_tag_resource_on_the_new_key_without_r
     }
 
 
+def test_a_key_named_by_its_alias_is_authorized_on_the_key_with_the_alias_in_the_context() -> None:
+    key = f"arn:aws:kms:eu-west-1:{ACCOUNT}:key/aws-managed"
+    recorded = signed(
+        "kms",
+        "POST",
+        "/",
+        {"KeyId": "alias/aws/dynamodb"},
+        target="TrentService.DescribeKey",
+        response={"KeyMetadata": {"Arn": key}},
+    )
+    (describe,) = asked(recorded)
+    assert (describe.action, describe.resource) == ("kms:DescribeKey", key)
+    assert describe.context["kms:RequestAlias"] == "alias/aws/dynamodb"
+
+
 def test_a_role_created_with_a_boundary_and_tags_carries_both_in_the_context() -> None:
     boundary = f"arn:aws:iam::{ACCOUNT}:policy/bbws-product-api-boundary-dev"
     recorded = form(

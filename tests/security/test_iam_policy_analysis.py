@@ -22,6 +22,7 @@ from typing import Any
 
 import pytest
 from cloudsplaining.command.scan_policy_file import scan_policy
+from policy_sentry.querying.actions import get_action_data
 
 ROOT = Path(__file__).resolve().parents[2]
 BOOTSTRAP = ROOT / "terraform" / "bootstrap"
@@ -106,3 +107,34 @@ def test_strict_scan_finds_only_code_deployment_for_the_deploy_role_and_nothing_
                 "ResourceExposure": [],
                 "CredentialsExposure": [],
             }, address
+
+
+def resource_types(action: str) -> list[str]:
+    """The ARN formats AWS's service authorization reference gives an action ("*": it has no resource type)."""
+    service, name = action.split(":", 1)
+    data = get_action_data(service, name) or {}
+    return [entry["resource_arn_format"] for entries in data.values() for entry in entries]
+
+
+def test_every_action_granted_on_named_resources_has_a_resource_type(
+    bootstrap_policies: dict[str, Any],
+) -> None:
+    """An action IAM authorizes only on "*" (sns:GetSubscriptionAttributes, synthetics:CreateCanary) never
+    matches a statement that names ARNs: AWS denies it, however right the ARN looks."""
+    never_matching = set()
+    for address, policy in bootstrap_policies.items():
+        for statement in policy["Statement"]:
+            named = [arn for arn in always_list(statement.get("Resource", [])) if arn != "*"]
+            if statement["Effect"] != "Allow" or not named:
+                continue
+            for action in always_list(statement["Action"]):
+                formats = resource_types(action)
+                if formats and all(arn_format == "*" for arn_format in formats):
+                    never_matching.add(f"{address} {statement.get('Sid', '')}: {action}")
+    assert not never_matching, "granted on ARNs but authorized only on '*':\n" + "\n".join(
+        sorted(never_matching)
+    )
+
+
+def always_list(value: str | list[str]) -> list[str]:
+    return [value] if isinstance(value, str) else value

@@ -89,16 +89,16 @@ run "permissions_are_named_resources_of_one_environment" {
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
       for s in jsondecode(policy.policy).Statement : [
-        for r in s.Resource : strcontains(r, split("-", key)[0]) if s.Effect == "Allow" && !contains(["FindLogGroups", "SavedQueries", "RestApis", "CreateTaggedRestApis", "ChangeOwnRestApis", "ApiGatewayAccount", "ReleaseConfigs", "GenerateSecretValues", "StateBucket", "StateObjects", "StateLocks", "AlarmTopicKey", "NewAlarmTopicKey", "CanaryRuntime"], s.Sid)
+        for r in s.Resource : strcontains(r, split("-", key)[0]) if s.Effect == "Allow" && !contains(["FindLogGroups", "SavedQueries", "RestApis", "CreateTaggedRestApis", "ChangeOwnRestApis", "ApiGatewayAccount", "ReleaseConfigs", "GenerateSecretValues", "StateBucket", "StateObjects", "StateLocks", "AlarmTopicKey", "NewAlarmTopicKey", "CanaryRuntime", "AlarmTopicSubscriptions", "TableEncryptionKey", "StopReleases", "NewCanary"], s.Sid)
       ]
     ]]))
     error_message = "Table, function, role, log group, alarm and invoke resources carry the environment's suffix (not AWS's own Synthetics runtime)."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
-      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : r != "*"] if !contains(["SavedQueries", "NewAlarmTopicKey", "GenerateSecretValues"], s.Sid)
+      for s in jsondecode(policy.policy).Statement : [for r in s.Resource : r != "*"] if !contains(["SavedQueries", "NewAlarmTopicKey", "GenerateSecretValues", "FindLogGroups", "AlarmTopicSubscriptions", "StopReleases", "NewCanary"], s.Sid)
     ]]))
-    error_message = "No statement on every resource but the saved queries' (IAM has no resource type for them), CreateKey's and GetRandomPassword's (none either)."
+    error_message = "No statement on every resource but those whose actions IAM gives no resource type: the saved queries, CreateKey, GetRandomPassword, DescribeLogGroups, a subscription's actions, StopDeployment and CreateCanary."
   }
   assert {
     condition = alltrue(flatten([for key, policy in aws_iam_role_policy.github : [
