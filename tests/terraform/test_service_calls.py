@@ -111,11 +111,19 @@ def concrete_path(template: str) -> str:
 
 
 def api_gateway_calls(aws: LocalAws, account: str) -> Iterator[Call]:
+    """Every REST API in the account (each environment deployed there) invoking its routes' functions."""
+    gateway = aws.client("apigateway")
+    apis = gateway.get_rest_apis()["items"]
+    assert apis, "the account has no REST API"
+    for api in apis:
+        yield from api_calls(aws, account, api)
+
+
+def api_calls(aws: LocalAws, account: str, api: dict[str, Any]) -> Iterator[Call]:
     gateway = aws.client("apigateway")
     functions = aws.client("lambda")
-    (api,) = gateway.get_rest_apis()["items"]
     stages = [stage["stageName"] for stage in gateway.get_stages(restApiId=api["id"])["item"]]
-    assert stages, "the API has no stage"
+    assert stages, f"the API {api['name']} has no stage"
     for resource in gateway.get_resources(restApiId=api["id"], limit=500)["items"]:
         for method in resource.get("resourceMethods", {}):
             integration = gateway.get_integration(
@@ -136,7 +144,7 @@ def api_gateway_calls(aws: LocalAws, account: str) -> Iterator[Call]:
                 request = service_request(
                     "apigateway.amazonaws.com", "lambda:InvokeFunction", alias_arn, source_arn, account
                 )
-                caller = f"API Gateway ({method} {path} on stage {stage})"
+                caller = f"API Gateway ({api['name']}: {method} {path} on stage {stage})"
                 yield Call(caller, request, evaluate(request, resource_policy=policy))
 
 
