@@ -100,6 +100,10 @@ class ApiClient:
         self.credentials = credentials
         self.timeout = timeout
 
+    def client_path(self, path: str) -> str:
+        """The path of `path` as a request of this client reaches the API: the base URL's own path first."""
+        return urllib.parse.urlsplit(self.base_url).path + path
+
     def call(
         self, method: str, path: str, body: Any = None, headers: Mapping[str, str] | None = None
     ) -> Reply:
@@ -269,7 +273,9 @@ def claim(validation: Validation, product: CheckProduct) -> int | None:
         product_checks(DRAFT, 1)(reply, step)
         expect(step, body.get("active") is True, "a new product is not active")
         location = reply.headers.get("location")
-        expect(step, location == f"{PRODUCTS_PATH}/{body['productId']}", f"Location is {location!r}")
+        # The 201's Location is the path the client used: a stage's URL (…/dev) puts the stage before it.
+        expected = validation.client.client_path(f"{PRODUCTS_PATH}/{body['productId']}")
+        expect(step, location == expected, f"Location is {location!r}, not {expected!r}")
 
     product.create_unsettled = True
     reply = validation.step(
