@@ -33,6 +33,11 @@ UNNAMED_RESOURCES = {
     "AlarmTopicKey",
     "NewAlarmTopicKey",
     "CanaryRuntime",
+    # Actions IAM authorizes only on "*" (no resource type): CreateCanary under the request's Environment tag.
+    "NewCanary",
+    "AlarmTopicSubscriptions",
+    "StopReleases",
+    "TableEncryptionKey",  # DynamoDB's AWS managed key, named by its alias (kms:RequestAlias)
 }
 
 
