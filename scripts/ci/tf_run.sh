@@ -21,16 +21,20 @@ tf_home="${repo_root}/build/terraform"
 mkdir -p "${tf_home}/plugin-cache"
 [[ -f "${repo_root}/build/.gitignore" ]] || printf '*\n' > "${repo_root}/build/.gitignore"
 
-cli_config="${tf_home}/cli.tfrc"
-{
+settings="$(
   printf 'plugin_cache_dir = "%s"\n' "${tf_home}/plugin-cache"
   if [[ -n "${plugin_dir}" && -d "${plugin_dir}" ]]; then
     printf 'provider_installation {\n  filesystem_mirror {\n    path = "%s"\n  }\n}\n' "${plugin_dir}"
-  elif [[ -n "${plugin_dir}" && -n "${TF_PLUGIN_DIR:-}" ]]; then
-    echo "tf_run.sh: TF_PLUGIN_DIR=${plugin_dir} is not a directory" >&2
-    exit 1
   fi
-} > "${cli_config}.tmp.$$"
+)"
+if [[ -n "${plugin_dir}" && ! -d "${plugin_dir}" && -n "${TF_PLUGIN_DIR:-}" ]]; then
+  echo "tf_run.sh: TF_PLUGIN_DIR=${plugin_dir} is not a directory" >&2
+  exit 1
+fi
+# One file per content: a run with other settings (another mirror, or none) never rewrites the file a run
+# waiting for the init lock below is about to read.
+cli_config="${tf_home}/cli-$(printf '%s' "${settings}" | cksum | cut -d ' ' -f 1).tfrc"
+printf '%s\n' "${settings}" > "${cli_config}.tmp.$$"
 mv "${cli_config}.tmp.$$" "${cli_config}"
 export TF_CLI_CONFIG_FILE="${cli_config}"
 export TF_IN_AUTOMATION="${TF_IN_AUTOMATION:-1}"

@@ -351,6 +351,7 @@ run "snap_start_on_in_sit" {
         alarm_topic_arn          = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-sit"
         alarm_actions            = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-sit"]
         permissions_boundary_arn = "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-sit"
+        secret_arns              = { page-token-key = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbws-page-token-key-sit-AbCdEf" }
       }
     }
   }
@@ -394,6 +395,7 @@ run "snap_start_on_in_prod" {
         alarm_topic_arn          = "arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod"
         alarm_actions            = ["arn:aws:sns:eu-west-1:111111111111:bbws-product-api-alarms-prod"]
         permissions_boundary_arn = "arn:aws:iam::111111111111:policy/bbws-product-api-boundary-prod"
+        secret_arns              = { page-token-key = "arn:aws:secretsmanager:eu-west-1:111111111111:secret:bbws-page-token-key-prod-AbCdEf" }
       }
     }
   }
@@ -612,9 +614,9 @@ run "canary_probes_the_stage_from_outside" {
   assert {
     condition = alltrue([
       for s in data.aws_iam_policy_document.canary.statement :
-      !anytrue([for a in s.actions : strcontains(a, "*")]) && (!contains(s.resources, "*") || contains(["FindBuckets", "CanaryMetrics"], s.sid))
+      !anytrue([for a in s.actions : strcontains(a, "*")]) && (!contains(s.resources, "*") || contains(["FindBuckets", "CanaryMetrics", "Traces"], s.sid))
     ])
-    error_message = "The canary's role: no wildcard action; '*' only for ListAllMyBuckets and PutMetricData (limited to its namespace), which take no resource."
+    error_message = "The canary's role: no wildcard action; '*' only for ListAllMyBuckets, PutTraceSegments and PutMetricData (limited to its namespace), which take no resource."
   }
   assert {
     condition     = [aws_cloudwatch_metric_alarm.canary.alarm_name, aws_cloudwatch_metric_alarm.canary.namespace, aws_cloudwatch_metric_alarm.canary.metric_name, aws_cloudwatch_metric_alarm.canary.dimensions.CanaryName, aws_cloudwatch_metric_alarm.canary.comparison_operator, aws_cloudwatch_metric_alarm.canary.threshold, aws_cloudwatch_metric_alarm.canary.treat_missing_data] == ["bbws-product-api-dev-canary", "CloudWatchSynthetics", "SuccessPercent", "bbws-api-canary-dev", "LessThanThreshold", 100, "breaching"]

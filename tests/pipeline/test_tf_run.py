@@ -50,3 +50,36 @@ def test_other_commands_run_side_by_side(tmp_path: Path) -> None:
         tmp_path, [["-chdir=terraform", "plan"], ["-chdir=terraform", "plan"]]
     )
     assert second_start < first_end, "two plans took turns"
+
+
+READS_CONFIG = """#!/usr/bin/env bash
+sleep 0.6
+cat "$TF_CLI_CONFIG_FILE" > "$RUNS_FILE.$$"
+"""
+
+
+def test_a_run_with_other_settings_never_changes_the_config_a_waiting_init_reads(tmp_path: Path) -> None:
+    """An init waiting for the lock reads its CLI config after the wait: a run without the mirror in between
+    (this file's own tests, in make test's Python lane, beside the applies) must not take the mirror from it.
+    """
+    fake = tmp_path / "bin" / "terraform"
+    fake.parent.mkdir()
+    fake.write_text(READS_CONFIG)
+    fake.chmod(0o755)
+    mirror = tmp_path / "mirror"
+    mirror.mkdir()
+    base = {**os.environ, "PATH": f"{fake.parent}{os.pathsep}{os.environ['PATH']}"}
+
+    def run(plugin_dir: str, runs: str) -> int:
+        env = {**base, "TF_PLUGIN_DIR": plugin_dir, "RUNS_FILE": str(tmp_path / runs)}
+        command = ["bash", str(ROOT / "scripts/ci/tf_run.sh"), "-chdir=terraform", "init", "-backend=false"]
+        return subprocess.run(command, env=env).returncode
+
+    with ThreadPoolExecutor(2) as pool:
+        first = pool.submit(run, str(mirror), "with-mirror")
+        second = pool.submit(run, "", "without-mirror")
+        assert (first.result(), second.result()) == (0, 0)
+    (with_mirror,) = tmp_path.glob("with-mirror.*")
+    (without_mirror,) = tmp_path.glob("without-mirror.*")
+    assert f'path = "{mirror}"' in with_mirror.read_text()
+    assert "filesystem_mirror" not in without_mirror.read_text()

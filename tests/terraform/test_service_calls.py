@@ -65,6 +65,12 @@ def assert_all_allowed(calls: Iterable[Call]) -> None:
     assert not denied, f"{len(denied)} of {len(made)} calls denied:\n" + "\n".join(denied)
 
 
+@pytest.fixture(scope="module", autouse=True)
+def every_environment(deployed_prod: LocalAws) -> None:
+    """prod is deployed beside dev in the same account (conftest.py): the calls below are read from everything
+    the account holds, so they wait until both deploys are done."""
+
+
 @pytest.fixture(scope="module")
 def account(deployed: LocalAws) -> str:
     return str(deployed.client("sts").get_caller_identity()["Account"])
