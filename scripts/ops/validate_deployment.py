@@ -278,15 +278,7 @@ def claim(validation: Validation, product: CheckProduct) -> int | None:
         expect(step, location == expected, f"Location is {location!r}, not {expected!r}")
 
     product.create_unsettled = True
-    reply = validation.step(
-        "create, or find its product",
-        "POST",
-        PRODUCTS_PATH,
-        (201, 409),
-        body=DRAFT,
-        headers={"Idempotency-Key": product.idempotency_key},
-        check=created,
-    )
+    reply = send_create(validation, product, "create, or find its product", check=created)
     if reply is not None and reply.status == 201:
         product.product_id = answered_id(reply)
     # Unsettled: no answer, a 5xx (it may have been stored), or a 201 the run cannot read.
@@ -359,19 +351,30 @@ def clean_up(validation: Validation, product: CheckProduct) -> None:
         print(f"The check's product may be left active: DELETE {product.path}", flush=True)
 
 
+def send_create(
+    validation: Validation,
+    product: CheckProduct,
+    name: str,
+    check: Callable[[Reply, Step], None] | None = None,
+) -> Reply | None:
+    """The check's one create (its Idempotency-Key makes a repeat answer with the same product): 201 or 409."""
+    return validation.step(
+        name,
+        "POST",
+        PRODUCTS_PATH,
+        (201, 409),
+        body=DRAFT,
+        headers={"Idempotency-Key": product.idempotency_key},
+        check=check,
+    )
+
+
 def created_unanswered(validation: Validation, product: CheckProduct) -> str | None:
     """The product made by a create whose answer never came: the same create with the same Idempotency-Key
     answers with it (or makes it now, once). A 409 means it made none; an active holder of the name is the
     check's."""
     for _ in range(CLEAN_UP_ATTEMPTS):
-        reply = validation.step(
-            "clean up: the unanswered create",
-            "POST",
-            PRODUCTS_PATH,
-            (201, 409),
-            body=DRAFT,
-            headers={"Idempotency-Key": product.idempotency_key},
-        )
+        reply = send_create(validation, product, "clean up: the unanswered create")
         if reply is not None and reply.status in (201, 409):
             if reply.status == 201:
                 return answered_id(reply)
